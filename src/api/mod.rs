@@ -1,0 +1,253 @@
+//! HTTP: parse the request, call the core, serialise the answer. Nothing else lives here.
+
+mod error;
+mod extract;
+
+pub use error::ApiError;
+
+use crate::check::{check, CheckOptions, CheckResult};
+use crate::dataset::Dataset;
+use crate::manifest::LayerKind;
+use crate::site::{self, SiteInput};
+use crate::zones::zones_at;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use extract::{Body, Params};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Limits of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body, bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Most sites in one batch.
+    pub max_batch: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 16 * 1024 * 1024,
+            max_batch: 10_000,
+        }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Debug)]
+pub struct AppState {
+    pub dataset: Arc<Dataset>,
+    pub limits: Limits,
+}
+
+/// The service's router; tests drive it without a socket, `serve` binds it.
+pub fn app(state: Arc<AppState>) -> Router {
+    let limit = state.limits.max_body_bytes;
+    Router::new()
+        .route("/health", get(health))
+        .route("/layers", get(layers))
+        .route("/zones", get(zones))
+        .route("/check", post(check_sites))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such route; see README.md for the endpoints",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
+}
+
+async fn health(State(st): State<Arc<AppState>>) -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "layers": st.dataset.layers.len(),
+        "features": st.dataset.feature_count(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayersQuery {
+    year: Option<i32>,
+}
+
+#[derive(Debug, Serialize)]
+struct LayerInfo<'a> {
+    id: &'a str,
+    title_zh: &'a str,
+    title_en: &'a str,
+    kind: LayerKind,
+    constraint: bool,
+    features: usize,
+    /// Features in force in `year`.
+    features_in_year: usize,
+    bbox: Option<[f64; 4]>,
+    /// Total zone area in `year`, km² (zones only; features of one layer may not overlap,
+    /// so this is the sum: the indicator engine computes true unions).
+    area_km2: Option<f64>,
+    /// Total line length in `year`, km (lines only).
+    length_km: Option<f64>,
+    properties: &'a std::collections::BTreeMap<String, String>,
+}
+
+async fn layers(
+    State(st): State<Arc<AppState>>,
+    Params(q): Params<LayersQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let year = q.year.unwrap_or_else(crate::current_year);
+    crate::check::check_year(year)?;
+    let ds = &st.dataset;
+    let layers: Vec<LayerInfo> = ds
+        .layers
+        .iter()
+        .map(|l| {
+            let live: Vec<_> = l.features_in(year).collect();
+            let zone = l.kind() == LayerKind::Zone;
+            LayerInfo {
+                id: l.id(),
+                title_zh: &l.spec.title_zh,
+                title_en: &l.spec.title_en,
+                kind: l.kind(),
+                constraint: l.spec.constraint,
+                features: l.features.len(),
+                features_in_year: live.len(),
+                bbox: l.bbox,
+                area_km2: zone.then(|| live.iter().map(|f| f.area_m2).sum::<f64>() / 1e6),
+                length_km: (!zone).then(|| live.iter().map(|f| f.length_m).sum::<f64>() / 1e3),
+                properties: &l.spec.properties,
+            }
+        })
+        .collect();
+    Ok(Json(
+        json!({ "dataset": ds.manifest.id, "version": ds.version, "year": year, "layers": layers }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZonesQuery {
+    lon: f64,
+    lat: f64,
+    year: Option<i32>,
+}
+
+async fn zones(
+    State(st): State<Arc<AppState>>,
+    Params(q): Params<ZonesQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let year = q.year.unwrap_or_else(crate::current_year);
+    let zones = zones_at(&st.dataset, q.lon, q.lat, year)?;
+    Ok(Json(json!({ "year": year, "zones": zones })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckQuery {
+    year: Option<i32>,
+    buffer_m: Option<f64>,
+    layers: Option<String>,
+}
+
+/// One batch entry: the site's id and its check.
+#[derive(Debug, Serialize)]
+struct BatchEntry {
+    id: Option<String>,
+    #[serde(flatten)]
+    result: CheckResult,
+}
+
+async fn check_sites(
+    State(st): State<Arc<AppState>>,
+    Params(q): Params<CheckQuery>,
+    Body(body): Body,
+) -> Result<Json<Value>, ApiError> {
+    let opts = CheckOptions {
+        year: q.year.unwrap_or_else(crate::current_year),
+        buffer_m: q.buffer_m.unwrap_or(0.0),
+        layers: q.layers.map(|s| {
+            s.split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        }),
+    };
+    let input = site::parse(&body, st.limits.max_batch)?;
+    // Geometry work is CPU-bound: keep it off the async workers.
+    let ds = Arc::clone(&st.dataset);
+    let out = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        Ok(match input {
+            SiteInput::One(s) => {
+                let r = check(&ds, &s.geometry, &opts)?;
+                let mut v = serde_json::to_value(r).map_err(internal)?;
+                if let (Some(id), Some(obj)) = (s.id, v.as_object_mut()) {
+                    obj.insert("id".into(), Value::String(id));
+                }
+                v
+            }
+            SiteInput::Batch(sites) => {
+                let results = sites
+                    .into_iter()
+                    .map(|s| {
+                        Ok(BatchEntry {
+                            result: check(&ds, &s.geometry, &opts)?,
+                            id: s.id,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, ApiError>>()?;
+                json!({ "results": results })
+            }
+        })
+    })
+    .await
+    .map_err(internal)??;
+    Ok(Json(out))
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+}
+
+/// Serves `app` on `addr` until SIGINT/SIGTERM, then drains in-flight requests.
+pub async fn serve(state: Arc<AppState>, addr: std::net::SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "ecospace listening");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down, draining in-flight requests");
+}

@@ -1,0 +1,418 @@
+//! Site checks: which features a proposed site touches or comes near, by how much, and whether
+//! that is a conflict with the constraint layers.
+
+use crate::dataset::Dataset;
+use crate::error::QueryError;
+use crate::geodesy::{self, LocalFrame};
+use crate::geometry::{self, dimension};
+use crate::layer::{Feature, Layer, Location};
+use crate::manifest::LayerKind;
+use geo::{
+    BooleanOps, Centroid, Coord, Geometry, Intersects, MultiLineString, MultiPolygon, Relate,
+};
+use rstar::AABB;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Largest buffer accepted, in metres: beyond this a "near" report stops meaning anything.
+pub const MAX_BUFFER_M: f64 = 100_000.0;
+
+/// Options of a check.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Features valid in this year are considered.
+    pub year: i32,
+    /// Also report features within this many metres of the site.
+    pub buffer_m: f64,
+    /// Only these layers (all when `None`).
+    pub layers: Option<Vec<String>>,
+}
+
+impl CheckOptions {
+    /// Defaults: the current year, no buffer, all layers.
+    pub fn new() -> Self {
+        CheckOptions {
+            year: crate::current_year(),
+            buffer_m: 0.0,
+            layers: None,
+        }
+    }
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// How the site relates to a feature (DE-9IM, site first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// The site lies inside the feature.
+    Within,
+    /// The site contains the whole feature.
+    Contains,
+    /// Interiors overlap, neither contains the other (same dimension).
+    Overlaps,
+    /// Interiors meet in a lower dimension (a line passing through a zone, a site cut by a line).
+    Crosses,
+    /// Only boundaries meet.
+    Touches,
+    /// No contact, but within the buffer.
+    Near,
+}
+
+/// The site-level answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Touches or enters at least one constraint feature.
+    Conflict,
+    /// Only near (within the buffer of) features, or only non-constraint hits nearby.
+    Near,
+    /// Nothing within the buffer.
+    Clear,
+}
+
+/// What the site is.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteSummary {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Geodesic area, m² (0 for points and lines).
+    pub area_m2: f64,
+    /// Geodesic length, m (perimeter for polygons, 0 for points).
+    pub length_m: f64,
+    pub bbox: [f64; 4],
+}
+
+/// One feature the site meets or comes near.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub layer: String,
+    pub id: String,
+    pub name: String,
+    pub relation: Relation,
+    /// Whether this hit is on a constraint feature.
+    pub constraint: bool,
+    /// Geodesic area of site ∩ zone, m² (zones and areal sites only).
+    pub overlap_area_m2: Option<f64>,
+    /// `overlap_area_m2` / site area (areal sites only).
+    pub overlap_ratio: Option<f64>,
+    /// Length of line inside the other geometry, m (line feature in an areal site, or a line site in a zone).
+    pub overlap_length_m: Option<f64>,
+    /// Geodesic distance, m: 0 when they meet.
+    pub distance_m: f64,
+    pub properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Totals for one layer.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LayerSummary {
+    pub hits: usize,
+    /// Hits that meet the site (not `near`) on constraint features.
+    pub conflicts: usize,
+    /// Area of the site inside the layer's zones (overlaps within the layer counted once), m².
+    pub overlap_area_m2: f64,
+    /// `overlap_area_m2` / site area (null for non-areal sites).
+    pub overlap_ratio: Option<f64>,
+    /// Sum of per-hit overlap lengths, m.
+    pub overlap_length_m: f64,
+    /// Smallest distance to any hit, m.
+    pub min_distance_m: Option<f64>,
+}
+
+/// The answer to a check.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub site: SiteSummary,
+    pub verdict: Verdict,
+    pub year: i32,
+    pub buffer_m: f64,
+    pub hits: Vec<Hit>,
+    /// Per layer checked, keyed by layer id.
+    pub summary: BTreeMap<String, LayerSummary>,
+}
+
+/// Validates options against the dataset; returns the layers to check.
+fn resolve<'a>(ds: &'a Dataset, opts: &CheckOptions) -> Result<Vec<&'a Layer>, QueryError> {
+    check_year(opts.year)?;
+    if !opts.buffer_m.is_finite() || opts.buffer_m < 0.0 || opts.buffer_m > MAX_BUFFER_M {
+        return Err(QueryError::param(
+            "buffer_m",
+            format!(
+                "must be a number of metres from 0 to {MAX_BUFFER_M}, got {}",
+                opts.buffer_m
+            ),
+        ));
+    }
+    select_layers(ds, opts.layers.as_deref())
+}
+
+/// The layers named (all when `None`), refusing unknown names with the list of valid ones.
+pub fn select_layers<'a>(
+    ds: &'a Dataset,
+    names: Option<&[String]>,
+) -> Result<Vec<&'a Layer>, QueryError> {
+    match names {
+        None => Ok(ds.layers.iter().collect()),
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                ds.layer(n).ok_or_else(|| QueryError::UnknownLayer {
+                    name: n.clone(),
+                    valid: ds.layer_ids().iter().map(|s| s.to_string()).collect(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Years outside this range are typos, not plans.
+pub fn check_year(year: i32) -> Result<(), QueryError> {
+    if (1900..=2200).contains(&year) {
+        Ok(())
+    } else {
+        Err(QueryError::param(
+            "year",
+            format!("must be between 1900 and 2200, got {year}"),
+        ))
+    }
+}
+
+/// Checks a site against the dataset.
+///
+/// # Examples
+/// ```
+/// use ecospace::{check, CheckOptions, Dataset};
+/// use geo::{Geometry, Point};
+/// let ds = Dataset::bundled().unwrap();
+/// // Open sea far east of Jiaxing: nothing there.
+/// let r = check(&ds, &Geometry::Point(Point::new(122.5, 30.0)), &CheckOptions::new()).unwrap();
+/// assert_eq!(r.verdict, ecospace::Verdict::Clear);
+/// ```
+pub fn check(
+    ds: &Dataset,
+    site: &Geometry,
+    opts: &CheckOptions,
+) -> Result<CheckResult, QueryError> {
+    let layers = resolve(ds, opts)?;
+    let site_area = geodesy::area_m2(site);
+    let bbox = geodesy::bbox(site).unwrap_or([0.0; 4]);
+    let prepared = PreparedSite::new(site, site_area);
+    let centre = site.centroid().map(|p| p.0).unwrap_or(Coord {
+        x: bbox[0],
+        y: bbox[1],
+    });
+    // Pad the envelope by the buffer (plus 1 %, and a hair for rounding) in degrees at the site.
+    let (dx, dy) = LocalFrame::new(centre).degrees_for(opts.buffer_m * 1.01 + 0.01);
+    let env = AABB::from_corners([bbox[0] - dx, bbox[1] - dy], [bbox[2] + dx, bbox[3] + dy]);
+
+    let mut hits = Vec::new();
+    let mut summary = BTreeMap::new();
+    for layer in layers {
+        let mut s = LayerSummary::default();
+        let mut layer_overlap: Option<MultiPolygon> = None;
+        let mut candidates: Vec<&Feature> = layer
+            .candidates(&env)
+            .filter(|f| f.valid_in(opts.year))
+            .collect();
+        candidates.sort_by(|a, b| a.id.cmp(&b.id));
+        for f in candidates {
+            let Some((hit, overlap)) = examine(&prepared, layer, f, opts.buffer_m, &env) else {
+                continue;
+            };
+            if let Some(o) = overlap {
+                layer_overlap = Some(match layer_overlap {
+                    None => o,
+                    Some(acc) => acc.union(&o),
+                });
+            }
+            s.hits += 1;
+            s.conflicts += usize::from(hit.constraint && hit.relation != Relation::Near);
+            s.overlap_length_m += hit.overlap_length_m.unwrap_or(0.0);
+            s.min_distance_m = Some(
+                s.min_distance_m
+                    .map_or(hit.distance_m, |d: f64| d.min(hit.distance_m)),
+            );
+            hits.push(hit);
+        }
+        s.overlap_area_m2 =
+            layer_overlap.map_or(0.0, |mp| geodesy::area_m2(&Geometry::MultiPolygon(mp)));
+        s.overlap_ratio = (site_area > 0.0).then(|| s.overlap_area_m2 / site_area);
+        summary.insert(layer.id().to_string(), s);
+    }
+    let verdict = if hits
+        .iter()
+        .any(|h| h.constraint && h.relation != Relation::Near)
+    {
+        Verdict::Conflict
+    } else if hits.is_empty() {
+        Verdict::Clear
+    } else {
+        Verdict::Near
+    };
+    Ok(CheckResult {
+        site: SiteSummary {
+            kind: geometry::type_name(site),
+            area_m2: site_area,
+            length_m: geodesy::length_m(site),
+            bbox,
+        },
+        verdict,
+        year: opts.year,
+        buffer_m: opts.buffer_m,
+        hits,
+        summary,
+    })
+}
+
+/// The site in the forms the predicates need, computed once per check.
+struct PreparedSite<'a> {
+    geom: &'a Geometry,
+    area_m2: f64,
+    dim: u8,
+    polygons: Option<MultiPolygon>,
+    lines: Option<MultiLineString>,
+    segments: Vec<geo::Line>,
+}
+
+impl<'a> PreparedSite<'a> {
+    fn new(geom: &'a Geometry, area_m2: f64) -> Self {
+        PreparedSite {
+            geom,
+            area_m2,
+            dim: dimension(geom),
+            polygons: as_multipolygon(geom),
+            lines: as_multilinestring(geom),
+            segments: geodesy::segments(geom),
+        }
+    }
+}
+
+fn as_multipolygon(g: &Geometry) -> Option<MultiPolygon> {
+    match g {
+        Geometry::Polygon(p) => Some(MultiPolygon(vec![p.clone()])),
+        Geometry::MultiPolygon(mp) => Some(mp.clone()),
+        _ => None,
+    }
+}
+
+fn as_multilinestring(g: &Geometry) -> Option<MultiLineString> {
+    match g {
+        Geometry::LineString(ls) => Some(MultiLineString(vec![ls.clone()])),
+        Geometry::MultiLineString(mls) => Some(mls.clone()),
+        _ => None,
+    }
+}
+
+/// Relates the site to one feature; `None` when it is neither met nor within the buffer.
+/// Also returns the site ∩ zone polygons for the layer total.
+fn examine(
+    site: &PreparedSite,
+    layer: &Layer,
+    f: &Feature,
+    buffer_m: f64,
+    env: &AABB<[f64; 2]>,
+) -> Option<(Hit, Option<MultiPolygon>)> {
+    let relation = match site.geom {
+        // Fast path: a single point against a zone uses the feature's edge index.
+        Geometry::Point(p) if layer.kind() == LayerKind::Zone => match f.locate(p.0) {
+            Location::Inside => Some(Relation::Within),
+            Location::Boundary => Some(Relation::Touches),
+            Location::Outside => None,
+        },
+        g if g.intersects(&f.geometry) => Some(relation_of(g.relate(&f.geometry))),
+        _ => None,
+    };
+    let (relation, distance_m) = match relation {
+        Some(r) => (r, 0.0),
+        None if buffer_m > 0.0 => {
+            let d = geodesy::segments_distance_m(&site.segments, &f.edges_in(env))?;
+            if d > buffer_m {
+                return None;
+            }
+            (Relation::Near, d)
+        }
+        None => return None,
+    };
+    let met = relation != Relation::Near;
+    let zone = layer.kind() == LayerKind::Zone;
+    let mut overlap = None;
+    let (mut area, mut ratio, mut length) = (None, None, None);
+    if let (Some(sp), true) = (&site.polygons, zone) {
+        let inter = if met {
+            sp.intersection(&feature_polygons(f))
+        } else {
+            MultiPolygon(vec![])
+        };
+        let a = geodesy::area_m2(&Geometry::MultiPolygon(inter.clone()));
+        area = Some(a);
+        ratio = Some(if site.area_m2 > 0.0 {
+            a / site.area_m2
+        } else {
+            0.0
+        });
+        overlap = (a > 0.0).then_some(inter);
+    }
+    if let (Some(sp), false) = (&site.polygons, zone) {
+        // Shoreline or bank inside the site.
+        let inside = if met {
+            sp.clip(&feature_lines(f), false)
+        } else {
+            MultiLineString(vec![])
+        };
+        length = Some(geodesy::lines_length_m(&inside));
+    }
+    if let (Some(sl), true) = (&site.lines, zone) {
+        // Length of a linear site (road, pipeline) inside the zone.
+        let inside = if met {
+            feature_polygons(f).clip(sl, false)
+        } else {
+            MultiLineString(vec![])
+        };
+        length = Some(geodesy::lines_length_m(&inside));
+    }
+    if site.dim == 0 && zone {
+        area = Some(0.0);
+    }
+    Some((
+        Hit {
+            layer: layer.id().to_string(),
+            id: f.id.clone(),
+            name: f.name.clone(),
+            relation,
+            constraint: f.constraint,
+            overlap_area_m2: area,
+            overlap_ratio: ratio,
+            overlap_length_m: length,
+            distance_m,
+            properties: f.properties.clone(),
+        },
+        overlap,
+    ))
+}
+
+fn feature_polygons(f: &Feature) -> MultiPolygon {
+    as_multipolygon(&f.geometry).unwrap_or_else(|| MultiPolygon(vec![]))
+}
+
+fn feature_lines(f: &Feature) -> MultiLineString {
+    as_multilinestring(&f.geometry).unwrap_or_else(|| MultiLineString(vec![]))
+}
+
+/// Maps a DE-9IM matrix (site, feature) to the relation names planners read.
+fn relation_of(m: geo::relate::IntersectionMatrix) -> Relation {
+    if m.is_within() {
+        Relation::Within
+    } else if m.is_contains() {
+        Relation::Contains
+    } else if m.is_touches() {
+        Relation::Touches
+    } else if m.is_crosses() {
+        Relation::Crosses
+    } else {
+        Relation::Overlaps
+    }
+}

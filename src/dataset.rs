@@ -1,0 +1,154 @@
+//! A dataset: the manifest and its validated, indexed layers, loaded all or nothing.
+//!
+//! A `Dataset` is immutable once built, so it can be shared behind an `Arc` by every request and
+//! swapped whole on reload.
+
+use crate::layer::{Layer, LayerError};
+use crate::manifest::{Manifest, ManifestError};
+use std::path::{Path, PathBuf};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// The manifest file name inside a data folder.
+pub const MANIFEST: &str = "layers.toml";
+
+/// Why a dataset could not be loaded; nothing is served from a dataset that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}: cannot read the manifest: {1}")]
+    ManifestIo(String, #[source] std::io::Error),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Layer(#[from] LayerError),
+    #[error("bundled dataset is missing {0} (rebuild after `cargo run --example gen_jiaxing`)")]
+    BundledMissing(String),
+}
+
+/// Where the data came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The illustrative Jiaxing dataset compiled into the binary.
+    Bundled,
+    /// A folder holding `layers.toml`.
+    Dir(PathBuf),
+}
+
+/// The manifest plus every layer, validated and indexed.
+#[derive(Debug)]
+pub struct Dataset {
+    pub manifest: Manifest,
+    pub layers: Vec<Layer>,
+    pub origin: Origin,
+    /// A hash of the manifest and every layer file: changes whenever the data changes.
+    pub version: String,
+}
+
+impl Dataset {
+    /// Loads the bundled Jiaxing dataset.
+    ///
+    /// # Examples
+    /// ```
+    /// let ds = ecospace::Dataset::bundled().unwrap();
+    /// assert!(ds.layer("redline").is_some());
+    /// ```
+    pub fn bundled() -> Result<Dataset, LoadError> {
+        let read = |name: &str| {
+            embedded::FILES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| LoadError::BundledMissing(name.to_string()))
+        };
+        Self::load_with(Origin::Bundled, &read(MANIFEST)?, MANIFEST, |file| {
+            read(file)
+        })
+    }
+
+    /// Loads the dataset described by `dir/layers.toml`.
+    pub fn from_dir(dir: &Path) -> Result<Dataset, LoadError> {
+        let manifest_path = dir.join(MANIFEST);
+        let text = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| LoadError::ManifestIo(manifest_path.display().to_string(), e))?;
+        Self::load_with(
+            Origin::Dir(dir.to_path_buf()),
+            &text,
+            &manifest_path.display().to_string(),
+            |file| {
+                let path = dir.join(file);
+                std::fs::read_to_string(&path).map_err(|source| {
+                    LoadError::Layer(LayerError::Io {
+                        file: path.display().to_string(),
+                        source,
+                    })
+                })
+            },
+        )
+    }
+
+    /// Loads the folder when given, the bundled dataset otherwise.
+    pub fn open(dir: Option<&Path>) -> Result<Dataset, LoadError> {
+        match dir {
+            Some(d) => Self::from_dir(d),
+            None => Self::bundled(),
+        }
+    }
+
+    fn load_with(
+        origin: Origin,
+        manifest_text: &str,
+        manifest_name: &str,
+        read: impl Fn(&str) -> Result<String, LoadError>,
+    ) -> Result<Dataset, LoadError> {
+        let manifest = Manifest::parse(manifest_text, manifest_name)?;
+        let mut hash = Fnv1a::default();
+        hash.write(manifest_text.as_bytes());
+        let mut layers = Vec::with_capacity(manifest.layers.len());
+        for spec in &manifest.layers {
+            let text = read(&spec.file)?;
+            hash.write(text.as_bytes());
+            layers.push(Layer::from_geojson(spec.clone(), &text, &spec.file)?);
+        }
+        Ok(Dataset {
+            manifest,
+            layers,
+            origin,
+            version: format!("{:016x}", hash.0),
+        })
+    }
+
+    /// The layer with this id.
+    pub fn layer(&self, id: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.id() == id)
+    }
+
+    /// Total number of features over all layers (all years).
+    pub fn feature_count(&self) -> usize {
+        self.layers.iter().map(|l| l.features.len()).sum()
+    }
+
+    /// Layer ids, in manifest order.
+    pub fn layer_ids(&self) -> Vec<&str> {
+        self.layers.iter().map(|l| l.id()).collect()
+    }
+}
+
+/// FNV-1a, 64 bit: a stable content hash without another dependency (not for security).
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! A site someone wants to build on: parsed from a GeoJSON body and validated.
+//!
+//! One Geometry or Feature is one site; a FeatureCollection is a batch. JSON errors, GeoJSON shape
+//! errors and geometry errors are told apart so the caller knows what to fix.
+
+use crate::geometry::{self, GeometryError};
+use geo::Geometry;
+use serde_json::Value;
+
+/// A site to check, with the id it was given (Feature id or `properties.id`).
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub id: Option<String>,
+    pub geometry: Geometry,
+}
+
+/// One site or a batch, as posted.
+#[derive(Debug, Clone)]
+pub enum SiteInput {
+    One(Site),
+    Batch(Vec<Site>),
+}
+
+/// Why a posted site was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("body is not valid JSON: {0}")]
+    InvalidJson(String),
+    #[error("body nests too deeply (the limit is 128 levels)")]
+    TooDeep,
+    #[error("body is not a GeoJSON Geometry, Feature or FeatureCollection: {0}")]
+    NotGeoJson(String),
+    #[error("{}{source}", at(.index, .id))]
+    Geometry {
+        index: Option<usize>,
+        id: Option<String>,
+        #[source]
+        source: GeometryError,
+    },
+    #[error("{}the feature has no geometry", at(.index, .id))]
+    MissingGeometry {
+        index: Option<usize>,
+        id: Option<String>,
+    },
+    #[error("the FeatureCollection has no features: send at least one site")]
+    EmptyBatch,
+    #[error("the batch has {n} sites; the limit is {max}")]
+    BatchTooLarge { n: usize, max: usize },
+}
+
+fn at(index: &Option<usize>, id: &Option<String>) -> String {
+    match (index, id) {
+        (Some(i), Some(id)) => format!("feature {i} (id {id:?}): "),
+        (Some(i), None) => format!("feature {i}: "),
+        (None, Some(id)) => format!("feature {id:?}: "),
+        (None, None) => String::new(),
+    }
+}
+
+impl SiteError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SiteError::InvalidJson(_) => "invalid_json",
+            SiteError::TooDeep => "nesting_too_deep",
+            SiteError::NotGeoJson(_) => "invalid_geojson",
+            SiteError::Geometry { source, .. } => source.code(),
+            SiteError::MissingGeometry { .. } => "empty_geometry",
+            SiteError::EmptyBatch => "empty_batch",
+            SiteError::BatchTooLarge { .. } => "batch_too_large",
+        }
+    }
+}
+
+/// Parses a request body into one site or a batch of at most `max_batch` sites.
+///
+/// # Examples
+/// ```
+/// use ecospace::site::{parse, SiteInput};
+/// let body = br#"{"type":"Point","coordinates":[120.76,30.75]}"#;
+/// assert!(matches!(parse(body, 100).unwrap(), SiteInput::One(_)));
+/// ```
+pub fn parse(body: &[u8], max_batch: usize) -> Result<SiteInput, SiteError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        if e.to_string().contains("recursion limit") {
+            SiteError::TooDeep
+        } else {
+            SiteError::InvalidJson(e.to_string())
+        }
+    })?;
+    let ty = value
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    match ty.as_deref() {
+        Some("FeatureCollection") => {
+            let fc: geojson::FeatureCollection =
+                serde_json::from_value(value).map_err(|e| SiteError::NotGeoJson(e.to_string()))?;
+            if fc.features.is_empty() {
+                return Err(SiteError::EmptyBatch);
+            }
+            if fc.features.len() > max_batch {
+                return Err(SiteError::BatchTooLarge {
+                    n: fc.features.len(),
+                    max: max_batch,
+                });
+            }
+            let sites = fc
+                .features
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| feature_site(f, Some(i)))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(SiteInput::Batch(sites))
+        }
+        Some("Feature") => {
+            let f: geojson::Feature =
+                serde_json::from_value(value).map_err(|e| SiteError::NotGeoJson(e.to_string()))?;
+            Ok(SiteInput::One(feature_site(f, None)?))
+        }
+        Some(_) => {
+            let g: geojson::Geometry =
+                serde_json::from_value(value).map_err(|e| SiteError::NotGeoJson(e.to_string()))?;
+            let geometry = geometry::from_geojson(&g).map_err(|source| SiteError::Geometry {
+                index: None,
+                id: None,
+                source,
+            })?;
+            Ok(SiteInput::One(Site { id: None, geometry }))
+        }
+        None => Err(SiteError::NotGeoJson("no string member \"type\"".into())),
+    }
+}
+
+fn feature_site(f: geojson::Feature, index: Option<usize>) -> Result<Site, SiteError> {
+    let id = match &f.id {
+        Some(geojson::feature::Id::String(s)) => Some(s.clone()),
+        Some(geojson::feature::Id::Number(n)) => Some(n.to_string()),
+        None => f
+            .properties
+            .as_ref()
+            .and_then(|p| p.get("id"))
+            .and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_i64().map(|n| n.to_string()))
+            }),
+    };
+    let Some(g) = f.geometry else {
+        return Err(SiteError::MissingGeometry { index, id });
+    };
+    let geometry = geometry::from_geojson(&g).map_err(|source| SiteError::Geometry {
+        index,
+        id: id.clone(),
+        source,
+    })?;
+    Ok(Site { id, geometry })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_json_shape_and_geometry_errors_apart() {
+        assert_eq!(parse(b"{not json", 10).unwrap_err().code(), "invalid_json");
+        assert_eq!(
+            parse(br#"{"type":"Point","coordinates":"x"}"#, 10)
+                .unwrap_err()
+                .code(),
+            "invalid_geojson"
+        );
+        assert_eq!(
+            parse(br#"{"type":"Point","coordinates":[1e400,0]}"#, 10)
+                .unwrap_err()
+                .code(),
+            "invalid_json"
+        );
+        assert_eq!(
+            parse(br#"{"type":"FeatureCollection","features":[]}"#, 10)
+                .unwrap_err()
+                .code(),
+            "empty_batch"
+        );
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        assert_eq!(
+            parse(deep.as_bytes(), 10).unwrap_err().code(),
+            "nesting_too_deep"
+        );
+    }
+
+    #[test]
+    fn batch_errors_name_the_feature() {
+        let body = br#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","id":"ok","properties":{},"geometry":{"type":"Point","coordinates":[120.7,30.7]}},
+            {"type":"Feature","id":"bad","properties":{},"geometry":{"type":"Point","coordinates":[500000,3400000]}}]}"#;
+        let e = parse(body, 10).unwrap_err();
+        assert_eq!(e.code(), "projected_coordinates");
+        assert!(e.to_string().starts_with("feature 1 (id \"bad\")"), "{e}");
+        assert_eq!(parse(body, 1).unwrap_err().code(), "batch_too_large");
+    }
+}
