@@ -86,49 +86,57 @@ pub fn radii_of_curvature(lat_deg: f64) -> (f64, f64) {
     (m, n)
 }
 
-/// A local equirectangular frame in metres around a reference latitude/longitude.
+/// A local sinusoidal frame in metres around an origin: north-south distances use the meridional
+/// radius at the origin, east-west distances the exact parallel scale at each point's latitude.
 ///
-/// Over tens of kilometres its scale error is well under 1 %, which is all we need to choose
-/// the closest pair of points; the distance itself is then measured geodesically.
+/// Over tens of kilometres (and small longitude spans) its error is well under 1 %, which is
+/// all we need to choose the closest pair of points; the distance itself is then measured
+/// geodesically between that pair. Exact parallel scale matters: it makes the frame pick the
+/// poleward (shorter) of two otherwise equal east-west gaps.
 #[derive(Debug, Clone, Copy)]
 pub struct LocalFrame {
     lon0: f64,
     lat0: f64,
-    kx: f64,
     ky: f64,
 }
 
 impl LocalFrame {
     /// A frame centred on `origin` (lon/lat degrees).
     pub fn new(origin: Coord) -> Self {
-        let (m, n) = radii_of_curvature(origin.y);
+        let (m, _) = radii_of_curvature(origin.y);
         LocalFrame {
             lon0: origin.x,
             lat0: origin.y,
-            kx: n * origin.y.to_radians().cos() * std::f64::consts::PI / 180.0,
             ky: m * std::f64::consts::PI / 180.0,
         }
+    }
+
+    /// Metres per degree of longitude at latitude `lat`.
+    fn kx(lat: f64) -> f64 {
+        let (_, n) = radii_of_curvature(lat);
+        n * lat.to_radians().cos() * std::f64::consts::PI / 180.0
     }
 
     /// lon/lat → metres east/north of the origin.
     pub fn project(&self, c: Coord) -> Coord {
         Coord {
-            x: (c.x - self.lon0) * self.kx,
+            x: (c.x - self.lon0) * Self::kx(c.y),
             y: (c.y - self.lat0) * self.ky,
         }
     }
 
     /// Metres east/north of the origin → lon/lat.
     pub fn unproject(&self, c: Coord) -> Coord {
+        let lat = c.y / self.ky + self.lat0;
         Coord {
-            x: c.x / self.kx + self.lon0,
-            y: c.y / self.ky + self.lat0,
+            x: c.x / Self::kx(lat) + self.lon0,
+            y: lat,
         }
     }
 
     /// Degrees of longitude and latitude that `metres` spans at the origin (for envelope padding).
     pub fn degrees_for(&self, metres: f64) -> (f64, f64) {
-        (metres / self.kx, metres / self.ky)
+        (metres / Self::kx(self.lat0), metres / self.ky)
     }
 }
 
@@ -214,99 +222,6 @@ pub fn segments(geom: &Geometry) -> Vec<Line> {
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
-    use geo::{LineString, Polygon};
-
-    /// Area of the ellipsoidal zone between the equator and latitude φ, per radian of longitude,
-    /// from the closed form for the authalic integral (Snyder, Map Projections, eq. 3-12).
-    fn zone_area_per_radian(lat_deg: f64) -> f64 {
-        let e2 = WGS84_F * (2.0 - WGS84_F);
-        let e = e2.sqrt();
-        let b2 = WGS84_A * WGS84_A * (1.0 - e2);
-        let s = lat_deg.to_radians().sin();
-        b2 / 2.0
-            * (s / (1.0 - e2 * s * s) + (1.0 / (2.0 * e)) * ((1.0 + e * s) / (1.0 - e * s)).ln())
-    }
-
-    /// A lon/lat cell whose parallels are densified, so geodesic edges follow the parallels.
-    fn cell(lon0: f64, lat0: f64, size: f64) -> Polygon {
-        let n = 1000;
-        let mut pts = Vec::new();
-        for i in 0..=n {
-            pts.push((lon0 + size * i as f64 / n as f64, lat0));
-        }
-        for i in 0..=n {
-            pts.push((lon0 + size - size * i as f64 / n as f64, lat0 + size));
-        }
-        pts.push((lon0, lat0));
-        Polygon::new(LineString::from(pts), vec![])
-    }
-
-    #[test]
-    fn one_degree_cell_matches_the_closed_form_band_area() {
-        let expected =
-            (zone_area_per_radian(31.0) - zone_area_per_radian(30.0)) * 1f64.to_radians();
-        let got = area_m2(&Geometry::Polygon(cell(120.0, 30.0, 1.0)));
-        // Chords of 0.001° sag ~1e-8 rad off the parallel: far below this tolerance.
-        assert_relative_eq!(got, expected, max_relative = 1e-6);
-        // And the magnitude by hand at the mid-latitude 30.5°: M·1° = 110.861 km north-south
-        // times N·cos φ·1° = 95.990 km east-west ≈ 10,641 km².
-        assert!((got / 1e6 - 10_641.5).abs() < 3.0, "{got}");
-    }
-
-    /// Meridian arc from the equator to φ by Helmert's series (Bessel/Helmert expansion in n).
-    fn meridian_arc(lat_deg: f64) -> f64 {
-        let n = WGS84_F / (2.0 - WGS84_F);
-        let phi = lat_deg.to_radians();
-        let a = WGS84_A / (1.0 + n) * (1.0 + n * n / 4.0 + n.powi(4) / 64.0);
-        let c2 = -3.0 / 2.0 * n + 9.0 / 16.0 * n.powi(3);
-        let c4 = 15.0 / 16.0 * n * n - 15.0 / 32.0 * n.powi(4);
-        let c6 = -35.0 / 48.0 * n.powi(3);
-        let c8 = 315.0 / 512.0 * n.powi(4);
-        a * (phi
-            + c2 * (2.0 * phi).sin()
-            + c4 * (4.0 * phi).sin()
-            + c6 * (6.0 * phi).sin()
-            + c8 * (8.0 * phi).sin())
-    }
-
-    #[test]
-    fn meridian_arc_matches_helmert_series() {
-        let ls = LineString::from(vec![(120.7, 30.0), (120.7, 31.0)]);
-        let got = length_m(&Geometry::LineString(ls));
-        let expected = meridian_arc(31.0) - meridian_arc(30.0);
-        assert_relative_eq!(got, expected, max_relative = 1e-9);
-        // Tables give 110,852 m for 1° at 30° and 110,870 m at 31°; mid-way ≈ 110,861 m.
-        assert!((got - 110_861.0).abs() < 3.0, "{got}");
-    }
-
-    #[test]
-    fn segment_distance_is_geodesic_between_the_closest_pair() {
-        // A point 0.01° north of a long east-west segment: the distance is the meridian arc.
-        let a = [Line::new(
-            Coord {
-                x: 120.70,
-                y: 30.76,
-            },
-            Coord {
-                x: 120.70,
-                y: 30.76,
-            },
-        )];
-        let b = [Line::new(
-            Coord {
-                x: 120.60,
-                y: 30.75,
-            },
-            Coord {
-                x: 120.80,
-                y: 30.75,
-            },
-        )];
-        let d = segments_distance_m(&a, &b).unwrap();
-        let expected = meridian_arc(30.76) - meridian_arc(30.75);
-        // The straight lon/lat segment is not a geodesic; allow the chord-vs-parallel sag (< 1 m).
-        assert!((d - expected).abs() < 1.0, "{d} vs {expected}");
-    }
 
     #[test]
     fn local_frame_round_trips() {

@@ -1,0 +1,147 @@
+//! Shared test helpers: an in-process server on an ephemeral port, a minimal HTTP/1.1 client,
+//! and closed-form geodesy that does not go through the code under test.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub const A: f64 = 6_378_137.0;
+pub const F: f64 = 1.0 / 298.257_223_563;
+
+/// Area between latitudes `lat1` < `lat2` over `dlon` degrees on the WGS84 ellipsoid (m²),
+/// from the closed form of the authalic integral (Snyder, Map Projections, eq. 3-12).
+pub fn band_area(lat1: f64, lat2: f64, dlon: f64) -> f64 {
+    let e2 = F * (2.0 - F);
+    let e = e2.sqrt();
+    let q = |lat: f64| {
+        let s = lat.to_radians().sin();
+        A * A * (1.0 - e2) / 2.0
+            * (s / (1.0 - e2 * s * s) + (1.0 / (2.0 * e)) * ((1.0 + e * s) / (1.0 - e * s)).ln())
+    };
+    (q(lat2) - q(lat1)) * dlon.to_radians()
+}
+
+/// Meridian arc from the equator to `lat` (m), Helmert's series to n⁴.
+pub fn meridian_arc(lat: f64) -> f64 {
+    let n = F / (2.0 - F);
+    let phi = lat.to_radians();
+    let a = A / (1.0 + n) * (1.0 + n * n / 4.0 + n.powi(4) / 64.0);
+    let c2 = -3.0 / 2.0 * n + 9.0 / 16.0 * n.powi(3);
+    let c4 = 15.0 / 16.0 * n * n - 15.0 / 32.0 * n.powi(4);
+    let c6 = -35.0 / 48.0 * n.powi(3);
+    let c8 = 315.0 / 512.0 * n.powi(4);
+    a * (phi
+        + c2 * (2.0 * phi).sin()
+        + c4 * (4.0 * phi).sin()
+        + c6 * (6.0 * phi).sin()
+        + c8 * (8.0 * phi).sin())
+}
+
+/// Length of `dlon` degrees along the parallel at `lat` (m): N·cos φ·Δλ. For the short spans in
+/// these tests it equals the geodesic to better than 1e-6.
+pub fn parallel_arc(lat: f64, dlon: f64) -> f64 {
+    let e2 = F * (2.0 - F);
+    let s = lat.to_radians().sin();
+    A / (1.0 - e2 * s * s).sqrt() * lat.to_radians().cos() * dlon.to_radians()
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn mini() -> ecospace::Dataset {
+    ecospace::Dataset::from_dir(&fixture("mini")).expect("fixture loads")
+}
+
+/// Starts the real router on 127.0.0.1:0 in a background runtime; returns its address.
+pub fn serve(ds: ecospace::Dataset, limits: ecospace::api::Limits) -> SocketAddr {
+    let state = Arc::new(ecospace::api::AppState {
+        dataset: Arc::new(ds),
+        limits,
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send");
+            axum::serve(listener, ecospace::api::app(state))
+                .await
+                .expect("serve");
+        });
+    });
+    rx.recv().expect("server address")
+}
+
+/// A response as the tests read it.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: String,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection (`Connection: close`).
+pub fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Response {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).expect("write head");
+    // A server may answer (413) and close before reading a huge body: ignore write errors.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    Response {
+        status,
+        headers: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+pub fn get(addr: SocketAddr, path: &str) -> Response {
+    request(addr, "GET", path, b"")
+}
+
+pub fn post(addr: SocketAddr, path: &str, body: &str) -> Response {
+    request(addr, "POST", path, body.as_bytes())
+}
+
+/// GeoJSON polygon of a lon/lat box.
+pub fn boxed(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]}}"#
+    )
+}
+
+/// Asserts `got` is within `rel` (relative) of `want`.
+pub fn close(got: f64, want: f64, rel: f64) {
+    assert!(
+        ((got - want) / want).abs() <= rel,
+        "got {got}, want {want} (±{rel} relative)"
+    );
+}
