@@ -270,7 +270,7 @@ fn bad_inputs_are_clear_4xx_errors() {
         ("POST", "/check", r#"{"type":"Feature","properties":{},"geometry":null}"#.into(), 422, "empty_geometry"),
         ("POST", "/check", r#"{"type":"GeometryCollection","geometries":[]}"#.into(), 422, "unsupported_geometry"),
         ("POST", "/check", format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)), 400, "nesting_too_deep"),
-        ("POST", "/check", format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, vec![r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[120,30]}}"#; 4].join(",")), 413, "batch_too_large"),
+        ("POST", "/check", format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, [r#"{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[120,30]}}"#; 4].join(",")), 413, "batch_too_large"),
         ("POST", "/check", format!(r#"{{"type":"Point","coordinates":[120,30],"pad":"{}"}}"#, "x".repeat(70_000)), 413, "payload_too_large"),
         ("POST", "/check?buffer_m=NaN", boxed(120.7, 30.7, 120.71, 30.71), 400, "invalid_parameter"),
         ("POST", "/check?buffer_m=-5", boxed(120.7, 30.7, 120.71, 30.71), 400, "invalid_parameter"),
