@@ -25,16 +25,16 @@ pub enum Command {
     /// Run the HTTP service.
     Serve {
         /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        #[arg(long, env = "ECOSPACE_ADDR", default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
         /// Data folder holding layers.toml (default: the bundled Jiaxing dataset).
-        #[arg(long)]
+        #[arg(long, env = "ECOSPACE_DATA")]
         data: Option<PathBuf>,
-        /// Largest request body in bytes.
-        #[arg(long, default_value_t = Limits::default().max_body_bytes)]
+        /// Largest request body in bytes (413 beyond).
+        #[arg(long, env = "ECOSPACE_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes)]
         max_body_bytes: usize,
-        /// Most sites in one batch.
-        #[arg(long, default_value_t = Limits::default().max_batch)]
+        /// Most sites in one batch (413 beyond).
+        #[arg(long, env = "ECOSPACE_MAX_BATCH", default_value_t = Limits::default().max_batch)]
         max_batch: usize,
     },
     /// Check a site (GeoJSON Geometry, Feature or FeatureCollection file; `-` for stdin).

@@ -81,8 +81,22 @@ fn segment_distance_is_geodesic_between_the_closest_pair() {
 fn the_independent_helpers_agree_with_each_other() {
     // The equal-area shoelace and the local-radius length used by the data tests, checked
     // against the closed forms before they are trusted with the bundled data.
-    let ring = [[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.1], [120.0, 30.0]];
+    let ring = [
+        [120.0, 30.0],
+        [120.1, 30.0],
+        [120.1, 30.1],
+        [120.0, 30.1],
+        [120.0, 30.0],
+    ];
     close(equal_area_ring_m2(&ring), band_area(30.0, 30.1, 0.1), 1e-9);
-    close(ellipsoid_polyline_m(&[[120.7, 30.0], [120.7, 31.0]]), meridian_arc(31.0) - meridian_arc(30.0), 1e-7);
-    close(ellipsoid_polyline_m(&[[120.7, 30.5], [120.8, 30.5]]), parallel_arc(30.5, 0.1), 1e-7);
+    close(
+        ellipsoid_polyline_m(&[[120.7, 30.0], [120.7, 31.0]]),
+        meridian_arc(31.0) - meridian_arc(30.0),
+        1e-7,
+    );
+    close(
+        ellipsoid_polyline_m(&[[120.7, 30.5], [120.8, 30.5]]),
+        parallel_arc(30.5, 0.1),
+        1e-7,
+    );
 }

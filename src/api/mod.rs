@@ -189,35 +189,38 @@ async fn check_sites(
         }),
     };
     let input = site::parse(&body, st.limits.max_batch)?;
-    // Geometry work is CPU-bound: keep it off the async workers.
+    // Geometry work is CPU-bound: keep it off the async workers. A panic in it (a bug, never
+    // bad input: input is validated) becomes a logged 500 while the server keeps serving.
     let ds = Arc::clone(&st.dataset);
-    let out = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        Ok(match input {
-            SiteInput::One(s) => {
-                let r = check(&ds, &s.geometry, &opts)?;
-                let mut v = serde_json::to_value(r).map_err(internal)?;
-                if let (Some(id), Some(obj)) = (s.id, v.as_object_mut()) {
-                    obj.insert("id".into(), Value::String(id));
-                }
-                v
-            }
-            SiteInput::Batch(sites) => {
-                let results = sites
-                    .into_iter()
-                    .map(|s| {
-                        Ok(BatchEntry {
-                            result: check(&ds, &s.geometry, &opts)?,
-                            id: s.id,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, ApiError>>()?;
-                json!({ "results": results })
-            }
-        })
-    })
-    .await
-    .map_err(internal)??;
+    let out = tokio::task::spawn_blocking(move || run_checks(&ds, input, &opts))
+        .await
+        .map_err(internal)??;
     Ok(Json(out))
+}
+
+fn run_checks(ds: &Dataset, input: SiteInput, opts: &CheckOptions) -> Result<Value, ApiError> {
+    Ok(match input {
+        SiteInput::One(s) => {
+            let r = check(ds, &s.geometry, opts)?;
+            let mut v = serde_json::to_value(r).map_err(internal)?;
+            if let (Some(id), Some(obj)) = (s.id, v.as_object_mut()) {
+                obj.insert("id".into(), Value::String(id));
+            }
+            v
+        }
+        SiteInput::Batch(sites) => {
+            let results = sites
+                .into_iter()
+                .map(|s| {
+                    Ok(BatchEntry {
+                        result: check(ds, &s.geometry, opts)?,
+                        id: s.id,
+                    })
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            json!({ "results": results })
+        }
+    })
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
