@@ -3,6 +3,7 @@
 use crate::api::{self, AppState, Limits};
 use crate::check::{check, CheckOptions, CheckResult};
 use crate::dataset::Dataset;
+use crate::indicator::{self, target::Rule, Status, YearIndicators};
 use crate::manifest::LayerKind;
 use crate::site::{self, SiteInput};
 use clap::{Parser, Subcommand};
@@ -55,6 +56,25 @@ pub enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Yearly indicators against the plan's targets (one year, or a series).
+    Indicators {
+        /// One year (default: this year).
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        year: Option<i32>,
+        /// First year of a series.
+        #[arg(long, requires = "to")]
+        from: Option<i32>,
+        /// Last year of a series.
+        #[arg(long, requires = "from")]
+        to: Option<i32>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Use these targets instead of the dataset's own (same schema as targets.toml).
+        #[arg(long)]
+        targets: Option<PathBuf>,
+    },
     /// List the layers of the dataset.
     Layers {
         #[arg(long)]
@@ -63,6 +83,14 @@ pub enum Command {
         #[arg(long)]
         year: Option<i32>,
     },
+}
+
+/// Output format of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
 }
 
 /// Runs the parsed command; errors come back as one readable message.
@@ -151,6 +179,37 @@ pub fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Indicators {
+            year,
+            from,
+            to,
+            format,
+            data,
+            targets,
+        } => {
+            let mut ds = load(data.as_deref())?;
+            if let Some(t) = targets {
+                ds.use_targets_file(&t).map_err(|e| e.to_string())?;
+            }
+            let years: Vec<_> = match (from, to) {
+                (Some(a), Some(b)) => indicator::series(&ds, a, b).map_err(|e| e.to_string())?,
+                _ => vec![
+                    indicator::compute(&ds, year.unwrap_or_else(crate::current_year))
+                        .map_err(|e| e.to_string())?,
+                ],
+            };
+            let out = match format {
+                Format::Json if years.len() == 1 => pretty(&crate::api::year_json(&years[0]))?,
+                Format::Json => pretty(&serde_json::json!({
+                    "series": years.iter().map(|y| crate::api::year_json(y)).collect::<Vec<_>>()
+                }))?,
+                Format::Csv => indicators_csv(&years),
+                Format::Table if years.len() == 1 => indicators_table(&ds, &years[0]),
+                Format::Table => series_table(&years),
+            };
+            print!("{out}");
+            Ok(())
+        }
         Command::Layers { data, year } => {
             let ds = load(data.as_deref())?;
             let year = year.unwrap_or_else(crate::current_year);
@@ -196,6 +255,177 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn pretty(v: &serde_json::Value) -> Result<String, String> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| e.to_string())
+}
+
+fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Met => "met 达标",
+        Status::NotMet => "NOT MET 未达标",
+        Status::NoTarget => "no target 无目标",
+    }
+}
+
+fn target_label(t: &indicator::AppliedTarget) -> String {
+    match t.rule {
+        Rule::NotReduced => format!(
+            "≥ {:.2} (not reduced since {})",
+            t.value,
+            t.baseline_year.unwrap_or_default()
+        ),
+        Rule::AtLeast => format!("≥ {:.2} by {}", t.value, t.year.unwrap_or_default()),
+        Rule::AtMost => format!("≤ {:.2} by {}", t.value, t.year.unwrap_or_default()),
+    }
+}
+
+/// A year's indicators as the analyst reads them: city table, then per county.
+pub fn indicators_table(ds: &Dataset, y: &YearIndicators) -> String {
+    let mut rows = vec![vec![
+        "indicator 指标".to_string(),
+        "value 数值".into(),
+        "numerator / denominator 分子/分母".into(),
+        "target 目标".into(),
+        "gap 差距".into(),
+        "status 状态".into(),
+    ]];
+    for (id, i) in &y.indicators {
+        let v = &i.value;
+        let parts = match v.denominator {
+            Some(d) => format!("{:.3} / {:.3} {}", v.numerator, d, v.parts_unit),
+            None => match &v.by {
+                Some(by) => {
+                    let key = spec_by(ds, id);
+                    let split: Vec<String> = by
+                        .iter()
+                        .map(|(k, a)| format!("{key} {k}: {a:.3}"))
+                        .collect();
+                    format!("{:.3} {} ({})", v.numerator, v.parts_unit, split.join(", "))
+                }
+                None => format!("{:.3} {}", v.numerator, v.parts_unit),
+            },
+        };
+        rows.push(vec![
+            format!("{} {}", i.title_zh, i.title_en),
+            format!("{:.2} {}", v.value, v.unit),
+            parts,
+            i.target
+                .as_ref()
+                .map(target_label)
+                .unwrap_or_else(|| "-".into()),
+            i.gap
+                .map(|g| format!("{g:+.2}"))
+                .unwrap_or_else(|| "-".into()),
+            status_label(i.status).into(),
+        ]);
+    }
+    let mut out = format!(
+        "{} indicators 指标 {} (data {})\n",
+        ds.manifest.title_zh, y.year, ds.version
+    );
+    out.push_str(&render(&rows));
+    let ids: Vec<&String> = y.indicators.keys().collect();
+    let mut rows = vec![std::iter::once("county 县(市、区)".to_string())
+        .chain(ids.iter().map(|id| format!("{id}")))
+        .collect::<Vec<_>>()];
+    for (county, m) in &y.by_county {
+        let name = ds
+            .manifest
+            .counties
+            .get(county)
+            .map(|n| format!("{county} {n}"))
+            .unwrap_or_else(|| county.clone());
+        rows.push(
+            std::iter::once(name)
+                .chain(ids.iter().map(|id| {
+                    m.get(*id)
+                        .map(|v| format!("{:.2}", v.value))
+                        .unwrap_or_else(|| "-".into())
+                }))
+                .collect(),
+        );
+    }
+    out.push_str("\nby county 分县 (km² for areas, % for shares)\n");
+    out.push_str(&render(&rows));
+    out
+}
+
+fn spec_by(ds: &Dataset, id: &str) -> String {
+    ds.indicators
+        .iter()
+        .find(|s| s.id == id)
+        .and_then(|s| s.by.clone())
+        .unwrap_or_default()
+}
+
+/// A series: indicators down, years across.
+fn series_table(years: &[std::sync::Arc<YearIndicators>]) -> String {
+    let mut rows = vec![std::iter::once("indicator 指标".to_string())
+        .chain(years.iter().map(|y| y.year.to_string()))
+        .collect::<Vec<_>>()];
+    if let Some(first) = years.first() {
+        for (id, i) in &first.indicators {
+            let mut row = vec![format!("{} {} ({})", i.title_zh, i.title_en, i.value.unit)];
+            for y in years {
+                row.push(
+                    y.indicators
+                        .get(id)
+                        .map(|i| {
+                            format!(
+                                "{:.2}{}",
+                                i.value.value,
+                                if i.status == Status::NotMet { "!" } else { "" }
+                            )
+                        })
+                        .unwrap_or_else(|| "-".into()),
+                );
+            }
+            rows.push(row);
+        }
+    }
+    render(&rows) + "! = below its target 未达目标\n"
+}
+
+/// CSV, one row per (year, scope, indicator); scope is `city` or a county adcode.
+fn indicators_csv(years: &[std::sync::Arc<YearIndicators>]) -> String {
+    let mut out =
+        String::from("year,scope,indicator,value,unit,numerator,denominator,target,gap,status\n");
+    let f = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    for y in years {
+        for (id, i) in &y.indicators {
+            let status = serde_json::to_value(i.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{},city,{id},{},{},{},{},{},{},{status}\n",
+                y.year,
+                i.value.value,
+                i.value.unit,
+                i.value.numerator,
+                f(i.value.denominator),
+                f(i.target.as_ref().map(|t| t.value)),
+                f(i.gap)
+            ));
+        }
+        for (county, m) in &y.by_county {
+            for (id, v) in m {
+                out.push_str(&format!(
+                    "{},{county},{id},{},{},{},{},,,\n",
+                    y.year,
+                    v.value,
+                    v.unit,
+                    v.numerator,
+                    f(v.denominator)
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn load(data: Option<&std::path::Path>) -> Result<Dataset, String> {

@@ -3,6 +3,7 @@
 //! A `Dataset` is immutable once built, so it can be shared behind an `Arc` by every request and
 //! swapped whole on reload.
 
+use crate::indicator::{self, IndicatorSpec, Targets};
 use crate::layer::{Layer, LayerError};
 use crate::manifest::{Manifest, ManifestError};
 use std::path::{Path, PathBuf};
@@ -25,6 +26,11 @@ pub enum LoadError {
     Layer(#[from] LayerError),
     #[error("bundled dataset is missing {0} (rebuild after `cargo run --example gen_jiaxing`)")]
     BundledMissing(String),
+    /// An indicators or targets file is malformed (the message names the file).
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}: cannot read: {1}")]
+    Io(String, #[source] std::io::Error),
 }
 
 /// Where the data came from.
@@ -42,8 +48,14 @@ pub struct Dataset {
     pub manifest: Manifest,
     pub layers: Vec<Layer>,
     pub origin: Origin,
-    /// A hash of the manifest and every layer file: changes whenever the data changes.
+    /// A hash of the manifest and every file it names: changes whenever the data changes.
     pub version: String,
+    /// Indicator definitions (empty when the manifest names none).
+    pub indicators: Vec<IndicatorSpec>,
+    /// The plan's targets (empty when the manifest names none).
+    pub targets: Targets,
+    /// Indicators already computed from this data, per year.
+    pub indicator_cache: indicator::Cache,
 }
 
 impl Dataset {
@@ -111,12 +123,45 @@ impl Dataset {
             hash.write(text.as_bytes());
             layers.push(Layer::from_geojson(spec.clone(), &text, &spec.file)?);
         }
+        let indicators = match &manifest.indicators {
+            Some(file) => {
+                let text = read(file)?;
+                hash.write(text.as_bytes());
+                indicator::parse_specs(&text, file, &manifest).map_err(LoadError::Config)?
+            }
+            None => Vec::new(),
+        };
+        let targets = match &manifest.targets {
+            Some(file) => {
+                let text = read(file)?;
+                hash.write(text.as_bytes());
+                Targets::parse(&text, file).map_err(LoadError::Config)?
+            }
+            None => Targets::default(),
+        };
         Ok(Dataset {
             manifest,
             layers,
             origin,
             version: format!("{:016x}", hash.0),
+            indicators,
+            targets,
+            indicator_cache: indicator::Cache::default(),
         })
+    }
+
+    /// Replaces the targets with a user's own file (before the dataset is shared).
+    pub fn use_targets_file(&mut self, path: &Path) -> Result<(), LoadError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| LoadError::Io(path.display().to_string(), e))?;
+        self.targets =
+            Targets::parse(&text, &path.display().to_string()).map_err(LoadError::Config)?;
+        // Statuses depend on targets: what was computed with the old ones is stale.
+        self.indicator_cache = indicator::Cache::default();
+        let mut h = Fnv1a(u64::from_str_radix(&self.version, 16).unwrap_or(0));
+        h.write(text.as_bytes());
+        self.version = format!("{:016x}", h.0);
+        Ok(())
     }
 
     /// The layer with this id.

@@ -378,7 +378,7 @@ fn load_feature(
 }
 
 /// Compares a manifest (TOML) value with a feature property (JSON).
-fn toml_eq(t: &toml::Value, j: &Value) -> bool {
+pub(crate) fn toml_eq(t: &toml::Value, j: &Value) -> bool {
     match (t, j) {
         (toml::Value::String(a), Value::String(b)) => a == b,
         (toml::Value::Boolean(a), Value::Bool(b)) => a == b,

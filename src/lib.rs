@@ -16,6 +16,7 @@ pub mod dataset;
 pub mod error;
 pub mod geodesy;
 pub mod geometry;
+pub mod indicator;
 pub mod layer;
 pub mod manifest;
 pub mod site;

@@ -43,6 +43,15 @@ pub struct Manifest {
     pub id: String,
     pub title_zh: String,
     pub title_en: String,
+    /// Indicator definitions file (relative), e.g. `indicators.toml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicators: Option<String>,
+    /// Plan targets file (relative), e.g. `targets.toml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<String>,
+    /// County adcode → name, for reports.
+    #[serde(default)]
+    pub counties: BTreeMap<String, String>,
     #[serde(rename = "layer", default)]
     pub layers: Vec<LayerSpec>,
 }
@@ -89,16 +98,17 @@ impl Manifest {
             if !seen.insert(l.id.as_str()) {
                 return Err(invalid(format!("layer id {:?} appears twice", l.id)));
             }
-            // Files stay inside the data folder: no absolute paths, no `..`.
-            let p = std::path::Path::new(&l.file);
-            if l.file.is_empty()
-                || p.is_absolute()
-                || p.components()
-                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
-            {
+            if !inside_folder(&l.file) {
                 return Err(invalid(format!(
                     "layer {:?}: file {:?} must be a relative path inside the data folder",
                     l.id, l.file
+                )));
+            }
+        }
+        for f in m.indicators.iter().chain(&m.targets) {
+            if !inside_folder(f) {
+                return Err(invalid(format!(
+                    "file {f:?} must be a relative path inside the data folder"
                 )));
             }
         }
@@ -109,6 +119,15 @@ impl Manifest {
     pub fn layer(&self, id: &str) -> Option<&LayerSpec> {
         self.layers.iter().find(|l| l.id == id)
     }
+}
+
+/// Files stay inside the data folder: no absolute paths, no `..`.
+fn inside_folder(file: &str) -> bool {
+    let p = std::path::Path::new(file);
+    !file.is_empty()
+        && !p.is_absolute()
+        && p.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 #[cfg(test)]

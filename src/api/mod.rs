@@ -2,8 +2,10 @@
 
 mod error;
 mod extract;
+mod indicators;
 
 pub use error::ApiError;
+pub use indicators::year_json;
 
 use crate::check::{check, CheckOptions, CheckResult};
 use crate::dataset::Dataset;
@@ -52,6 +54,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/layers", get(layers))
         .route("/zones", get(zones))
         .route("/check", post(check_sites))
+        .route("/indicators", get(indicators::one_year))
+        .route("/indicators/series", get(indicators::series))
+        .route("/indicators/chart.svg", get(indicators::chart_svg))
+        .route("/changes", get(indicators::changes))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
@@ -223,7 +229,7 @@ fn run_checks(ds: &Dataset, input: SiteInput, opts: &CheckOptions) -> Result<Val
     })
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
+pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
 }
 
