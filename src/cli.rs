@@ -330,7 +330,7 @@ pub fn indicators_table(ds: &Dataset, y: &YearIndicators) -> String {
     out.push_str(&render(&rows));
     let ids: Vec<&String> = y.indicators.keys().collect();
     let mut rows = vec![std::iter::once("county 县(市、区)".to_string())
-        .chain(ids.iter().map(|id| format!("{id}")))
+        .chain(ids.iter().map(|id| id.to_string()))
         .collect::<Vec<_>>()];
     for (county, m) in &y.by_county {
         let name = ds

@@ -82,7 +82,7 @@ impl Targets {
                 Rule::NotReduced => t.baseline_year.is_some(),
                 Rule::AtLeast | Rule::AtMost => t.year.is_some(),
             };
-            if !ok || !t.value.is_finite() || !(t.tolerance >= 0.0) {
+            if !ok || !t.value.is_finite() || !t.tolerance.is_finite() || t.tolerance < 0.0 {
                 return Err(format!(
                     "{file}: target for {:?}: not_reduced needs baseline_year, at_least/at_most need year; value and tolerance must be finite, tolerance ≥ 0",
                     t.indicator
