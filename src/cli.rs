@@ -1,6 +1,6 @@
 //! The command line: `serve`, `check`, `layers`. Wiring only; the work is in the core.
 
-use crate::api::{self, AppState, Limits};
+use crate::api::{self, AppState, Limits, WebConfig};
 use crate::check::{check, CheckOptions, CheckResult};
 use crate::dataset::Dataset;
 use crate::indicator::{self, target::Rule, Status, YearIndicators};
@@ -37,6 +37,15 @@ pub enum Command {
         /// Most sites in one batch (413 beyond).
         #[arg(long, env = "ECOSPACE_MAX_BATCH", default_value_t = Limits::default().max_batch)]
         max_batch: usize,
+        /// Build absolute URLs from X-Forwarded-Proto/-Host (only behind a trusted proxy).
+        #[arg(long, env = "ECOSPACE_TRUST_FORWARDED")]
+        trust_forwarded: bool,
+        /// MapLibre GL JS dist folder (default: node_modules/maplibre-gl/dist of the source tree).
+        #[arg(long, env = "ECOSPACE_MAPLIBRE_DIR")]
+        maplibre_dir: Option<PathBuf>,
+        /// Byte budget of the in-memory tile cache.
+        #[arg(long, env = "ECOSPACE_TILE_CACHE_BYTES", default_value_t = WebConfig::default().tile_cache_bytes)]
+        tile_cache_bytes: usize,
     },
     /// Check a site (GeoJSON Geometry, Feature or FeatureCollection file; `-` for stdin).
     Check {
@@ -101,6 +110,9 @@ pub fn run(cli: Cli) -> Result<(), String> {
             data,
             max_body_bytes,
             max_batch,
+            trust_forwarded,
+            maplibre_dir,
+            tile_cache_bytes,
         } => {
             let ds = load(data.as_deref())?;
             tracing::info!(
@@ -109,13 +121,19 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 version = %ds.version,
                 "dataset loaded"
             );
-            let state = Arc::new(AppState {
-                dataset: Arc::new(ds),
-                limits: Limits {
-                    max_body_bytes,
-                    max_batch,
-                },
-            });
+            let mut web = WebConfig {
+                trust_forwarded,
+                tile_cache_bytes,
+                ..WebConfig::default()
+            };
+            if let Some(d) = maplibre_dir {
+                web.maplibre_dir = d;
+            }
+            let limits = Limits {
+                max_body_bytes,
+                max_batch,
+            };
+            let state = Arc::new(AppState::new(ds, limits, web));
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()

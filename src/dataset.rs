@@ -8,7 +8,8 @@ use crate::layer::{Layer, LayerError};
 use crate::manifest::{Manifest, ManifestError};
 use std::path::{Path, PathBuf};
 
-mod embedded {
+/// Files compiled into the binary by `build.rs`: the bundled data, styles and map page.
+pub mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
@@ -181,7 +182,7 @@ impl Dataset {
 }
 
 /// FNV-1a, 64 bit: a stable content hash without another dependency (not for security).
-struct Fnv1a(u64);
+pub(crate) struct Fnv1a(pub(crate) u64);
 
 impl Default for Fnv1a {
     fn default() -> Self {
@@ -190,7 +191,7 @@ impl Default for Fnv1a {
 }
 
 impl Fnv1a {
-    fn write(&mut self, bytes: &[u8]) {
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);

@@ -20,6 +20,7 @@ pub mod indicator;
 pub mod layer;
 pub mod manifest;
 pub mod site;
+pub mod tiles;
 pub mod zones;
 
 pub use check::{check, CheckOptions, CheckResult, Hit, Relation, Verdict};

@@ -3,6 +3,7 @@
 mod error;
 mod extract;
 mod indicators;
+mod tiles;
 
 pub use error::ApiError;
 pub use indicators::year_json;
@@ -39,11 +40,46 @@ impl Default for Limits {
     }
 }
 
+/// Settings of the map endpoints.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Build absolute URLs from `X-Forwarded-Proto`/`-Host` (only behind a trusted proxy).
+    pub trust_forwarded: bool,
+    /// MapLibre GL JS `dist` folder (from npm).
+    pub maplibre_dir: std::path::PathBuf,
+    /// Byte budget of the tile cache.
+    pub tile_cache_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            trust_forwarded: false,
+            maplibre_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("node_modules/maplibre-gl/dist"),
+            tile_cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
 /// Shared state of every handler.
 #[derive(Debug)]
 pub struct AppState {
     pub dataset: Arc<Dataset>,
     pub limits: Limits,
+    pub web: WebConfig,
+    pub tile_cache: crate::tiles::cache::TileCache,
+}
+
+impl AppState {
+    pub fn new(dataset: Dataset, limits: Limits, web: WebConfig) -> Self {
+        AppState {
+            dataset: Arc::new(dataset),
+            limits,
+            tile_cache: crate::tiles::cache::TileCache::new(web.tile_cache_bytes),
+            web,
+        }
+    }
 }
 
 /// The service's router; tests drive it without a socket, `serve` binds it.
@@ -58,6 +94,14 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/indicators/series", get(indicators::series))
         .route("/indicators/chart.svg", get(indicators::chart_svg))
         .route("/changes", get(indicators::changes))
+        .route("/catalog", get(tiles::catalog))
+        .route("/tiles/{layers}", get(tiles::tilejson))
+        .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
+        .route("/styles/{name}", get(tiles::style))
+        .route("/fonts/{stack}/{range}", get(tiles::glyphs))
+        .route("/map", get(tiles::map_page))
+        .route("/map/{file}", get(tiles::web_file))
+        .route("/assets/maplibre-gl/{file}", get(tiles::maplibre))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

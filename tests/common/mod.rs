@@ -59,10 +59,8 @@ pub fn mini() -> ecospace::Dataset {
 
 /// Starts the real router on 127.0.0.1:0 in a background runtime; returns its address.
 pub fn serve(ds: ecospace::Dataset, limits: ecospace::api::Limits) -> SocketAddr {
-    let state = Arc::new(ecospace::api::AppState {
-        dataset: Arc::new(ds),
-        limits,
-    });
+    let web = ecospace::api::WebConfig::default();
+    let state = Arc::new(ecospace::api::AppState::new(ds, limits, web));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()

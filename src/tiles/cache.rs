@@ -1,0 +1,162 @@
+//! A bounded in-memory tile cache. Keys carry the data version and year, so a reload never
+//! serves stale tiles; eviction is first-in-first-out once the byte budget is spent.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// What identifies a rendered tile.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub version: String,
+    pub layers: String,
+    pub z: u8,
+    pub x: u32,
+    pub y: u32,
+    pub year: i32,
+}
+
+/// A rendered tile: `None` body for an empty tile; gzip computed on first demand.
+#[derive(Debug)]
+pub struct Tile {
+    pub body: Option<Vec<u8>>,
+    pub etag: String,
+    gzip: OnceLock<Vec<u8>>,
+}
+
+impl Tile {
+    pub fn new(body: Option<Vec<u8>>) -> Tile {
+        let mut h = crate::dataset::Fnv1a::default();
+        h.write(body.as_deref().unwrap_or_default());
+        Tile {
+            etag: format!("\"{:016x}\"", h.0),
+            body,
+            gzip: OnceLock::new(),
+        }
+    }
+
+    /// The gzip-compressed body (computed once).
+    pub fn gzip(&self) -> &[u8] {
+        self.gzip.get_or_init(|| {
+            use std::io::Write;
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            let _ = e.write_all(self.body.as_deref().unwrap_or_default());
+            e.finish().unwrap_or_default()
+        })
+    }
+
+    fn cost(&self) -> usize {
+        // Count the gzip copy too: it is usually made on the first request.
+        2 * self.body.as_ref().map_or(0, Vec::len) + 64
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    map: HashMap<Key, Arc<Tile>>,
+    order: VecDeque<Key>,
+    bytes: usize,
+    hits: u64,
+    misses: u64,
+}
+
+/// The cache, with a byte budget.
+#[derive(Debug)]
+pub struct TileCache {
+    budget: usize,
+    inner: Mutex<Inner>,
+}
+
+impl TileCache {
+    pub fn new(budget_bytes: usize) -> Self {
+        TileCache {
+            budget: budget_bytes,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// The cached tile, or renders it with `make` and keeps it within the budget.
+    pub fn get_or_render(&self, key: Key, make: impl FnOnce() -> Option<Vec<u8>>) -> Arc<Tile> {
+        if let Ok(mut g) = self.inner.lock() {
+            if let Some(t) = g.map.get(&key).cloned() {
+                g.hits += 1;
+                return t;
+            }
+            g.misses += 1;
+        }
+        // Render outside the lock: two concurrent misses may both render; both results are equal.
+        let tile = Arc::new(Tile::new(make()));
+        if let Ok(mut g) = self.inner.lock() {
+            let cost = tile.cost();
+            if cost <= self.budget && !g.map.contains_key(&key) {
+                while g.bytes + cost > self.budget {
+                    let Some(old) = g.order.pop_front() else {
+                        break;
+                    };
+                    if let Some(t) = g.map.remove(&old) {
+                        g.bytes -= t.cost();
+                    }
+                }
+                g.bytes += cost;
+                g.order.push_back(key.clone());
+                g.map.insert(key, Arc::clone(&tile));
+            }
+        }
+        tile
+    }
+
+    /// (entries, bytes, hits, misses).
+    pub fn stats(&self) -> (usize, usize, u64, u64) {
+        self.inner
+            .lock()
+            .map(|g| (g.map.len(), g.bytes, g.hits, g.misses))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(x: u32) -> Key {
+        Key {
+            version: "v".into(),
+            layers: "l".into(),
+            z: 1,
+            x,
+            y: 0,
+            year: 2025,
+        }
+    }
+
+    #[test]
+    fn stays_within_its_budget_and_evicts_oldest_first() {
+        let c = TileCache::new(3 * (2 * 100 + 64));
+        for x in 0..5 {
+            c.get_or_render(key(x), || Some(vec![0u8; 100]));
+        }
+        let (n, bytes, _, misses) = c.stats();
+        assert_eq!((n, misses), (3, 5));
+        assert!(bytes <= 3 * 264);
+        let mut rendered = false;
+        c.get_or_render(key(4), || {
+            rendered = true;
+            None
+        });
+        assert!(!rendered, "newest kept");
+        c.get_or_render(key(0), || {
+            rendered = true;
+            None
+        });
+        assert!(rendered, "oldest evicted");
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        use std::io::Read;
+        let t = Tile::new(Some(b"hello tiles".to_vec()));
+        let mut d = flate2::read::GzDecoder::new(t.gzip());
+        let mut s = String::new();
+        d.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "hello tiles");
+    }
+}
