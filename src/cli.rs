@@ -43,6 +43,9 @@ pub enum Command {
         /// MapLibre GL JS dist folder (default: node_modules/maplibre-gl/dist of the source tree).
         #[arg(long, env = "ECOSPACE_MAPLIBRE_DIR")]
         maplibre_dir: Option<PathBuf>,
+        /// Enables the admin routes (reload, status) behind `Authorization: Bearer <token>`.
+        #[arg(long, env = "ECOSPACE_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
         /// Byte budget of the in-memory tile cache.
         #[arg(long, env = "ECOSPACE_TILE_CACHE_BYTES", default_value_t = WebConfig::default().tile_cache_bytes)]
         tile_cache_bytes: usize,
@@ -113,6 +116,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             trust_forwarded,
             maplibre_dir,
             tile_cache_bytes,
+            admin_token,
         } => {
             let ds = load(data.as_deref())?;
             tracing::info!(
@@ -124,6 +128,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let mut web = WebConfig {
                 trust_forwarded,
                 tile_cache_bytes,
+                admin_token: admin_token.filter(|t| !t.is_empty()),
                 ..WebConfig::default()
             };
             if let Some(d) = maplibre_dir {

@@ -57,8 +57,8 @@ async fn run<T: Send + 'static>(
         .map_err(super::internal)?
 }
 
-fn span(st: &AppState, q: &RangeQuery) -> (i32, i32) {
-    let (from, to) = indicator::default_span(&st.dataset);
+fn span(ds: &crate::Dataset, q: &RangeQuery) -> (i32, i32) {
+    let (from, to) = indicator::default_span(ds);
     (q.from.unwrap_or(from), q.to.unwrap_or(to))
 }
 
@@ -67,7 +67,7 @@ pub async fn one_year(
     Params(q): Params<YearQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let year = q.year.unwrap_or_else(crate::current_year);
-    let ds = Arc::clone(&st.dataset);
+    let ds = st.dataset();
     let y = run(move || Ok(indicator::compute(&ds, year)?)).await?;
     Ok(Json(year_json(&y)))
 }
@@ -76,8 +76,8 @@ pub async fn series(
     State(st): State<Arc<AppState>>,
     Params(q): Params<RangeQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (from, to) = span(&st, &q);
-    let ds = Arc::clone(&st.dataset);
+    let ds = st.dataset();
+    let (from, to) = span(&ds, &q);
     let s = run(move || Ok(indicator::series(&ds, from, to)?)).await?;
     Ok(Json(
         json!({ "from": from, "to": to, "series": s.iter().map(|y| year_json(y)).collect::<Vec<_>>() }),
@@ -88,8 +88,8 @@ pub async fn changes(
     State(st): State<Arc<AppState>>,
     Params(q): Params<RangeQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (from, to) = span(&st, &q);
-    let ds = Arc::clone(&st.dataset);
+    let ds = st.dataset();
+    let (from, to) = span(&ds, &q);
     let c = run(move || Ok(change::changes(&ds, from, to)?)).await?;
     Ok(Json(serde_json::to_value(c).map_err(super::internal)?))
 }
@@ -98,8 +98,8 @@ pub async fn chart_svg(
     State(st): State<Arc<AppState>>,
     Params(q): Params<RangeQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (from, to) = span(&st, &q);
-    let ds = Arc::clone(&st.dataset);
+    let ds = st.dataset();
+    let (from, to) = span(&ds, &q);
     let svg = run(move || Ok(chart::svg(&indicator::series(&ds, from, to)?))).await?;
     Ok((
         [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],

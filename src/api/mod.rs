@@ -1,5 +1,6 @@
 //! HTTP: parse the request, call the core, serialise the answer. Nothing else lives here.
 
+mod admin;
 mod error;
 mod extract;
 mod indicators;
@@ -49,6 +50,8 @@ pub struct WebConfig {
     pub maplibre_dir: std::path::PathBuf,
     /// Byte budget of the tile cache.
     pub tile_cache_bytes: usize,
+    /// Admin routes exist only when this is set (never logged).
+    pub admin_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -58,26 +61,76 @@ impl Default for WebConfig {
             maplibre_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("node_modules/maplibre-gl/dist"),
             tile_cache_bytes: 64 * 1024 * 1024,
+            admin_token: None,
         }
     }
 }
 
 /// Shared state of every handler.
+///
+/// The dataset is an immutable snapshot behind an atomic pointer: every request takes the
+/// snapshot current when it starts and finishes on it; a reload builds a new one completely
+/// and swaps it in whole, so nobody ever sees half-loaded data.
 #[derive(Debug)]
 pub struct AppState {
-    pub dataset: Arc<Dataset>,
+    dataset: arc_swap::ArcSwap<Dataset>,
     pub limits: Limits,
     pub web: WebConfig,
     pub tile_cache: crate::tiles::cache::TileCache,
+    /// Outcome of the last reload attempt.
+    pub reload: std::sync::Mutex<ReloadStatus>,
+}
+
+/// What the last reload did, for `GET /admin/status`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReloadStatus {
+    pub attempts: u64,
+    pub failures: u64,
+    /// Why the last attempt failed (cleared by a success).
+    pub last_error: Option<String>,
 }
 
 impl AppState {
     pub fn new(dataset: Dataset, limits: Limits, web: WebConfig) -> Self {
         AppState {
-            dataset: Arc::new(dataset),
+            dataset: arc_swap::ArcSwap::from_pointee(dataset),
             limits,
             tile_cache: crate::tiles::cache::TileCache::new(web.tile_cache_bytes),
             web,
+            reload: std::sync::Mutex::new(ReloadStatus::default()),
+        }
+    }
+
+    /// The current snapshot.
+    pub fn dataset(&self) -> Arc<Dataset> {
+        self.dataset.load_full()
+    }
+
+    /// Rebuilds the dataset from where the current one came from and swaps it in. On failure
+    /// the current snapshot keeps serving and the error is recorded.
+    pub fn reload(&self) -> Result<Arc<Dataset>, crate::dataset::LoadError> {
+        let current = self.dataset();
+        let dir = match &current.origin {
+            crate::dataset::Origin::Dir(d) => Some(d.clone()),
+            crate::dataset::Origin::Bundled => None,
+        };
+        let result = Dataset::open(dir.as_deref());
+        let mut st = self.reload.lock().unwrap_or_else(|e| e.into_inner());
+        st.attempts += 1;
+        match result {
+            Ok(ds) => {
+                let ds = Arc::new(ds);
+                self.dataset.store(Arc::clone(&ds));
+                st.last_error = None;
+                tracing::info!(version = %ds.version, features = ds.feature_count(), "dataset reloaded");
+                Ok(ds)
+            }
+            Err(e) => {
+                st.failures += 1;
+                st.last_error = Some(e.to_string());
+                tracing::error!(error = %e, "reload failed; still serving version {}", current.version);
+                Err(e)
+            }
         }
     }
 }
@@ -85,7 +138,19 @@ impl AppState {
 /// The service's router; tests drive it without a socket, `serve` binds it.
 pub fn app(state: Arc<AppState>) -> Router {
     let limit = state.limits.max_body_bytes;
-    Router::new()
+    let admin = Router::new()
+        .route("/admin/reload", post(admin::reload))
+        .route("/admin/status", get(admin::status))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            admin::require_token,
+        ));
+    let router = if state.web.admin_token.is_some() {
+        Router::new().merge(admin)
+    } else {
+        Router::new()
+    };
+    router
         .route("/health", get(health))
         .route("/layers", get(layers))
         .route("/zones", get(zones))
@@ -127,8 +192,8 @@ async fn method_not_allowed() -> ApiError {
 async fn health(State(st): State<Arc<AppState>>) -> Json<Value> {
     Json(json!({
         "status": "ok",
-        "layers": st.dataset.layers.len(),
-        "features": st.dataset.feature_count(),
+        "layers": st.dataset().layers.len(),
+        "features": st.dataset().feature_count(),
     }))
 }
 
@@ -163,7 +228,7 @@ async fn layers(
 ) -> Result<Json<Value>, ApiError> {
     let year = q.year.unwrap_or_else(crate::current_year);
     crate::check::check_year(year)?;
-    let ds = &st.dataset;
+    let ds = &st.dataset();
     let layers: Vec<LayerInfo> = ds
         .layers
         .iter()
@@ -203,7 +268,7 @@ async fn zones(
     Params(q): Params<ZonesQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let year = q.year.unwrap_or_else(crate::current_year);
-    let zones = zones_at(&st.dataset, q.lon, q.lat, year)?;
+    let zones = zones_at(&st.dataset(), q.lon, q.lat, year)?;
     Ok(Json(json!({ "year": year, "zones": zones })))
 }
 
@@ -241,7 +306,7 @@ async fn check_sites(
     let input = site::parse(&body, st.limits.max_batch)?;
     // Geometry work is CPU-bound: keep it off the async workers. A panic in it (a bug, never
     // bad input: input is validated) becomes a logged 500 while the server keeps serving.
-    let ds = Arc::clone(&st.dataset);
+    let ds = st.dataset();
     let out = tokio::task::spawn_blocking(move || run_checks(&ds, input, &opts))
         .await
         .map_err(internal)??;
@@ -277,9 +342,23 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
 }
 
-/// Serves `app` on `addr` until SIGINT/SIGTERM, then drains in-flight requests.
+/// Serves `app` on `addr` until SIGINT/SIGTERM, then drains in-flight requests. SIGHUP reloads
+/// the data (a failed reload keeps the current snapshot serving).
 pub async fn serve(state: Arc<AppState>, addr: std::net::SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    #[cfg(unix)]
+    {
+        let st = Arc::clone(&state);
+        if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        {
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    let st = Arc::clone(&st);
+                    let _ = tokio::task::spawn_blocking(move || st.reload()).await;
+                }
+            });
+        }
+    }
     tracing::info!(addr = %listener.local_addr()?, "ecospace listening");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

@@ -64,7 +64,7 @@ pub async fn tilejson(
     Params(q): Params<YearQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let list = layers.strip_suffix(".json").unwrap_or(&layers);
-    let ds = &st.dataset;
+    let ds = &st.dataset();
     let ls = tiles::parse_layers(ds, list)?;
     let mut url = format!(
         "{}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt",
@@ -80,7 +80,7 @@ pub async fn tilejson(
 /// `GET /catalog`: every layer as a tile source, and one source with all of them.
 pub async fn catalog(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Json<Value> {
     let base = base_url(&st, &headers);
-    let ds = &st.dataset;
+    let ds = &st.dataset();
     let all = ds.layer_ids().join(",");
     let mut sources: Vec<Value> = ds
         .layers
@@ -126,7 +126,7 @@ pub async fn tile(
         })?;
     let id = TileId::new(num("z", &z)?, num("x", &x)?, num("y", y)?)?;
     let year = year_of(&q)?;
-    let ds = Arc::clone(&st.dataset);
+    let ds = st.dataset();
     let names: Vec<String> = tiles::parse_layers(&ds, &layers)?
         .iter()
         .map(|l| l.id().to_string())

@@ -1,0 +1,145 @@
+//! Snapshots and reload: a good reload swaps the data whole; a bad one is refused and the old
+//! data keeps serving. Admin routes exist only with a token and need it.
+
+mod common;
+use common::*;
+use ecospace::api::{AppState, Limits, WebConfig};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn copy_mini(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ecospace-reload-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(fixture("mini")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+fn serve_with(dir: &Path, token: Option<&str>) -> SocketAddr {
+    let ds = ecospace::Dataset::from_dir(dir).unwrap();
+    let web = WebConfig {
+        admin_token: token.map(str::to_string),
+        ..WebConfig::default()
+    };
+    let state = Arc::new(AppState::new(ds, Limits::default(), web));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(l.local_addr().unwrap()).unwrap();
+            axum::serve(l, ecospace::api::app(state)).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+fn admin(addr: SocketAddr, method: &str, path: &str, auth: Option<&str>) -> Response {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let auth = auth
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    Response {
+        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
+        headers: head.into(),
+        body: body.into(),
+    }
+}
+
+#[test]
+fn admin_routes_need_a_configured_token_and_the_right_one() {
+    let dir = copy_mini("auth");
+    let open = serve_with(&dir, None);
+    assert_eq!(
+        admin(open, "POST", "/admin/reload", Some("Bearer x")).status,
+        404,
+        "no token configured: no admin routes"
+    );
+    let guarded = serve_with(&dir, Some("s3cret"));
+    let r = admin(guarded, "POST", "/admin/reload", None);
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let r = admin(guarded, "POST", "/admin/reload", Some("Bearer wrong"));
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (403, Some("forbidden"))
+    );
+    assert_eq!(
+        admin(guarded, "GET", "/admin/status", Some("Basic czNjcmV0")).status,
+        401
+    );
+    assert_eq!(
+        admin(guarded, "GET", "/admin/status", Some("Bearer s3cret")).status,
+        200
+    );
+    assert_eq!(get(guarded, "/health").status, 200, "read routes stay open");
+}
+
+#[test]
+fn a_good_reload_swaps_the_data_and_a_bad_one_keeps_the_old() {
+    let dir = copy_mini("swap");
+    let addr = serve_with(&dir, Some("t"));
+    let before = admin(addr, "GET", "/admin/status", Some("Bearer t")).json();
+    assert_eq!(before["features"], 5);
+
+    // A valid change: one more zone.
+    let zone = std::fs::read_to_string(dir.join("zone.geojson")).unwrap();
+    let extra = r#"{"type":"Feature","id":"C","properties":{"name":"C"},"geometry":{"type":"Polygon","coordinates":[[[120.9,30.9],[120.91,30.9],[120.91,30.91],[120.9,30.91],[120.9,30.9]]]}},"#;
+    std::fs::write(
+        dir.join("zone.geojson"),
+        zone.replacen("[\n", &format!("[\n{extra}"), 1),
+    )
+    .unwrap();
+    let r = admin(addr, "POST", "/admin/reload", Some("Bearer t"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["features"], 6);
+    assert_ne!(v["version"], before["version"]);
+    assert_eq!(get(addr, "/health").json()["features"], 6);
+    assert_eq!(
+        get(addr, "/zones?lon=120.905&lat=30.905&year=2025").json()["zones"][0]["id"],
+        "C"
+    );
+
+    // A broken change: refused, the previous snapshot keeps serving, status says why.
+    std::fs::write(
+        dir.join("coast.geojson"),
+        "{\"type\":\"FeatureCollection\",\"features\":[{]}",
+    )
+    .unwrap();
+    let r = admin(addr, "POST", "/admin/reload", Some("Bearer t"));
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["error"], "reload_failed");
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("coast.geojson"));
+    assert_eq!(
+        get(addr, "/health").json()["features"],
+        6,
+        "still the last good data"
+    );
+    let s = admin(addr, "GET", "/admin/status", Some("Bearer t")).json();
+    assert_eq!(s["version"], v["version"]);
+    assert_eq!(s["reload"]["failures"], 1);
+    assert!(s["reload"]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("coast.geojson"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
