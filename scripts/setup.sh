@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what the browser parts of ecospace need, on a fresh Debian 12, as root.
+# Idempotent and quiet: it prints nothing unless something fails (then the failing
+# step's output). Steps that are already done are skipped:
+#   - apt: chromium and fonts-noto-cjk, only if /usr/bin/chromium or the CJK font is missing
+#   - npm: `npm ci`, only if node_modules is missing or older than package-lock.json
+#   - pip: mapbox-vector-tile (the independent MVT decoder the tile tests use), only if missing
+# `setup.sh --serve` does only what running the service needs (npm: the MapLibre assets).
+set -euo pipefail
+serve_only=false
+[ "${1:-}" = "--serve" ] && serve_only=true
+cd "$(dirname "$0")/.."
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run() { # run a step quietly; on failure show its output and stop
+  if ! "$@" >"$log" 2>&1; then
+    echo "setup.sh: failed: $*" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+}
+
+have_font() {
+  [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] ||
+    { command -v fc-list >/dev/null 2>&1 && fc-list ':lang=zh' family | grep -qi 'Noto Sans CJK'; }
+}
+
+pkgs=()
+if ! $serve_only; then
+  [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+  have_font || pkgs+=(fonts-noto-cjk)
+fi
+if [ "${#pkgs[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: need root to apt-get install ${pkgs[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  run apt-get update
+  run apt-get install -y --no-install-recommends "${pkgs[@]}"
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup.sh: npm not found (node >= 18 with npm is needed)" >&2
+  exit 1
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  run npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules # npm ci may keep an old mtime; mark it as fresh
+fi
+
+if ! $serve_only && ! python3 -c "import mapbox_vector_tile" >/dev/null 2>&1; then
+  run python3 -m pip install --quiet --disable-pip-version-check "mapbox-vector-tile==2.2.0"
+fi
