@@ -171,7 +171,14 @@ fn the_plans_figures_come_out_of_the_bundled_data() {
             "{year} {id}: {} vs plan {want}",
             i.value.value
         );
-        assert_eq!(i.status, Status::Met, "{year} {id}");
+        // As in the plan's own 2018 assessment, a value is judged against the next milestone
+        // due: 2018's 12.22 % bank protection is short of the 2020 target of 14 % (未达标).
+        let expected = if (year, id) == (2018, "river_bank_protection_pct") {
+            Status::NotMet
+        } else {
+            Status::Met
+        };
+        assert_eq!(i.status, expected, "{year} {id}");
     }
     // 2020 shoreline: at least the 2020 milestone.
     let y = indicator::compute(ds, 2020).unwrap();
