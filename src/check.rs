@@ -238,8 +238,9 @@ pub fn check(
             );
             hits.push(hit);
         }
-        s.overlap_area_m2 =
-            layer_overlap.map_or(0.0, |mp| geodesy::area_m2(&Geometry::MultiPolygon(mp)));
+        s.overlap_area_m2 = layer_overlap.map_or(0.0, |mp| {
+            clamp_to_site(geodesy::area_m2(&Geometry::MultiPolygon(mp)), site_area)
+        });
         s.overlap_ratio = (site_area > 0.0).then(|| s.overlap_area_m2 / site_area);
         summary.insert(layer.id().to_string(), s);
     }
@@ -347,7 +348,10 @@ fn examine(
         } else {
             MultiPolygon(vec![])
         };
-        let a = geodesy::area_m2(&Geometry::MultiPolygon(inter.clone()));
+        let a = clamp_to_site(
+            geodesy::area_m2(&Geometry::MultiPolygon(inter.clone())),
+            site.area_m2,
+        );
         area = Some(a);
         ratio = Some(if site.area_m2 > 0.0 {
             a / site.area_m2
@@ -392,6 +396,12 @@ fn examine(
         },
         overlap,
     ))
+}
+
+/// An overlap cannot exceed the site: boolean-op and summation rounding (~1e-7) is cut off so
+/// ratios stay within [0, 1].
+fn clamp_to_site(overlap_m2: f64, site_m2: f64) -> f64 {
+    overlap_m2.clamp(0.0, site_m2)
 }
 
 fn feature_polygons(f: &Feature) -> MultiPolygon {

@@ -316,7 +316,7 @@ pub fn indicators_table(ds: &Dataset, y: &YearIndicators) -> String {
         "gap 差距".into(),
         "status 状态".into(),
     ]];
-    for (id, i) in &y.indicators {
+    for (id, i) in y.ordered() {
         let v = &i.value;
         let parts = match v.denominator {
             Some(d) => format!("{:.3} / {:.3} {}", v.numerator, d, v.parts_unit),
@@ -341,7 +341,7 @@ pub fn indicators_table(ds: &Dataset, y: &YearIndicators) -> String {
                 .map(target_label)
                 .unwrap_or_else(|| "-".into()),
             i.gap
-                .map(|g| format!("{g:+.2}"))
+                .map(|g| format!("{:+.2}", no_negative_zero(g)))
                 .unwrap_or_else(|| "-".into()),
             status_label(i.status).into(),
         ]);
@@ -351,7 +351,7 @@ pub fn indicators_table(ds: &Dataset, y: &YearIndicators) -> String {
         ds.manifest.title_zh, y.year, ds.version
     );
     out.push_str(&render(&rows));
-    let ids: Vec<&String> = y.indicators.keys().collect();
+    let ids: Vec<&String> = y.ordered().map(|(id, _)| id).collect();
     let mut rows = vec![std::iter::once("county 县(市、区)".to_string())
         .chain(ids.iter().map(|id| id.to_string()))
         .collect::<Vec<_>>()];
@@ -366,7 +366,7 @@ pub fn indicators_table(ds: &Dataset, y: &YearIndicators) -> String {
             std::iter::once(name)
                 .chain(ids.iter().map(|id| {
                     m.get(*id)
-                        .map(|v| format!("{:.2}", v.value))
+                        .map(|v| format!("{:.2}", no_negative_zero(v.value)))
                         .unwrap_or_else(|| "-".into())
                 }))
                 .collect(),
@@ -375,6 +375,11 @@ pub fn indicators_table(ds: &Dataset, y: &YearIndicators) -> String {
     out.push_str("\nby county 分县 (km² for areas, % for shares)\n");
     out.push_str(&render(&rows));
     out
+}
+
+/// Rounds to the two decimals shown, so -0.000001 prints as 0.00, not -0.00.
+fn no_negative_zero(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0 + 0.0
 }
 
 fn spec_by(ds: &Dataset, id: &str) -> String {
@@ -391,7 +396,7 @@ fn series_table(years: &[std::sync::Arc<YearIndicators>]) -> String {
         .chain(years.iter().map(|y| y.year.to_string()))
         .collect::<Vec<_>>()];
     if let Some(first) = years.first() {
-        for (id, i) in &first.indicators {
+        for (id, i) in first.ordered() {
             let mut row = vec![format!("{} {} ({})", i.title_zh, i.title_en, i.value.unit)];
             for y in years {
                 row.push(

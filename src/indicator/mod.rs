@@ -115,6 +115,9 @@ pub struct YearIndicators {
     pub year: i32,
     /// Indicator id → indicator.
     pub indicators: BTreeMap<String, Indicator>,
+    /// Indicator ids in definition order (for reports).
+    #[serde(skip)]
+    pub order: Vec<String>,
     /// County adcode → indicator id → value (features count in their `county`).
     pub by_county: BTreeMap<String, BTreeMap<String, Value>>,
 }
@@ -166,9 +169,16 @@ pub fn compute(ds: &Dataset, year: i32) -> Result<Arc<YearIndicators>, QueryErro
             },
         );
     }
+    let order = ds
+        .indicators
+        .iter()
+        .map(|s| s.id.clone())
+        .filter(|id| indicators.contains_key(id))
+        .collect();
     let out = Arc::new(YearIndicators {
         year,
         indicators,
+        order,
         by_county,
     });
     ds.indicator_cache.put(year, Arc::clone(&out));
@@ -254,7 +264,8 @@ fn measure(spec: &IndicatorSpec, fs: &[&Feature]) -> Value {
             }
         }
         Measure::LengthShare => {
-            let total: f64 = fs.iter().map(|f| f.length_m).sum::<f64>() / 1e3;
+            // `+ 0.0` turns the -0.0 of an empty float sum into 0.0.
+            let total: f64 = fs.iter().map(|f| f.length_m).sum::<f64>() / 1e3 + 0.0;
             let part: f64 = fs
                 .iter()
                 .filter(|f| {
@@ -266,7 +277,8 @@ fn measure(spec: &IndicatorSpec, fs: &[&Feature]) -> Value {
                 })
                 .map(|f| f.length_m)
                 .sum::<f64>()
-                / 1e3;
+                / 1e3
+                + 0.0;
             let pct = if total > 0.0 {
                 part / total * 100.0
             } else {
@@ -311,6 +323,15 @@ pub fn union_area_m2(fs: &[&Feature]) -> f64 {
 /// Per-dataset cache of computed years.
 #[derive(Debug, Default)]
 pub struct Cache(std::sync::Mutex<BTreeMap<i32, Arc<YearIndicators>>>);
+
+impl YearIndicators {
+    /// Indicators in definition order.
+    pub fn ordered(&self) -> impl Iterator<Item = (&String, &Indicator)> {
+        self.order
+            .iter()
+            .filter_map(|id| self.indicators.get_key_value(id))
+    }
+}
 
 impl Cache {
     fn get(&self, year: i32) -> Option<Arc<YearIndicators>> {
