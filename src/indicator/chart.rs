@@ -24,7 +24,7 @@ fn esc(s: &str) -> String {
 pub fn svg(series: &[std::sync::Arc<YearIndicators>]) -> String {
     let ids: Vec<String> = series
         .first()
-        .map(|y| y.indicators.keys().cloned().collect())
+        .map(|y| y.order.clone())
         .unwrap_or_default();
     let rows = ids.len().div_ceil(COLS).max(1);
     let (w, h) = (PANEL_W * COLS as f64, PANEL_H * rows as f64 + 30.0);
