@@ -22,10 +22,7 @@ fn esc(s: &str) -> String {
 
 /// Renders the series (one entry per year, ascending) as an SVG document.
 pub fn svg(series: &[std::sync::Arc<YearIndicators>]) -> String {
-    let ids: Vec<String> = series
-        .first()
-        .map(|y| y.order.clone())
-        .unwrap_or_default();
+    let ids: Vec<String> = series.first().map(|y| y.order.clone()).unwrap_or_default();
     let rows = ids.len().div_ceil(COLS).max(1);
     let (w, h) = (PANEL_W * COLS as f64, PANEL_H * rows as f64 + 30.0);
     let mut s = String::new();
