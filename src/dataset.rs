@@ -5,7 +5,7 @@
 
 use crate::indicator::{self, IndicatorSpec, Targets};
 use crate::layer::{Layer, LayerError};
-use crate::manifest::{Manifest, ManifestError};
+use crate::manifest::{Manifest, ManifestError, Reader};
 use std::path::{Path, PathBuf};
 
 /// Files compiled into the binary by `build.rs`: the bundled data, styles and map page.
@@ -120,9 +120,27 @@ impl Dataset {
         hash.write(manifest_text.as_bytes());
         let mut layers = Vec::with_capacity(manifest.layers.len());
         for spec in &manifest.layers {
-            let text = read(&spec.file)?;
-            hash.write(text.as_bytes());
-            layers.push(Layer::from_geojson(spec.clone(), &text, &spec.file)?);
+            let layer = match (spec.reader(), &origin) {
+                (Reader::Geojson, _) => {
+                    let text = read(&spec.file)?;
+                    hash.write(text.as_bytes());
+                    Layer::from_geojson(spec.clone(), &text, &spec.file)?
+                }
+                (Reader::Gdal, Origin::Dir(dir)) => {
+                    let path = dir.join(&spec.file);
+                    let (features, bytes) = crate::source::read_gdal(&path, spec)?;
+                    hash.write(&bytes);
+                    Layer::from_features(spec.clone(), features, &spec.file)?
+                }
+                (Reader::Gdal, Origin::Bundled) => {
+                    return Err(LayerError::Source {
+                        file: spec.file.clone(),
+                        message: "the bundled dataset holds GeoJSON only".into(),
+                    }
+                    .into())
+                }
+            };
+            layers.push(layer);
         }
         let indicators = match &manifest.indicators {
             Some(file) => {

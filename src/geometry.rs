@@ -4,6 +4,7 @@
 //! reported the same way wherever it comes from: what is wrong, and where (ring, position,
 //! coordinates).
 
+use geo::orient::{Direction, Orient};
 use geo::sweep::Cross;
 use geo::{
     Coord, Geometry, Intersections, Line, LineIntersection, LineString, MultiLineString,
@@ -20,8 +21,13 @@ pub enum GeometryError {
     BadPosition { at: String, n: usize },
     #[error("position {at} is not finite")]
     NonFinite { at: String },
-    #[error("position {at} = [{lon}, {lat}] looks projected (metres, e.g. a Gauss-Krüger zone such as EPSG:4549), but ecospace expects lon/lat degrees (EPSG:4326/CGCS2000)")]
-    Projected { at: String, lon: f64, lat: f64 },
+    #[error("position {at} = [{lon}, {lat}] looks projected (metres), but ecospace expects lon/lat degrees (EPSG:4326/CGCS2000); {hint}")]
+    Projected {
+        at: String,
+        lon: f64,
+        lat: f64,
+        hint: String,
+    },
     #[error("position {at} = [{lon}, {lat}] is out of range: lon must be in [-180, 180] and lat in [-90, 90]")]
     OutOfRange { at: String, lon: f64, lat: f64 },
     #[error("{at} has {n} positions; a LineString needs at least 2 distinct positions")]
@@ -84,7 +90,16 @@ fn coord(pos: &geojson::Position, at: impl Fn() -> String) -> Result<Coord, Geom
     }
     let (lon, lat) = (s[0], s[1]);
     if lon.abs() > PROJECTED_THRESHOLD || lat.abs() > PROJECTED_THRESHOLD {
-        return Err(GeometryError::Projected { at: at(), lon, lat });
+        let hint = match crate::crs::gauss_kruger_hint(lon, lat) {
+            Some(h) => format!("if these are Gauss-Krüger metres, send them with `?crs=` {h}"),
+            None => "send lon/lat, or say which CRS with `?crs=EPSG:…`".to_string(),
+        };
+        return Err(GeometryError::Projected {
+            at: at(),
+            lon,
+            lat,
+            hint,
+        });
     }
     if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
         return Err(GeometryError::OutOfRange { at: at(), lon, lat });
@@ -185,7 +200,9 @@ fn polygon(rings: &[Vec<geojson::Position>], at: &str) -> Result<Polygon, Geomet
         .enumerate()
         .map(|(k, h)| ring(h, &format!("{at} hole {k}")))
         .collect::<Result<Vec<_>, _>>()?;
-    let p = Polygon::new(exterior, interiors);
+    // Winding is normalised (exterior counter-clockwise, holes clockwise): geodesic area needs
+    // it, and RFC 7946 asks readers not to reject the other winding.
+    let p = Polygon::new(exterior, interiors).orient(Direction::Default);
     if let Err(e) = p.check_validation() {
         return Err(GeometryError::Invalid {
             at: at.to_string(),
@@ -326,6 +343,14 @@ mod tests {
     fn parse(s: &str) -> Result<Geometry, GeometryError> {
         let g: geojson::Geometry = serde_json::from_str(s).unwrap();
         from_geojson(&g)
+    }
+
+    #[test]
+    fn clockwise_rings_are_reoriented_not_measured_as_the_rest_of_the_earth() {
+        let ccw = parse(r#"{"type":"Polygon","coordinates":[[[120,30],[120.1,30],[120.1,30.1],[120,30.1],[120,30]]]}"#).unwrap();
+        let cw = parse(r#"{"type":"Polygon","coordinates":[[[120,30],[120,30.1],[120.1,30.1],[120.1,30],[120,30]]]}"#).unwrap();
+        let (a, b) = (crate::geodesy::area_m2(&ccw), crate::geodesy::area_m2(&cw));
+        assert!((a - b).abs() < 1e-6 && a > 1e8 && a < 2e8, "{a} vs {b}");
     }
 
     #[test]

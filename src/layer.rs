@@ -35,6 +35,8 @@ pub enum LayerError {
         id: Option<String>,
         problem: String,
     },
+    #[error("{file}: {message}")]
+    Source { file: String, message: String },
     #[error("{file}: feature {index}{}: {source}", id_suffix(.id))]
     Geometry {
         file: String,
@@ -197,8 +199,18 @@ impl Layer {
                 })
             }
         };
+        Layer::from_features(spec, features, file)
+    }
+
+    /// Validates raw GeoJSON Feature objects (from a file, or built by another source such as
+    /// GDAL) into a layer, with the same checks and error messages whatever their origin.
+    pub fn from_features(
+        spec: LayerSpec,
+        features: impl IntoIterator<Item = Value>,
+        file: &str,
+    ) -> Result<Layer, LayerError> {
         let mut seen = HashSet::new();
-        let mut out = Vec::with_capacity(features.len());
+        let mut out = Vec::new();
         for (index, raw) in features.into_iter().enumerate() {
             let f = load_feature(&spec, raw, file, index)?;
             if !seen.insert(f.id.clone()) {
@@ -404,6 +416,11 @@ mod tests {
             constraint: true,
             constraint_if: BTreeMap::new(),
             properties: BTreeMap::new(),
+            reader: None,
+            source_layer: None,
+            encoding: None,
+            crs: None,
+            fields: BTreeMap::new(),
         }
     }
 

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod check;
 pub mod cli;
+pub mod crs;
 pub mod dataset;
 pub mod error;
 pub mod geodesy;
@@ -20,6 +21,7 @@ pub mod indicator;
 pub mod layer;
 pub mod manifest;
 pub mod site;
+pub mod source;
 pub mod tiles;
 pub mod zones;
 

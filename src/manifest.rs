@@ -34,6 +34,50 @@ pub struct LayerSpec {
     /// Property name → what it means.
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
+    /// How to read `file`: `geojson` (built in) or `gdal` (Shapefile, GeoPackage, FileGDB, …;
+    /// needs the `gdal` feature). Default: `geojson` for `.geojson`/`.json`, `gdal` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader: Option<Reader>,
+    /// GDAL: which layer of a multi-layer source (GeoPackage, FileGDB); default the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_layer: Option<String>,
+    /// GDAL: attribute encoding of a Shapefile (e.g. `GBK`), overriding its `.cpg`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// GDAL: the source CRS when the file does not say (e.g. a Shapefile without `.prj`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crs: Option<String>,
+    /// GDAL: ecospace property → source attribute (e.g. `name = "MC"`, `county = "XZQDM"`).
+    /// `id` names the attribute holding feature ids (default: the source's feature id).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// How a layer file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reader {
+    Geojson,
+    Gdal,
+}
+
+impl LayerSpec {
+    /// The reader this layer uses (explicit, or by file extension).
+    pub fn reader(&self) -> Reader {
+        self.reader.unwrap_or_else(|| {
+            let ext = self
+                .file
+                .rsplit('.')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if ext == "geojson" || ext == "json" {
+                Reader::Geojson
+            } else {
+                Reader::Gdal
+            }
+        })
+    }
 }
 
 /// The whole manifest.

@@ -321,3 +321,15 @@ fn bad_inputs_are_clear_4xx_errors() {
     );
     assert_eq!(get(addr(), "/health").status, 200, "still serving");
 }
+
+#[test]
+fn a_clockwise_site_measures_the_same_as_a_counter_clockwise_one() {
+    let cw = r#"{"type":"Polygon","coordinates":[[[120.705,30.705],[120.705,30.715],[120.715,30.715],[120.715,30.705],[120.705,30.705]]]}"#;
+    let v = post(addr(), "/check?year=2025", cw).json();
+    close(
+        v["site"]["area_m2"].as_f64().unwrap(),
+        band_area(30.705, 30.715, 0.01),
+        1e-6,
+    );
+    close(hit(&v, "A")["overlap_ratio"].as_f64().unwrap(), 1.0, 1e-6);
+}

@@ -1,0 +1,268 @@
+//! Coordinate reference systems at the edges: everything inside ecospace is lon/lat
+//! (EPSG:4326 / CGCS2000 EPSG:4490); other CRSs are converted on the way in and out with PROJ
+//! (the `proj` crate over the system PROJ, behind the `gdal` feature).
+
+use serde_json::Value;
+
+/// Why a CRS could not be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CrsError {
+    #[error("unknown or unsupported CRS {0:?}: give an EPSG code such as EPSG:4549, or WKT")]
+    Unknown(String),
+    #[error("cannot transform [{x}, {y}] from {crs}: {message}")]
+    Transform {
+        crs: String,
+        x: f64,
+        y: f64,
+        message: String,
+    },
+    #[error("CRS {0:?} needs PROJ: this ecospace was built without the `gdal` feature (cargo build --features gdal); send lon/lat (EPSG:4326) instead")]
+    NotBuilt(String),
+}
+
+impl CrsError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CrsError::Unknown(_) => "unsupported_crs",
+            CrsError::Transform { .. } => "invalid_coordinates",
+            CrsError::NotBuilt(_) => "unsupported_crs",
+        }
+    }
+}
+
+/// Whether a CRS name means lon/lat degrees on WGS84/CGCS2000 (no transformation needed: the
+/// two datums differ by centimetres).
+pub fn is_lonlat(crs: &str) -> bool {
+    let c = crs.trim().to_ascii_uppercase();
+    [
+        "EPSG:4326",
+        "EPSG::4326",
+        "EPSG:4490",
+        "EPSG::4490",
+        "CRS84",
+        "OGC:CRS84",
+        "WGS84",
+    ]
+    .iter()
+    .any(|k| {
+        c == *k || c.ends_with(&format!("/{k}")) || c.ends_with(&format!(":{k}")) || c.ends_with(k)
+    })
+}
+
+/// A hint for coordinates that look like Chinese Gauss-Krüger metres posted as lon/lat: which
+/// `crs` to send instead. CGCS2000 3-degree zones without zone prefix have eastings around
+/// 500 km (EPSG:4534–4554, Jiaxing's CM 120°E is EPSG:4549); with the zone number prefixed
+/// (zone 40 for 120°E) they read 40,xxx,xxx (EPSG:4513–4533, zone 40 is EPSG:4528).
+pub fn gauss_kruger_hint(x: f64, y: f64) -> Option<&'static str> {
+    let northing_in_china = (1_500_000.0..6_000_000.0).contains(&y);
+    if !northing_in_china {
+        return None;
+    }
+    if (100_000.0..900_000.0).contains(&x) {
+        Some("EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E, Jiaxing's zone; or the EPSG code of your zone)")
+    } else if (25_000_000.0..46_000_000.0).contains(&x) {
+        Some("EPSG:4528 (CGCS2000 / 3-degree Gauss-Kruger zone 40, with the zone prefix; or the EPSG code of your zone)")
+    } else {
+        None
+    }
+}
+
+/// Applies `f` to every position (an array of 2–3 numbers) inside a GeoJSON `coordinates`
+/// member, in place.
+pub fn map_positions(
+    v: &mut Value,
+    f: &mut impl FnMut(f64, f64) -> Result<(f64, f64), CrsError>,
+) -> Result<(), CrsError> {
+    let Value::Array(items) = v else {
+        return Ok(());
+    };
+    let is_position = items.len() >= 2 && items.iter().all(Value::is_number);
+    if is_position {
+        if let (Some(x), Some(y)) = (items[0].as_f64(), items[1].as_f64()) {
+            let (nx, ny) = f(x, y)?;
+            items[0] = Value::from(nx);
+            items[1] = Value::from(ny);
+        }
+        return Ok(());
+    }
+    for item in items {
+        map_positions(item, f)?;
+    }
+    Ok(())
+}
+
+/// Transforms the `coordinates` (or nested `geometries`) of a GeoJSON geometry object in place.
+pub fn transform_geometry(
+    geometry: &mut Value,
+    f: &mut impl FnMut(f64, f64) -> Result<(f64, f64), CrsError>,
+) -> Result<(), CrsError> {
+    if let Some(c) = geometry.get_mut("coordinates") {
+        map_positions(c, f)?;
+    }
+    if let Some(Value::Array(gs)) = geometry.get_mut("geometries") {
+        for g in gs {
+            transform_geometry(g, f)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "gdal")]
+mod imp {
+    use super::CrsError;
+
+    /// A PROJ transformation with lon/lat (east, north) axis order on both sides.
+    ///
+    /// `proj::Proj` is neither Send nor Sync, so a `Transformer` is made where it is used.
+    pub struct Transformer {
+        proj: proj::Proj,
+        from: String,
+    }
+
+    impl Transformer {
+        /// `from` → `to`, both EPSG codes (`EPSG:4549`), PROJ strings or WKT.
+        pub fn new(from: &str, to: &str) -> Result<Self, CrsError> {
+            let proj = proj::Proj::new_known_crs(from, to, None).map_err(|_| {
+                CrsError::Unknown(if super::is_lonlat(from) {
+                    to.to_string()
+                } else {
+                    from.to_string()
+                })
+            })?;
+            Ok(Transformer {
+                proj,
+                from: from.to_string(),
+            })
+        }
+
+        /// Into lon/lat (EPSG:4326).
+        pub fn to_lonlat(from: &str) -> Result<Self, CrsError> {
+            Self::new(from, "EPSG:4326")
+        }
+
+        /// Out of lon/lat (EPSG:4326).
+        pub fn from_lonlat(to: &str) -> Result<Self, CrsError> {
+            Self::new("EPSG:4326", to)
+        }
+
+        pub fn convert(&self, x: f64, y: f64) -> Result<(f64, f64), CrsError> {
+            let (nx, ny) = self.proj.convert((x, y)).map_err(|e| CrsError::Transform {
+                crs: self.from.clone(),
+                x,
+                y,
+                message: e.to_string(),
+            })?;
+            if nx.is_finite() && ny.is_finite() {
+                Ok((nx, ny))
+            } else {
+                Err(CrsError::Transform {
+                    crs: self.from.clone(),
+                    x,
+                    y,
+                    message: "result is not finite".into(),
+                })
+            }
+        }
+    }
+}
+
+#[cfg(feature = "gdal")]
+pub use imp::Transformer;
+
+/// Converts a GeoJSON geometry object posted in `crs` to lon/lat, in place.
+pub fn geometry_to_lonlat(geometry: &mut Value, crs: &str) -> Result<(), CrsError> {
+    if is_lonlat(crs) {
+        return Ok(());
+    }
+    #[cfg(feature = "gdal")]
+    {
+        let t = Transformer::to_lonlat(crs)?;
+        transform_geometry(geometry, &mut |x, y| t.convert(x, y))
+    }
+    #[cfg(not(feature = "gdal"))]
+    {
+        let _ = geometry;
+        Err(CrsError::NotBuilt(crs.to_string()))
+    }
+}
+
+/// A lon/lat bbox `[minx, miny, maxx, maxy]` expressed in `crs` (the envelope of its four
+/// transformed corners and edge midpoints).
+pub fn bbox_in(bbox: [f64; 4], crs: &str) -> Result<[f64; 4], CrsError> {
+    if is_lonlat(crs) {
+        return Ok(bbox);
+    }
+    #[cfg(feature = "gdal")]
+    {
+        let t = Transformer::from_lonlat(crs)?;
+        let [a, b, c, d] = bbox;
+        let (mx, my) = ((a + c) / 2.0, (b + d) / 2.0);
+        let mut out = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for (x, y) in [
+            (a, b),
+            (c, b),
+            (c, d),
+            (a, d),
+            (mx, b),
+            (mx, d),
+            (a, my),
+            (c, my),
+        ] {
+            let (px, py) = t.convert(x, y)?;
+            out = [
+                out[0].min(px),
+                out[1].min(py),
+                out[2].max(px),
+                out[3].max(py),
+            ];
+        }
+        Ok(out)
+    }
+    #[cfg(not(feature = "gdal"))]
+    {
+        let _ = bbox;
+        Err(CrsError::NotBuilt(crs.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_of_lonlat() {
+        for c in [
+            "EPSG:4326",
+            "epsg:4490",
+            "urn:ogc:def:crs:OGC:1.3:CRS84",
+            "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        ] {
+            assert!(is_lonlat(c), "{c}");
+        }
+        assert!(!is_lonlat("EPSG:4549"));
+    }
+
+    #[test]
+    fn hints_for_gauss_kruger() {
+        assert!(gauss_kruger_hint(576_600.0, 3_386_000.0)
+            .unwrap()
+            .starts_with("EPSG:4549"));
+        assert!(gauss_kruger_hint(40_576_600.0, 3_386_000.0)
+            .unwrap()
+            .starts_with("EPSG:4528"));
+        assert!(gauss_kruger_hint(576_600.0, 10.0).is_none());
+    }
+
+    #[test]
+    fn maps_every_position_of_nested_arrays() {
+        let mut g =
+            serde_json::json!({"type":"MultiPolygon","coordinates":[[[[1,2],[3,4],[5,6],[1,2]]]]});
+        transform_geometry(&mut g, &mut |x, y| Ok((x * 10.0, y + 1.0))).unwrap();
+        assert_eq!(g["coordinates"][0][0][1], serde_json::json!([30.0, 5.0]));
+    }
+}
