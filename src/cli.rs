@@ -87,6 +87,26 @@ pub enum Command {
         #[arg(long)]
         targets: Option<PathBuf>,
     },
+    /// Write a layer to a GIS file through GDAL (needs the `gdal` feature).
+    Export {
+        /// Layer id.
+        #[arg(long)]
+        layer: String,
+        /// GDAL driver: GPKG, "ESRI Shapefile", GeoJSON, FlatGeobuf, …
+        #[arg(long, default_value = "GPKG")]
+        format: String,
+        /// Output CRS, e.g. EPSG:4549 (default lon/lat EPSG:4326).
+        #[arg(long)]
+        crs: Option<String>,
+        /// Only features in force in this year (default: all, with their validity fields).
+        #[arg(long)]
+        year: Option<i32>,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// List the layers of the dataset.
     Layers {
         #[arg(long)]
@@ -232,6 +252,22 @@ pub fn run(cli: Cli) -> Result<(), String> {
             };
             print!("{out}");
             Ok(())
+        }
+        Command::Export {
+            layer,
+            format,
+            crs,
+            year,
+            out,
+            data,
+        } => {
+            let ds = load(data.as_deref())?;
+            let l = crate::check::select_layers(&ds, Some(std::slice::from_ref(&layer)))
+                .map_err(|e| e.to_string())?;
+            if let Some(y) = year {
+                crate::check::check_year(y).map_err(|e| e.to_string())?;
+            }
+            export(l[0], year, &out, &format, crs.as_deref())
         }
         Command::Layers { data, year } => {
             let ds = load(data.as_deref())?;
@@ -454,6 +490,34 @@ fn indicators_csv(years: &[std::sync::Arc<YearIndicators>]) -> String {
         }
     }
     out
+}
+
+#[cfg(feature = "gdal")]
+fn export(
+    layer: &crate::layer::Layer,
+    year: Option<i32>,
+    out: &std::path::Path,
+    format: &str,
+    crs: Option<&str>,
+) -> Result<(), String> {
+    let n = crate::source::gdal::export(layer, year, out, format, crs)?;
+    eprintln!(
+        "wrote {n} features of {} to {} ({format})",
+        layer.id(),
+        out.display()
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "gdal"))]
+fn export(
+    _: &crate::layer::Layer,
+    _: Option<i32>,
+    _: &std::path::Path,
+    _: &str,
+    _: Option<&str>,
+) -> Result<(), String> {
+    Err("export writes through GDAL: rebuild with `cargo build --features gdal`".into())
 }
 
 fn load(data: Option<&std::path::Path>) -> Result<Dataset, String> {

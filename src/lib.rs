@@ -15,6 +15,7 @@ pub mod cli;
 pub mod crs;
 pub mod dataset;
 pub mod error;
+pub mod feature_json;
 pub mod geodesy;
 pub mod geometry;
 pub mod indicator;

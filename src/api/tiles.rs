@@ -21,7 +21,7 @@ pub struct YearQuery {
 
 /// `scheme://host` of the request: from `X-Forwarded-Proto`/`-Host` when the server is told to
 /// trust a proxy, else from `Host`.
-fn base_url(st: &AppState, headers: &HeaderMap) -> String {
+pub(super) fn base_url(st: &AppState, headers: &HeaderMap) -> String {
     let h = |k: &str| {
         headers
             .get(k)

@@ -138,3 +138,158 @@ pub fn read(path: &Path, spec: &LayerSpec) -> Result<(Vec<Value>, Vec<u8>), Laye
     }
     Ok((out, source_bytes(path)))
 }
+
+/// Why an export failed.
+fn export_err(path: &Path, message: impl std::fmt::Display) -> String {
+    format!("{}: {message}", path.display())
+}
+
+/// Writes features of a layer (those valid in `year`, or all) to `path` with a GDAL driver
+/// (`GPKG`, `ESRI Shapefile`, `GeoJSON`, …) in `crs` (default lon/lat EPSG:4326).
+///
+/// Every property becomes a field (integers, reals, strings; booleans as 0/1); the feature id
+/// goes in an `id` field, so the file re-imports with the same ids.
+pub fn export(
+    layer: &crate::layer::Layer,
+    year: Option<i32>,
+    path: &Path,
+    format: &str,
+    crs: Option<&str>,
+) -> Result<usize, String> {
+    use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
+    use gdal::vector::{FieldDefn, Geometry as GdalGeometry, LayerOptions, OGRFieldType};
+    use gdal::DriverManager;
+
+    let crs = crs.unwrap_or("EPSG:4326");
+    let driver = DriverManager::get_driver_by_name(format)
+        .map_err(|e| export_err(path, format!("no GDAL driver {format:?}: {e}")))?;
+    let mut srs = SpatialRef::from_definition(crs)
+        .map_err(|e| export_err(path, format!("CRS {crs:?}: {e}")))?;
+    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    let to = if crate::crs::is_lonlat(crs) {
+        None
+    } else {
+        Some(Transformer::from_lonlat(crs).map_err(|e| export_err(path, e))?)
+    };
+    let features: Vec<&crate::layer::Feature> = layer
+        .features
+        .iter()
+        .filter(|f| year.is_none_or(|y| f.valid_in(y)))
+        .collect();
+
+    // Fields: id first, then every property, typed by the values seen.
+    let mut fields: Vec<(String, OGRFieldType::Type)> =
+        vec![("id".into(), OGRFieldType::OFTString)];
+    for f in &features {
+        for (k, v) in &f.properties {
+            let ty = match v {
+                Value::Bool(_) => OGRFieldType::OFTInteger,
+                Value::Number(n) if n.is_i64() => OGRFieldType::OFTInteger64,
+                Value::Number(_) => OGRFieldType::OFTReal,
+                Value::Null => continue,
+                _ => OGRFieldType::OFTString,
+            };
+            match fields.iter_mut().find(|(name, _)| name == k) {
+                Some((_, t)) if *t != ty => *t = OGRFieldType::OFTString,
+                Some(_) => {}
+                None => fields.push((k.clone(), ty)),
+            }
+        }
+    }
+    let mut ds = driver
+        .create_vector_only(path)
+        .map_err(|e| export_err(path, e))?;
+    let geometry_type = match layer.kind() {
+        crate::manifest::LayerKind::Zone => gdal::vector::OGRwkbGeometryType::wkbMultiPolygon,
+        crate::manifest::LayerKind::Line => gdal::vector::OGRwkbGeometryType::wkbMultiLineString,
+    };
+    let lco: &[&str] = if format == "ESRI Shapefile" {
+        &["ENCODING=UTF-8"]
+    } else {
+        &[]
+    };
+    let out = ds
+        .create_layer(LayerOptions {
+            name: layer.id(),
+            srs: Some(&srs),
+            ty: geometry_type,
+            options: Some(lco),
+        })
+        .map_err(|e| export_err(path, e))?;
+    for (name, ty) in &fields {
+        FieldDefn::new(name, *ty)
+            .and_then(|d| d.add_to_layer(&out))
+            .map_err(|e| export_err(path, format!("field {name}: {e}")))?;
+    }
+    for f in &features {
+        let mut g = geo_to_geojson(&f.geometry);
+        if let Some(t) = &to {
+            transform_geometry(&mut g, &mut |x, y| t.convert(x, y))
+                .map_err(|e| export_err(path, e))?;
+        }
+        let geom = GdalGeometry::from_geojson(&g.to_string())
+            .map_err(|e| export_err(path, format!("{}: {e}", f.id)))?;
+        let mut feature =
+            gdal::vector::Feature::new(out.defn()).map_err(|e| export_err(path, e))?;
+        feature
+            .set_geometry(geom)
+            .map_err(|e| export_err(path, e))?;
+        // Fields were created in `fields` order, so their index is their position there.
+        let idx = |name: &str| fields.iter().position(|(n, _)| n == name).ok_or(());
+        let id_idx = 0;
+        feature
+            .set_field_string(id_idx, &f.id)
+            .map_err(|e| export_err(path, e))?;
+        for (k, v) in &f.properties {
+            let Ok(i) = idx(k) else { continue };
+            let r = match (v, fields.iter().find(|(n, _)| n == k).map(|(_, t)| *t)) {
+                (Value::Null, _) => Ok(()),
+                (Value::Bool(b), Some(OGRFieldType::OFTInteger)) => {
+                    feature.set_field_integer(i, i32::from(*b))
+                }
+                (Value::Number(n), Some(OGRFieldType::OFTInteger64)) => {
+                    feature.set_field_integer64(i, n.as_i64().unwrap_or_default())
+                }
+                (Value::Number(n), Some(OGRFieldType::OFTReal)) => {
+                    feature.set_field_double(i, n.as_f64().unwrap_or_default())
+                }
+                (Value::String(s), _) => feature.set_field_string(i, s),
+                (other, _) => feature.set_field_string(i, &other.to_string()),
+            };
+            r.map_err(|e| export_err(path, format!("{} {k}: {e}", f.id)))?;
+        }
+        feature.create(&out).map_err(|e| export_err(path, e))?;
+    }
+    drop(out);
+    // Closing the dataset flushes it.
+    drop(ds);
+    Ok(features.len())
+}
+
+/// A `geo` geometry as a GeoJSON geometry value, single parts promoted to Multi (export layers
+/// declare Multi types).
+fn geo_to_geojson(g: &geo::Geometry) -> Value {
+    use geo::{CoordsIter, Geometry as G};
+    let ring =
+        |ls: &geo::LineString| -> Value { ls.coords_iter().map(|c| json!([c.x, c.y])).collect() };
+    let poly = |p: &geo::Polygon| -> Value {
+        std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .map(ring)
+            .collect()
+    };
+    match g {
+        G::Point(p) => json!({"type": "Point", "coordinates": [p.x(), p.y()]}),
+        G::LineString(ls) => json!({"type": "MultiLineString", "coordinates": [ring(ls)]}),
+        G::MultiLineString(m) => {
+            json!({"type": "MultiLineString", "coordinates": m.iter().map(ring).collect::<Vec<_>>()})
+        }
+        G::Polygon(p) => json!({"type": "MultiPolygon", "coordinates": [poly(p)]}),
+        G::MultiPolygon(m) => {
+            json!({"type": "MultiPolygon", "coordinates": m.iter().map(poly).collect::<Vec<_>>()})
+        }
+        other => {
+            json!({"type": "GeometryCollection", "geometries": [], "unsupported": crate::geometry::type_name(other)})
+        }
+    }
+}
