@@ -260,7 +260,6 @@ pub fn export(
         }
         feature.create(&out).map_err(|e| export_err(path, e))?;
     }
-    drop(out);
     // Closing the dataset flushes it.
     drop(ds);
     Ok(features.len())
