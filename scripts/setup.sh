@@ -2,6 +2,8 @@
 # Installs what the browser parts of ecospace need, on a fresh Debian 12, as root.
 # Idempotent and quiet: it prints nothing unless something fails (then the failing
 # step's output). Steps that are already done are skipped:
+#   - apt: GDAL/PROJ for the `gdal` cargo feature (libgdal-dev, libproj-dev, clang/libclang-dev for
+#     proj-sys' bindgen, pkg-config, gdal-bin for ogr2ogr/ogrinfo in tests), only if missing
 #   - apt: chromium and fonts-noto-cjk, only if /usr/bin/chromium or the CJK font is missing
 #   - npm: `npm ci`, only if node_modules is missing or older than package-lock.json
 #   - pip: mapbox-vector-tile (the independent MVT decoder the tile tests use), only if missing
@@ -28,6 +30,12 @@ have_font() {
 }
 
 pkgs=()
+# Building with `--features gdal` needs these in both modes.
+pkg-config --exists gdal 2>/dev/null || pkgs+=(libgdal-dev)
+pkg-config --exists proj 2>/dev/null || pkgs+=(libproj-dev)
+[ -e /usr/lib/llvm-14/lib/libclang.so ] || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || pkgs+=(clang libclang-dev)
+command -v pkg-config >/dev/null || pkgs+=(pkg-config)
+command -v ogr2ogr >/dev/null || pkgs+=(gdal-bin)
 if ! $serve_only; then
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
   have_font || pkgs+=(fonts-noto-cjk)
