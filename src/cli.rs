@@ -65,6 +65,9 @@ pub enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// CRS of the site's coordinates, e.g. EPSG:4549 (default lon/lat; needs the gdal feature otherwise).
+        #[arg(long)]
+        crs: Option<String>,
         #[arg(long)]
         data: Option<PathBuf>,
     },
@@ -172,6 +175,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             year,
             layers,
             json,
+            crs,
             data,
         } => {
             let ds = load(data.as_deref())?;
@@ -183,8 +187,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
             } else {
                 std::fs::read(&site).map_err(|e| format!("{}: {e}", site.display()))?
             };
-            let input =
-                site::parse(&body, usize::MAX).map_err(|e| format!("{}: {e}", site.display()))?;
+            let input = site::parse_in(&body, usize::MAX, crs.as_deref())
+                .map_err(|e| format!("{}: {e}", site.display()))?;
             let opts = CheckOptions {
                 year: year.unwrap_or_else(crate::current_year),
                 buffer_m,

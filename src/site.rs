@@ -46,6 +46,8 @@ pub enum SiteError {
     EmptyBatch,
     #[error("the batch has {n} sites; the limit is {max}")]
     BatchTooLarge { n: usize, max: usize },
+    #[error(transparent)]
+    Crs(#[from] crate::crs::CrsError),
 }
 
 fn at(index: &Option<usize>, id: &Option<String>) -> String {
@@ -68,6 +70,7 @@ impl SiteError {
             SiteError::MissingGeometry { .. } => "empty_geometry",
             SiteError::EmptyBatch => "empty_batch",
             SiteError::BatchTooLarge { .. } => "batch_too_large",
+            SiteError::Crs(e) => e.code(),
         }
     }
 }
@@ -81,7 +84,13 @@ impl SiteError {
 /// assert!(matches!(parse(body, 100).unwrap(), SiteInput::One(_)));
 /// ```
 pub fn parse(body: &[u8], max_batch: usize) -> Result<SiteInput, SiteError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
+    parse_in(body, max_batch, None)
+}
+
+/// Like [`parse`], for coordinates in `crs` (e.g. `EPSG:4549`), or in the CRS a legacy
+/// top-level GeoJSON `crs` member names: they are converted to lon/lat before validation.
+pub fn parse_in(body: &[u8], max_batch: usize, crs: Option<&str>) -> Result<SiteInput, SiteError> {
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| {
         if e.to_string().contains("recursion limit") {
             SiteError::TooDeep
         } else {
@@ -92,6 +101,7 @@ pub fn parse(body: &[u8], max_batch: usize) -> Result<SiteInput, SiteError> {
         .get("type")
         .and_then(Value::as_str)
         .map(str::to_string);
+    to_lonlat(&mut value, crs)?;
     match ty.as_deref() {
         Some("FeatureCollection") => {
             let fc: geojson::FeatureCollection =
@@ -130,6 +140,49 @@ pub fn parse(body: &[u8], max_batch: usize) -> Result<SiteInput, SiteError> {
         }
         None => Err(SiteError::NotGeoJson("no string member \"type\"".into())),
     }
+}
+
+/// Converts every geometry of the body to lon/lat when a (non lon/lat) CRS is given, by
+/// parameter or by a legacy top-level `crs` member (which is then removed).
+fn to_lonlat(value: &mut Value, crs: Option<&str>) -> Result<(), SiteError> {
+    let legacy = value
+        .pointer("/crs/properties/name")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let Some(crs) = crs.map(str::to_string).or(legacy.clone()) else {
+        return Ok(());
+    };
+    if legacy.is_some() {
+        if let Some(obj) = value.as_object_mut() {
+            obj.remove("crs");
+        }
+    }
+    if crate::crs::is_lonlat(&crs) {
+        return Ok(());
+    }
+    // Normalise URN forms (`urn:ogc:def:crs:EPSG::4549`) to `EPSG:4549` for PROJ.
+    let crs = match crs.rsplit_once("EPSG::") {
+        Some((_, code)) => format!("EPSG:{code}"),
+        None => crs,
+    };
+    match value.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") => {
+            if let Some(Value::Array(fs)) = value.get_mut("features") {
+                for f in fs {
+                    if let Some(g) = f.get_mut("geometry").filter(|g| g.is_object()) {
+                        crate::crs::geometry_to_lonlat(g, &crs)?;
+                    }
+                }
+            }
+        }
+        Some("Feature") => {
+            if let Some(g) = value.get_mut("geometry").filter(|g| g.is_object()) {
+                crate::crs::geometry_to_lonlat(g, &crs)?;
+            }
+        }
+        _ => crate::crs::geometry_to_lonlat(value, &crs)?,
+    }
+    Ok(())
 }
 
 fn feature_site(f: geojson::Feature, index: Option<usize>) -> Result<Site, SiteError> {

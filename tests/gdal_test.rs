@@ -295,3 +295,58 @@ fn export_round_trips_through_import() {
         1e-9,
     );
 }
+
+#[test]
+fn sites_posted_in_gauss_kruger_are_converted_or_caught() {
+    use ecospace::site::{parse, parse_in, SiteInput};
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data/jiaxing/samples/site_qianmudang.geojson");
+    let dir = tmpdir("site");
+    let gk = dir.join("site.geojson");
+    // GDAL writes the legacy `crs` member (urn:ogc:def:crs:EPSG::4549) for a non-lon/lat GeoJSON.
+    ogr2ogr(&[
+        "-f",
+        "GeoJSON",
+        "-t_srs",
+        "EPSG:4549",
+        "-lco",
+        "RFC7946=NO",
+        gk.to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ]);
+    let gk_text = std::fs::read_to_string(&gk).unwrap();
+    assert!(gk_text.contains("EPSG::4549"));
+    let one = |i: SiteInput| match i {
+        SiteInput::One(s) => s.geometry,
+        SiteInput::Batch(mut v) => v.remove(0).geometry,
+    };
+    let lonlat = one(parse(&std::fs::read(&sample).unwrap(), 10).unwrap());
+    let via_member = one(parse_in(gk_text.as_bytes(), 10, None).unwrap());
+    let area = |g: &Geometry| ecospace::geodesy::area_m2(g);
+    close(area(&via_member), area(&lonlat), 1e-7);
+    // The same coordinates with the member removed and `?crs=` given instead.
+    let mut v: serde_json::Value = serde_json::from_str(&gk_text).unwrap();
+    v.as_object_mut().unwrap().remove("crs");
+    let bare = v.to_string();
+    close(
+        area(&one(
+            parse_in(bare.as_bytes(), 10, Some("EPSG:4549")).unwrap()
+        )),
+        area(&lonlat),
+        1e-7,
+    );
+    // Posted as if lon/lat: refused, with the right `crs` suggested.
+    let e = parse(bare.as_bytes(), 10).unwrap_err();
+    assert_eq!(e.code(), "projected_coordinates");
+    assert!(
+        e.to_string().contains("?crs=") && e.to_string().contains("EPSG:4549"),
+        "{e}"
+    );
+    // An unknown CRS is a clear error.
+    assert_eq!(
+        parse_in(bare.as_bytes(), 10, Some("EPSG:999999"))
+            .unwrap_err()
+            .code(),
+        "unsupported_crs"
+    );
+}

@@ -32,6 +32,9 @@ impl From<Error> for ApiError {
                 SiteError::InvalidJson(_) | SiteError::TooDeep | SiteError::NotGeoJson(_),
             ) => StatusCode::BAD_REQUEST,
             Error::Site(SiteError::BatchTooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Site(SiteError::Crs(
+                crate::crs::CrsError::Unknown(_) | crate::crs::CrsError::NotBuilt(_),
+            )) => StatusCode::BAD_REQUEST,
             Error::Site(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Query(_) => StatusCode::BAD_REQUEST,
             Error::Load(_) => StatusCode::INTERNAL_SERVER_ERROR,
