@@ -32,7 +32,8 @@ impl YearSpan {
     /// Whether `f` is in force in at least one year of the span (`valid_from <= Y < valid_to`
     /// for some `Y` in it): the latest possible start must not pass the earliest possible end.
     pub fn admits(&self, f: &Feature) -> bool {
-        let lo = i64::from(self.from.unwrap_or(i32::MIN)).max(f.valid_from.map_or(i64::MIN, i64::from));
+        let lo =
+            i64::from(self.from.unwrap_or(i32::MIN)).max(f.valid_from.map_or(i64::MIN, i64::from));
         let hi = i64::from(self.to.unwrap_or(i32::MAX))
             .min(f.valid_to.map_or(i64::MAX, |t| i64::from(t) - 1));
         lo <= hi
@@ -64,13 +65,12 @@ pub fn check_bbox(b: [f64; 4]) -> Result<[f64; 4], QueryError> {
 ///
 /// The R-tree finds the features whose envelope meets the box; each is then tested exactly
 /// (a diagonal line's envelope can meet a box the line itself misses).
-pub fn select<'a>(
-    layer: &'a Layer,
-    bbox: Option<[f64; 4]>,
-    years: Option<YearSpan>,
-) -> Vec<&'a Feature> {
+pub fn select(layer: &Layer, bbox: Option<[f64; 4]>, years: Option<YearSpan>) -> Vec<&Feature> {
     let hits: Option<HashSet<&str>> = bbox.map(|b| {
-        let rect = Rect::new(geo::coord! { x: b[0], y: b[1] }, geo::coord! { x: b[2], y: b[3] });
+        let rect = Rect::new(
+            geo::coord! { x: b[0], y: b[1] },
+            geo::coord! { x: b[2], y: b[3] },
+        );
         layer
             .candidates(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]))
             .filter(|f| f.geometry.intersects(&rect))
@@ -85,16 +85,18 @@ pub fn select<'a>(
         .collect()
 }
 
+/// The feature's loaded lon/lat geometry as a GeoJSON geometry object.
+pub fn geometry_json(f: &Feature) -> Value {
+    Value::from(&geojson::GeometryValue::from(&f.geometry))
+}
+
 /// A feature as a GeoJSON Feature object: string `id`, the loaded lon/lat geometry and every
 /// property as loaded.
 pub fn feature_object(f: &Feature) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("type".into(), Value::String("Feature".into()));
     m.insert("id".into(), Value::String(f.id.clone()));
-    m.insert(
-        "geometry".into(),
-        Value::from(&geojson::GeometryValue::from(&f.geometry)),
-    );
+    m.insert("geometry".into(), geometry_json(f));
     m.insert("properties".into(), Value::Object(f.properties.clone()));
     m
 }
@@ -301,8 +303,17 @@ mod tests {
             }
         );
         for bad in [
-            "", "2025", "2025-13-01", "2023-02-29", "2025-06-01T25:00:00Z", "2025-06-01T00:00:00",
-            "2025-06-01T00:00Z", "../..", "2022-01-01/2021-01-01", "a/b", "2025-06-01T00:00:00.Z",
+            "",
+            "2025",
+            "2025-13-01",
+            "2023-02-29",
+            "2025-06-01T25:00:00Z",
+            "2025-06-01T00:00:00",
+            "2025-06-01T00:00Z",
+            "../..",
+            "2022-01-01/2021-01-01",
+            "a/b",
+            "2025-06-01T00:00:00.Z",
         ] {
             assert!(parse_datetime(bad).is_err(), "{bad:?} was accepted");
         }

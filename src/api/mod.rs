@@ -4,6 +4,8 @@ mod admin;
 mod error;
 mod extract;
 mod indicators;
+mod ogc;
+mod openapi;
 mod tiles;
 
 pub use error::ApiError;
@@ -151,6 +153,13 @@ pub fn app(state: Arc<AppState>) -> Router {
         Router::new()
     };
     router
+        .route("/", get(ogc::landing))
+        .route("/conformance", get(ogc::conformance))
+        .route("/api", get(openapi::api))
+        .route("/collections", get(ogc::collections))
+        .route("/collections/{id}", get(ogc::one_collection))
+        .route("/collections/{id}/items", get(ogc::items))
+        .route("/collections/{id}/items/{fid}", get(ogc::item))
         .route("/health", get(health))
         .route("/layers", get(layers))
         .route("/zones", get(zones))
