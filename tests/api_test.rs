@@ -333,3 +333,19 @@ fn a_clockwise_site_measures_the_same_as_a_counter_clockwise_one() {
     );
     close(hit(&v, "A")["overlap_ratio"].as_f64().unwrap(), 1.0, 1e-6);
 }
+
+#[cfg(not(feature = "gdal"))]
+#[test]
+fn a_foreign_crs_without_proj_is_a_clear_400() {
+    let r = post(
+        addr(),
+        "/check?crs=EPSG:4549",
+        r#"{"type":"Point","coordinates":[576600,3386000]}"#,
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"], "unsupported_crs");
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("--features gdal"));
+}

@@ -350,3 +350,42 @@ fn sites_posted_in_gauss_kruger_are_converted_or_caught() {
         "unsupported_crs"
     );
 }
+
+#[test]
+fn check_over_http_in_gauss_kruger() {
+    let addr = serve(mini(), ecospace::api::Limits::default());
+    // Square A of the fixture (120.705–120.715 × 30.705–30.715), corners converted to EPSG:4549.
+    let t = Transformer::from_lonlat("EPSG:4549").unwrap();
+    let c: Vec<(f64, f64)> = [
+        (120.705, 30.705),
+        (120.715, 30.705),
+        (120.715, 30.715),
+        (120.705, 30.715),
+        (120.705, 30.705),
+    ]
+    .iter()
+    .map(|&(x, y)| t.convert(x, y).unwrap())
+    .collect();
+    let ring: Vec<String> = c.iter().map(|(x, y)| format!("[{x},{y}]")).collect();
+    let body = format!(
+        r#"{{"type":"Polygon","coordinates":[[{}]]}}"#,
+        ring.join(",")
+    );
+    let v = post(addr, "/check?year=2025&crs=EPSG:4549", &body).json();
+    // Straight GK edges vs straight lon/lat edges differ by millimetres over 1 km.
+    close(
+        v["site"]["area_m2"].as_f64().unwrap(),
+        band_area(30.705, 30.715, 0.01),
+        1e-5,
+    );
+    assert_eq!(v["hits"][0]["relation"], "within");
+    let b = &v["site"]["bbox_in_crs"];
+    assert_eq!(b["crs"], "EPSG:4549");
+    let minx = c.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    assert!((b["bbox"][0].as_f64().unwrap() - minx).abs() < 1.0, "{b}");
+    // Posted without the crs: refused with the hint.
+    let r = post(addr, "/check", &body);
+    assert_eq!(r.status, 422);
+    assert!(r.json()["message"].as_str().unwrap().contains("EPSG:4549"));
+    assert_eq!(post(addr, "/check?crs=EPSG:999999", &body).status, 400);
+}

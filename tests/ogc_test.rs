@@ -649,6 +649,7 @@ fn sample(name: &str) -> &'static str {
         "limit" => "5",
         "offset" => "0",
         "f" => "json",
+        "crs" => "EPSG:4326",
         other => panic!("no sample for {other}"),
     }
 }

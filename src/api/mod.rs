@@ -287,6 +287,8 @@ struct CheckQuery {
     year: Option<i32>,
     buffer_m: Option<f64>,
     layers: Option<String>,
+    /// CRS of the posted coordinates (default lon/lat); the site's bbox is echoed in it too.
+    crs: Option<String>,
 }
 
 /// One batch entry: the site's id and its check.
@@ -312,14 +314,49 @@ async fn check_sites(
                 .collect()
         }),
     };
-    let input = site::parse(&body, st.limits.max_batch)?;
+    let crs = q.crs.filter(|c| !crate::crs::is_lonlat(c));
     // Geometry work is CPU-bound: keep it off the async workers. A panic in it (a bug, never
     // bad input: input is validated) becomes a logged 500 while the server keeps serving.
     let ds = st.dataset();
-    let out = tokio::task::spawn_blocking(move || run_checks(&ds, input, &opts))
-        .await
-        .map_err(internal)??;
+    let max_batch = st.limits.max_batch;
+    let out = tokio::task::spawn_blocking(move || {
+        let input = site::parse_in(&body, max_batch, crs.as_deref())?;
+        let mut out = run_checks(&ds, input, &opts)?;
+        if let Some(crs) = &crs {
+            echo_bbox_in(&mut out, crs)?;
+        }
+        Ok::<_, ApiError>(out)
+    })
+    .await
+    .map_err(internal)??;
     Ok(Json(out))
+}
+
+/// Adds `site.bbox_in_crs` (the site's bbox in the CRS it was posted in) to each result.
+fn echo_bbox_in(out: &mut Value, crs: &str) -> Result<(), ApiError> {
+    let mut one = |r: &mut Value| -> Result<(), ApiError> {
+        let Some(site) = r.get_mut("site").and_then(Value::as_object_mut) else {
+            return Ok(());
+        };
+        let b: Vec<f64> = site
+            .get("bbox")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default();
+        if let [a, b0, c, d] = b[..] {
+            let projected =
+                crate::crs::bbox_in([a, b0, c, d], crs).map_err(site::SiteError::from)?;
+            site.insert(
+                "bbox_in_crs".into(),
+                json!({ "crs": crs, "bbox": projected }),
+            );
+        }
+        Ok(())
+    };
+    match out.get_mut("results").and_then(Value::as_array_mut) {
+        Some(rs) => rs.iter_mut().try_for_each(&mut one),
+        None => one(out),
+    }
 }
 
 fn run_checks(ds: &Dataset, input: SiteInput, opts: &CheckOptions) -> Result<Value, ApiError> {

@@ -240,6 +240,15 @@ mod schemas {
         pub area_m2: f64,
         pub length_m: f64,
         pub bbox: Vec<f64>,
+        /// With `?crs=`: the bbox in that CRS.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub bbox_in_crs: Option<BboxInCrs>,
+    }
+
+    #[derive(ToSchema, Serialize)]
+    pub struct BboxInCrs {
+        pub crs: String,
+        pub bbox: Vec<f64>,
     }
 
     #[derive(ToSchema, Serialize)]
@@ -440,8 +449,9 @@ fn zones() {}
         ("year" = Option<i32>, Query, description = "Features in force in this year (default: the current year)", minimum = 1900, maximum = 2200),
         ("buffer_m" = Option<f64>, Query, description = "Also report features within this many metres", minimum = 0, maximum = 100000),
         ("layers" = Option<String>, Query, description = "Comma-separated layer ids (default: all)"),
+        ("crs" = Option<String>, Query, description = "CRS of the posted coordinates, e.g. EPSG:4549 (default lon/lat; needs the gdal feature); the site's bbox is echoed in it as site.bbox_in_crs. A legacy top-level GeoJSON `crs` member works too."),
     ),
-    request_body(content = Object, description = "A GeoJSON Geometry or Feature (one site) or FeatureCollection (a batch), lon/lat", content_type = "application/json"),
+    request_body(content = Object, description = "A GeoJSON Geometry or Feature (one site) or FeatureCollection (a batch), lon/lat unless `crs` says otherwise", content_type = "application/json"),
     responses(
         (status = 200, description = "The check", body = CheckResponse),
         (status = 400, description = "Bad JSON, not GeoJSON, or a bad parameter", body = ErrorBody),
