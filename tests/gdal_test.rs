@@ -389,3 +389,24 @@ fn check_over_http_in_gauss_kruger() {
     assert!(r.json()["message"].as_str().unwrap().contains("EPSG:4549"));
     assert_eq!(post(addr, "/check?crs=EPSG:999999", &body).status, 400);
 }
+
+#[test]
+fn a_file_geodatabase_loads() {
+    let dir = tmpdir("gdb");
+    let gdb = dir.join("planning.gdb");
+    ogr2ogr(&[
+        "-f",
+        "OpenFileGDB",
+        "-t_srs",
+        "EPSG:4549",
+        "-nlt",
+        "MULTIPOLYGON",
+        "-nln",
+        "STBHHX",
+        gdb.to_str().unwrap(),
+        bundled_file("redline").to_str().unwrap(),
+    ]);
+    manifest(&dir, "file = \"planning.gdb\"\nsource_layer = \"STBHHX\"");
+    let ds = Dataset::from_dir(&dir).unwrap();
+    same_answers(&geojson_redline(), &ds);
+}

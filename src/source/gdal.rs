@@ -34,6 +34,22 @@ fn field_json(v: FieldValue) -> Value {
 
 /// Bytes of the file and its sidecars (`.dbf`, `.prj`, `.cpg`, …), for the data version.
 fn source_bytes(path: &Path) -> Vec<u8> {
+    if path.is_dir() {
+        // A folder source (FileGDB): every file in it.
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        return files
+            .iter()
+            .flat_map(|f| std::fs::read(f).unwrap_or_default())
+            .collect();
+    }
     let mut out = std::fs::read(path).unwrap_or_default();
     if let (Some(dir), Some(stem)) = (path.parent(), path.file_stem()) {
         let mut side: Vec<_> = std::fs::read_dir(dir)
