@@ -40,16 +40,22 @@ pub fn current_year() -> i32 {
     year_of_unix_days(secs.div_euclid(86_400))
 }
 
-/// Civil year of a day count since 1970-01-01 (Howard Hinnant's days-to-civil algorithm).
+/// Civil year of a day count since 1970-01-01.
 fn year_of_unix_days(days: i64) -> i32 {
+    civil_from_days(days).0 as i32
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's civil-from-days).
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2)) as i32
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]

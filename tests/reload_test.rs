@@ -26,21 +26,7 @@ fn serve_with(dir: &Path, token: Option<&str>) -> SocketAddr {
         admin_token: token.map(str::to_string),
         ..WebConfig::default()
     };
-    let state = Arc::new(AppState::new(ds, Limits::default(), web));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(l.local_addr().unwrap()).unwrap();
-            axum::serve(l, ecospace::api::app(state)).await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
+    serve_state(Arc::new(AppState::new(ds, Limits::default(), web)))
 }
 
 fn admin(addr: SocketAddr, method: &str, path: &str, auth: Option<&str>) -> Response {

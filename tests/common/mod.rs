@@ -60,7 +60,11 @@ pub fn mini() -> ecospace::Dataset {
 /// Starts the real router on 127.0.0.1:0 in a background runtime; returns its address.
 pub fn serve(ds: ecospace::Dataset, limits: ecospace::api::Limits) -> SocketAddr {
     let web = ecospace::api::WebConfig::default();
-    let state = Arc::new(ecospace::api::AppState::new(ds, limits, web));
+    serve_state(Arc::new(ecospace::api::AppState::new(ds, limits, web)))
+}
+
+/// Serves a prepared state on 127.0.0.1:0 in a background runtime; returns its address.
+pub fn serve_state(state: Arc<ecospace::api::AppState>) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
