@@ -23,33 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP service.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "ECOSPACE_ADDR", default_value = "127.0.0.1:8080")]
-        addr: std::net::SocketAddr,
-        /// Data folder holding layers.toml (default: the bundled Jiaxing dataset).
-        #[arg(long, env = "ECOSPACE_DATA")]
-        data: Option<PathBuf>,
-        /// Largest request body in bytes (413 beyond).
-        #[arg(long, env = "ECOSPACE_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes)]
-        max_body_bytes: usize,
-        /// Most sites in one batch (413 beyond).
-        #[arg(long, env = "ECOSPACE_MAX_BATCH", default_value_t = Limits::default().max_batch)]
-        max_batch: usize,
-        /// Build absolute URLs from X-Forwarded-Proto/-Host (only behind a trusted proxy).
-        #[arg(long, env = "ECOSPACE_TRUST_FORWARDED")]
-        trust_forwarded: bool,
-        /// MapLibre GL JS dist folder (default: node_modules/maplibre-gl/dist of the source tree).
-        #[arg(long, env = "ECOSPACE_MAPLIBRE_DIR")]
-        maplibre_dir: Option<PathBuf>,
-        /// Enables the admin routes (reload, status) behind `Authorization: Bearer <token>`.
-        #[arg(long, env = "ECOSPACE_ADMIN_TOKEN", hide_env_values = true)]
-        admin_token: Option<String>,
-        /// Byte budget of the in-memory tile cache.
-        #[arg(long, env = "ECOSPACE_TILE_CACHE_BYTES", default_value_t = WebConfig::default().tile_cache_bytes)]
-        tile_cache_bytes: usize,
-    },
+    /// Run the HTTP service. Settings: flags > environment > `--config` file > defaults.
+    Serve(Box<ServeArgs>),
     /// Check a site (GeoJSON Geometry, Feature or FeatureCollection file; `-` for stdin).
     Check {
         site: PathBuf,
@@ -120,6 +95,146 @@ pub enum Command {
     },
 }
 
+/// `serve` settings as flags/environment; unset ones come from the config file or defaults.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// A TOML file with any of the settings below (keys as the long flags, with `_`).
+    #[arg(long, env = "ECOSPACE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "ECOSPACE_ADDR")]
+    addr: Option<std::net::SocketAddr>,
+    /// Data folder holding layers.toml [default: the bundled Jiaxing dataset].
+    #[arg(long, env = "ECOSPACE_DATA")]
+    data: Option<PathBuf>,
+    /// Largest request body in bytes, 413 beyond [default: 16 MiB].
+    #[arg(long, env = "ECOSPACE_MAX_BODY_BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Most sites in one batch, 413 beyond [default: 10000].
+    #[arg(long, env = "ECOSPACE_MAX_BATCH")]
+    max_batch: Option<usize>,
+    /// Most vertices in one site, 413 beyond [default: 100000].
+    #[arg(long, env = "ECOSPACE_MAX_VERTICES")]
+    max_vertices: Option<usize>,
+    /// Seconds before a request is answered 504 [default: 30].
+    #[arg(long, env = "ECOSPACE_REQUEST_TIMEOUT_S")]
+    request_timeout_s: Option<f64>,
+    /// Requests in flight at once; beyond, 503 + Retry-After [default: 256].
+    #[arg(long, env = "ECOSPACE_MAX_CONCURRENCY")]
+    max_concurrency: Option<usize>,
+    /// Build absolute URLs from X-Forwarded-Proto/-Host (only behind a trusted proxy).
+    #[arg(long, env = "ECOSPACE_TRUST_FORWARDED")]
+    trust_forwarded: Option<bool>,
+    /// MapLibre GL JS dist folder [default: node_modules/maplibre-gl/dist of the source tree].
+    #[arg(long, env = "ECOSPACE_MAPLIBRE_DIR")]
+    maplibre_dir: Option<PathBuf>,
+    /// Byte budget of the in-memory tile cache [default: 64 MiB].
+    #[arg(long, env = "ECOSPACE_TILE_CACHE_BYTES")]
+    tile_cache_bytes: Option<usize>,
+    /// Enables the admin routes (reload, status) behind `Authorization: Bearer <token>`.
+    #[arg(long, env = "ECOSPACE_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Allowed CORS origins, comma-separated [default: any].
+    #[arg(long, env = "ECOSPACE_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Option<Vec<String>>,
+}
+
+/// The config file: the same settings as `serve`'s flags.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServeFile {
+    addr: Option<std::net::SocketAddr>,
+    data: Option<PathBuf>,
+    max_body_bytes: Option<usize>,
+    max_batch: Option<usize>,
+    max_vertices: Option<usize>,
+    request_timeout_s: Option<f64>,
+    max_concurrency: Option<usize>,
+    trust_forwarded: Option<bool>,
+    maplibre_dir: Option<PathBuf>,
+    tile_cache_bytes: Option<usize>,
+    admin_token: Option<String>,
+    cors_origins: Option<Vec<String>>,
+}
+
+/// Everything `serve` needs, resolved.
+#[derive(Debug)]
+pub struct ServeSettings {
+    pub addr: std::net::SocketAddr,
+    pub data: Option<PathBuf>,
+    pub limits: Limits,
+    pub web: WebConfig,
+}
+
+impl ServeArgs {
+    /// Flags and environment over the config file over defaults.
+    pub fn resolve(self) -> Result<ServeSettings, String> {
+        let file: ServeFile = match &self.config {
+            Some(p) => {
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => ServeFile::default(),
+        };
+        let (dl, dw) = (Limits::default(), WebConfig::default());
+        let timeout = self
+            .request_timeout_s
+            .or(file.request_timeout_s)
+            .unwrap_or(dl.request_timeout.as_secs_f64());
+        if !(timeout.is_finite() && timeout > 0.0 && timeout <= 86_400.0) {
+            return Err(format!(
+                "request_timeout_s must be in (0, 86400], got {timeout}"
+            ));
+        }
+        let limits = Limits {
+            max_body_bytes: self
+                .max_body_bytes
+                .or(file.max_body_bytes)
+                .unwrap_or(dl.max_body_bytes),
+            max_batch: self.max_batch.or(file.max_batch).unwrap_or(dl.max_batch),
+            max_vertices: self
+                .max_vertices
+                .or(file.max_vertices)
+                .unwrap_or(dl.max_vertices),
+            request_timeout: std::time::Duration::from_secs_f64(timeout),
+            max_concurrency: self
+                .max_concurrency
+                .or(file.max_concurrency)
+                .unwrap_or(dl.max_concurrency)
+                .max(1),
+        };
+        let web = WebConfig {
+            trust_forwarded: self
+                .trust_forwarded
+                .or(file.trust_forwarded)
+                .unwrap_or(dw.trust_forwarded),
+            maplibre_dir: self
+                .maplibre_dir
+                .or(file.maplibre_dir)
+                .unwrap_or(dw.maplibre_dir),
+            tile_cache_bytes: self
+                .tile_cache_bytes
+                .or(file.tile_cache_bytes)
+                .unwrap_or(dw.tile_cache_bytes),
+            admin_token: self
+                .admin_token
+                .or(file.admin_token)
+                .filter(|t| !t.is_empty()),
+            cors_origins: self.cors_origins.or(file.cors_origins).unwrap_or_default(),
+        };
+        Ok(ServeSettings {
+            addr: self
+                .addr
+                .or(file.addr)
+                .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data: self.data.or(file.data),
+            limits,
+            web,
+        })
+    }
+}
+
 /// Output format of reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -131,16 +246,13 @@ pub enum Format {
 /// Runs the parsed command; errors come back as one readable message.
 pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve {
-            addr,
-            data,
-            max_body_bytes,
-            max_batch,
-            trust_forwarded,
-            maplibre_dir,
-            tile_cache_bytes,
-            admin_token,
-        } => {
+        Command::Serve(args) => {
+            let ServeSettings {
+                addr,
+                data,
+                limits,
+                web,
+            } = args.resolve()?;
             let ds = load(data.as_deref())?;
             tracing::info!(
                 layers = ds.layers.len(),
@@ -148,19 +260,6 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 version = %ds.version,
                 "dataset loaded"
             );
-            let mut web = WebConfig {
-                trust_forwarded,
-                tile_cache_bytes,
-                admin_token: admin_token.filter(|t| !t.is_empty()),
-                ..WebConfig::default()
-            };
-            if let Some(d) = maplibre_dir {
-                web.maplibre_dir = d;
-            }
-            let limits = Limits {
-                max_body_bytes,
-                max_batch,
-            };
             let state = Arc::new(AppState::new(ds, limits, web));
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -643,5 +742,52 @@ mod tests {
             vec!["ab".into(), "y".into()],
         ]);
         assert_eq!(t, "名称  x\n----  -\nab    y\n");
+    }
+}
+
+#[cfg(test)]
+mod serve_settings_tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_config_file_which_beats_defaults() {
+        let dir = std::env::temp_dir().join(format!("ecospace-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("ecospace.toml");
+        std::fs::write(&file, "max_batch = 7\nmax_vertices = 99\nrequest_timeout_s = 2.5\ncors_origins = [\"https://a.example\"]\n").unwrap();
+        let cli = Cli::try_parse_from([
+            "ecospace",
+            "serve",
+            "--config",
+            file.to_str().unwrap(),
+            "--max-batch",
+            "3",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("serve")
+        };
+        let s = args.resolve().unwrap();
+        assert_eq!(s.limits.max_batch, 3, "flag");
+        assert_eq!(s.limits.max_vertices, 99, "file");
+        assert_eq!(
+            s.limits.request_timeout,
+            std::time::Duration::from_millis(2500)
+        );
+        assert_eq!(
+            s.limits.max_body_bytes,
+            Limits::default().max_body_bytes,
+            "default"
+        );
+        assert_eq!(s.web.cors_origins, vec!["https://a.example".to_string()]);
+        std::fs::write(&file, "max_batch = 7\nmax_bach = 1\n").unwrap();
+        let cli =
+            Cli::try_parse_from(["ecospace", "serve", "--config", file.to_str().unwrap()]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("serve")
+        };
+        let e = args.resolve().unwrap_err();
+        assert!(e.contains("max_bach"), "unknown keys are refused: {e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -48,6 +48,13 @@ pub enum SiteError {
     BatchTooLarge { n: usize, max: usize },
     #[error(transparent)]
     Crs(#[from] crate::crs::CrsError),
+    #[error("{}the site has {n} vertices; the limit is {max}", at(.index, .id))]
+    TooManyVertices {
+        index: Option<usize>,
+        id: Option<String>,
+        n: usize,
+        max: usize,
+    },
 }
 
 fn at(index: &Option<usize>, id: &Option<String>) -> String {
@@ -71,6 +78,7 @@ impl SiteError {
             SiteError::EmptyBatch => "empty_batch",
             SiteError::BatchTooLarge { .. } => "batch_too_large",
             SiteError::Crs(e) => e.code(),
+            SiteError::TooManyVertices { .. } => "too_many_vertices",
         }
     }
 }
@@ -183,6 +191,28 @@ fn to_lonlat(value: &mut Value, crs: Option<&str>) -> Result<(), SiteError> {
         _ => crate::crs::geometry_to_lonlat(value, &crs)?,
     }
     Ok(())
+}
+
+/// Refuses sites with more than `max` vertices (each site of a batch on its own).
+pub fn check_vertices(input: &SiteInput, max: usize) -> Result<(), SiteError> {
+    use geo::CoordsIter;
+    let one = |s: &Site, index: Option<usize>| {
+        let n = s.geometry.coords_count();
+        if n > max {
+            Err(SiteError::TooManyVertices {
+                index,
+                id: s.id.clone(),
+                n,
+                max,
+            })
+        } else {
+            Ok(())
+        }
+    };
+    match input {
+        SiteInput::One(s) => one(s, None),
+        SiteInput::Batch(v) => v.iter().enumerate().try_for_each(|(i, s)| one(s, Some(i))),
+    }
 }
 
 fn feature_site(f: geojson::Feature, index: Option<usize>) -> Result<Site, SiteError> {

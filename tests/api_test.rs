@@ -16,6 +16,8 @@ fn addr() -> SocketAddr {
             Limits {
                 max_body_bytes: 64 * 1024,
                 max_batch: 3,
+                max_vertices: 50,
+                ..Limits::default()
             },
         )
     })

@@ -31,7 +31,9 @@ impl From<Error> for ApiError {
             Error::Site(
                 SiteError::InvalidJson(_) | SiteError::TooDeep | SiteError::NotGeoJson(_),
             ) => StatusCode::BAD_REQUEST,
-            Error::Site(SiteError::BatchTooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Site(SiteError::BatchTooLarge { .. } | SiteError::TooManyVertices { .. }) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             Error::Site(SiteError::Crs(
                 crate::crs::CrsError::Unknown(_) | crate::crs::CrsError::NotBuilt(_),
             )) => StatusCode::BAD_REQUEST,

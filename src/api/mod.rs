@@ -4,6 +4,7 @@ mod admin;
 mod error;
 mod extract;
 mod indicators;
+mod middleware;
 mod ogc;
 mod openapi;
 mod tiles;
@@ -32,6 +33,12 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most sites in one batch.
     pub max_batch: usize,
+    /// Most vertices in one site (413 beyond).
+    pub max_vertices: usize,
+    /// A request still running after this is answered 504.
+    pub request_timeout: std::time::Duration,
+    /// Requests in flight at once; beyond this, 503 + Retry-After.
+    pub max_concurrency: usize,
 }
 
 impl Default for Limits {
@@ -39,6 +46,9 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 16 * 1024 * 1024,
             max_batch: 10_000,
+            max_vertices: 100_000,
+            request_timeout: std::time::Duration::from_secs(30),
+            max_concurrency: 256,
         }
     }
 }
@@ -54,6 +64,8 @@ pub struct WebConfig {
     pub tile_cache_bytes: usize,
     /// Admin routes exist only when this is set (never logged).
     pub admin_token: Option<String>,
+    /// Origins allowed by CORS; empty or `*` = any.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for WebConfig {
@@ -64,6 +76,7 @@ impl Default for WebConfig {
                 .join("node_modules/maplibre-gl/dist"),
             tile_cache_bytes: 64 * 1024 * 1024,
             admin_token: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -81,6 +94,10 @@ pub struct AppState {
     pub tile_cache: crate::tiles::cache::TileCache,
     /// Outcome of the last reload attempt.
     pub reload: std::sync::Mutex<ReloadStatus>,
+    /// Request counters and latencies.
+    pub metrics: middleware::Metrics,
+    /// Permits for requests in flight (the concurrency limit).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 /// What the last reload did, for `GET /admin/status`.
@@ -96,10 +113,12 @@ impl AppState {
     pub fn new(dataset: Dataset, limits: Limits, web: WebConfig) -> Self {
         AppState {
             dataset: arc_swap::ArcSwap::from_pointee(dataset),
-            limits,
             tile_cache: crate::tiles::cache::TileCache::new(web.tile_cache_bytes),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(limits.max_concurrency.max(1))),
+            limits,
             web,
             reload: std::sync::Mutex::new(ReloadStatus::default()),
+            metrics: middleware::Metrics::default(),
         }
     }
 
@@ -178,7 +197,20 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/assets/maplibre-gl/{file}", get(tiles::maplibre))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            middleware::limit,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            middleware::panic_response(Arc::clone(&state)),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            middleware::observe,
+        ))
+        .layer(middleware::cors(&state.web.cors_origins))
         .with_state(state)
 }
 
@@ -195,6 +227,64 @@ async fn method_not_allowed() -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         "this route does not take that method",
+    )
+}
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics(State(st): State<Arc<AppState>>) -> impl axum::response::IntoResponse {
+    let ds = st.dataset();
+    let reload = st.reload.lock().map(|r| r.clone()).unwrap_or_default();
+    let (entries, bytes, _, _) = st.tile_cache.stats();
+    let text = st.metrics.render(&[
+        (
+            "ecospace_snapshot_info",
+            "The data version being served (value 1).",
+            format!("{{version=\"{}\"}}", ds.version),
+            1.0,
+        ),
+        (
+            "ecospace_features_loaded",
+            "Features in the current snapshot.",
+            String::new(),
+            ds.feature_count() as f64,
+        ),
+        (
+            "ecospace_layers_loaded",
+            "Layers in the current snapshot.",
+            String::new(),
+            ds.layers.len() as f64,
+        ),
+        (
+            "ecospace_reloads_total",
+            "Reload attempts.",
+            String::new(),
+            reload.attempts as f64,
+        ),
+        (
+            "ecospace_reload_failures_total",
+            "Reloads refused (the old data kept serving).",
+            String::new(),
+            reload.failures as f64,
+        ),
+        (
+            "ecospace_tile_cache_bytes",
+            "Bytes held by the tile cache.",
+            String::new(),
+            bytes as f64,
+        ),
+        (
+            "ecospace_tile_cache_entries",
+            "Tiles held by the tile cache.",
+            String::new(),
+            entries as f64,
+        ),
+    ]);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        text,
     )
 }
 
@@ -318,9 +408,10 @@ async fn check_sites(
     // Geometry work is CPU-bound: keep it off the async workers. A panic in it (a bug, never
     // bad input: input is validated) becomes a logged 500 while the server keeps serving.
     let ds = st.dataset();
-    let max_batch = st.limits.max_batch;
+    let (max_batch, max_vertices) = (st.limits.max_batch, st.limits.max_vertices);
     let out = tokio::task::spawn_blocking(move || {
         let input = site::parse_in(&body, max_batch, crs.as_deref())?;
+        site::check_vertices(&input, max_vertices)?;
         let mut out = run_checks(&ds, input, &opts)?;
         if let Some(crs) = &crs {
             echo_bbox_in(&mut out, crs)?;

@@ -1,0 +1,281 @@
+//! Cross-cutting HTTP concerns: request ids and structured logs, metrics, the request timeout
+//! (504), load shedding (503 + Retry-After instead of an unbounded queue), panics as 500 JSON,
+//! and CORS.
+
+use super::{ApiError, AppState};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tracing::Instrument;
+
+/// Latency histogram bucket bounds, seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+#[derive(Debug, Default)]
+struct RouteStats {
+    /// status code → count
+    counts: BTreeMap<u16, u64>,
+    /// cumulative bucket counts, then +Inf
+    buckets: [u64; BUCKETS.len() + 1],
+    sum_s: f64,
+}
+
+/// Request counters and latency histograms per route, for `GET /metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    next_id: AtomicU64,
+    pub shed: AtomicU64,
+    pub timeouts: AtomicU64,
+    pub panics: AtomicU64,
+}
+
+impl Metrics {
+    fn record(&self, method: &str, route: &str, status: u16, secs: f64) {
+        let Ok(mut m) = self.routes.lock() else {
+            return;
+        };
+        let s = m
+            .entry((route.to_string(), method.to_string()))
+            .or_default();
+        *s.counts.entry(status).or_default() += 1;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                s.buckets[i] += 1;
+            }
+        }
+        s.buckets[BUCKETS.len()] += 1;
+        s.sum_s += secs;
+    }
+
+    /// Prometheus text exposition of everything recorded plus the given gauges.
+    pub fn render(&self, gauges: &[(&str, &str, String, f64)]) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP ecospace_http_requests_total HTTP requests by route, method and status.\n# TYPE ecospace_http_requests_total counter\n");
+        let m = self.routes.lock().map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.counts.clone(), v.buckets, v.sum_s))
+                .collect::<Vec<_>>()
+        });
+        let m = m.unwrap_or_default();
+        for ((route, method), counts, _, _) in &m {
+            for (status, n) in counts {
+                out.push_str(&format!(
+                    "ecospace_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}\n"
+                ));
+            }
+        }
+        out.push_str("# HELP ecospace_http_request_duration_seconds Request latency by route.\n# TYPE ecospace_http_request_duration_seconds histogram\n");
+        for ((route, method), _, buckets, sum) in &m {
+            let labels = format!("route=\"{route}\",method=\"{method}\"");
+            for (i, b) in BUCKETS.iter().enumerate() {
+                out.push_str(&format!(
+                    "ecospace_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}\n",
+                    buckets[i]
+                ));
+            }
+            let total = buckets[BUCKETS.len()];
+            out.push_str(&format!(
+                "ecospace_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {total}\n"
+            ));
+            out.push_str(&format!(
+                "ecospace_http_request_duration_seconds_sum{{{labels}}} {sum}\n"
+            ));
+            out.push_str(&format!(
+                "ecospace_http_request_duration_seconds_count{{{labels}}} {total}\n"
+            ));
+        }
+        for (name, help, labels, value) in gauges {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name}{labels} {value}\n"
+            ));
+        }
+        for (name, help, v) in [
+            (
+                "ecospace_requests_shed_total",
+                "Requests refused with 503 because the concurrency limit was reached.",
+                &self.shed,
+            ),
+            (
+                "ecospace_requests_timed_out_total",
+                "Requests answered 504 after the request timeout.",
+                &self.timeouts,
+            ),
+            (
+                "ecospace_handler_panics_total",
+                "Handler panics turned into 500 responses.",
+                &self.panics,
+            ),
+        ] {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
+                v.load(Ordering::Relaxed)
+            ));
+        }
+        out
+    }
+}
+
+/// Outermost layer: a request id (the caller's `X-Request-Id`, or a new one) in the log span
+/// and the response, and the request counted in the metrics by its route template.
+pub async fn observe(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            format!(
+                "{:x}-{:x}",
+                std::process::id(),
+                st.metrics.next_id.fetch_add(1, Ordering::Relaxed)
+            )
+        });
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
+    let started = Instant::now();
+    let mut res = next.run(req).instrument(span.clone()).await;
+    let secs = started.elapsed().as_secs_f64();
+    let status = res.status().as_u16();
+    span.in_scope(|| tracing::info!(status, ms = secs * 1e3, "done"));
+    st.metrics.record(&method, &route, status, secs);
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+/// Sheds load beyond the concurrency limit with 503 + `Retry-After` (never queues without
+/// bound), and answers 504 when a request outlives the timeout. Health and metrics are exempt
+/// so the service stays observable under load.
+pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path == "/health" || path == "/metrics" {
+        return next.run(req).await;
+    }
+    let Ok(_permit) = Arc::clone(&st.in_flight).try_acquire_owned() else {
+        st.metrics.shed.fetch_add(1, Ordering::Relaxed);
+        let mut r = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            format!(
+                "more than {} requests in flight; retry shortly",
+                st.limits.max_concurrency
+            ),
+        )
+        .into_response();
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    };
+    match tokio::time::timeout(st.limits.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            st.metrics.timeouts.fetch_add(1, Ordering::Relaxed);
+            ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "timeout",
+                format!(
+                    "the request took longer than {:?}; try a smaller site or batch",
+                    st.limits.request_timeout
+                ),
+            )
+            .into_response()
+        }
+    }
+}
+
+/// A panic in a handler becomes a logged 500 JSON answer; the server keeps serving.
+pub fn panic_response(
+    st: Arc<AppState>,
+) -> impl Fn(Box<dyn std::any::Any + Send + 'static>) -> Response + Clone {
+    move |err| {
+        st.metrics.panics.fetch_add(1, Ordering::Relaxed);
+        let detail = err
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into());
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail).into_response()
+    }
+}
+
+/// CORS: reading routes are usable from any origin by default; `cors_origins` restricts them.
+pub fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+    let layer = CorsLayer::new()
+        .allow_methods([
+            axum::http::Method::GET,
+            axum::http::Method::POST,
+            axum::http::Method::HEAD,
+        ])
+        .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
+        .expose_headers([
+            header::ETAG,
+            header::HeaderName::from_static("x-request-id"),
+        ]);
+    if origins.is_empty() || origins.iter().any(|o| o == "*") {
+        layer.allow_origin(Any)
+    } else {
+        let list: Vec<HeaderValue> = origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        layer.allow_origin(AllowOrigin::list(list))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_a_500_json_answer() {
+        let ds = crate::Dataset::bundled().expect("bundled");
+        let st = Arc::new(AppState::new(
+            ds,
+            super::super::Limits::default(),
+            super::super::WebConfig::default(),
+        ));
+        let app = axum::Router::new()
+            .route("/boom", get(|| async { panic!("boom at the core") as &'static str }))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                panic_response(Arc::clone(&st)),
+            ));
+        let res = app
+            .oneshot(
+                Request::builder()
+                    .uri("/boom")
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("answer");
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["error"], "internal");
+        assert!(
+            !v["message"].as_str().unwrap_or("").contains("boom"),
+            "details are logged, not leaked"
+        );
+        assert_eq!(st.metrics.panics.load(Ordering::Relaxed), 1);
+    }
+}
