@@ -40,7 +40,9 @@ fn embed(out: &mut String, name: &str, dir: &Path, exts: &[&str]) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: a build-script binary may be reused for a checkout at another path.
+    let root_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let root = Path::new(&root_dir);
     let mut out = String::new();
     embed(
         &mut out,

@@ -110,10 +110,18 @@ impl Feature {
             if on_segment(p, a, b) {
                 return Location::Boundary;
             }
-            // Half-open rule: an edge counts when exactly one endpoint is above the ray.
+            // Half-open rule: an edge counts when exactly one endpoint is above the ray, and
+            // it crosses east of the point when the point lies left of an upward edge or right
+            // of a downward one — decided with the exact orientation predicate, since a
+            // computed intersection x can round to the wrong side for points next to the edge.
             if (a.y > p.y) != (b.y > p.y) {
-                let x = a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y);
-                if x > p.x {
+                use geo::kernels::RobustKernel;
+                use geo::{Kernel, Orientation};
+                let side = RobustKernel::orient2d(a, b, p);
+                let upward = b.y > a.y;
+                if (upward && side == Orientation::CounterClockwise)
+                    || (!upward && side == Orientation::Clockwise)
+                {
                     crossings += 1;
                 }
             }

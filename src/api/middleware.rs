@@ -253,7 +253,10 @@ mod tests {
             super::super::WebConfig::default(),
         ));
         let app = axum::Router::new()
-            .route("/boom", get(|| async { panic!("boom at the core") as &'static str }))
+            .route(
+                "/boom",
+                get(|| async { panic!("boom at the core") as &'static str }),
+            )
             .layer(tower_http::catch_panic::CatchPanicLayer::custom(
                 panic_response(Arc::clone(&st)),
             ));
