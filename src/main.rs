@@ -8,6 +8,11 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour only on a terminal (and never with NO_COLOR): logs are parsed by tools.
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
         .init();
     match ecospace::cli::run(ecospace::cli::Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
