@@ -21,13 +21,16 @@ fn serve_binds_an_ephemeral_port_and_answers() {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut addr = None;
-    for line in BufReader::new(stderr).lines() {
+    let mut lines = BufReader::new(stderr).lines();
+    for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(rest) = line.split("addr=").nth(1) {
             addr = rest.split_whitespace().next().and_then(|a| a.parse().ok());
             break;
         }
     }
+    // Keep draining the log (one line per request), as a supervisor would.
+    std::thread::spawn(move || lines.for_each(drop));
     let addr = addr.expect("the log names the bound address");
     let v = get(addr, "/health").json();
     assert_eq!(v["features"], 5);
