@@ -6,6 +6,8 @@
 //! shrinking one about its centre keeps it inside. Sites are also points and two-point lines.
 //! Runs are reproducible: a fixed RNG seed and no failure persistence files.
 
+mod common;
+
 use ecospace::check::{CheckOptions, CheckResult, Hit, Relation, Verdict};
 use ecospace::geometry;
 use ecospace::layer::Layer;
@@ -238,29 +240,9 @@ fn same_hits(a: &[Hit], b: &[Hit], rel: f64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Area of a ring (m², unsigned) by the shoelace formula in the ellipsoidal cylindrical
-/// equal-area projection (x = a·λ, y = q(φ)/a): an independent route to the geodesic area
-/// (edges straight in that projection rather than geodesics; for edges of a few km the two
-/// agree to ~1e-6 or better).
+/// Area of a ring (m², unsigned) by the independent equal-area shoelace of `tests/common`.
 fn equal_area_m2(ring: &[[f64; 2]]) -> f64 {
-    const A: f64 = 6_378_137.0;
-    const F: f64 = 1.0 / 298.257_223_563;
-    let e2 = F * (2.0 - F);
-    let e = e2.sqrt();
-    let q = |lat: f64| {
-        let s = lat.to_radians().sin();
-        A * A * (1.0 - e2) / 2.0
-            * (s / (1.0 - e2 * s * s) + (1.0 / (2.0 * e)) * ((1.0 + e * s) / (1.0 - e * s)).ln())
-    };
-    let p: Vec<(f64, f64)> = closed(ring)
-        .iter()
-        .map(|c| (A * c[0].to_radians(), q(c[1]) / A))
-        .collect();
-    let twice: f64 = p
-        .windows(2)
-        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
-        .sum();
-    (twice / 2.0).abs()
+    common::equal_area_ring_m2(&closed(ring))
 }
 
 /// How far the geodesic area can differ from `equal_area_m2`: a geodesic leaves the straight

@@ -13,14 +13,7 @@ pub const F: f64 = 1.0 / 298.257_223_563;
 /// Area between latitudes `lat1` < `lat2` over `dlon` degrees on the WGS84 ellipsoid (m²),
 /// from the closed form of the authalic integral (Snyder, Map Projections, eq. 3-12).
 pub fn band_area(lat1: f64, lat2: f64, dlon: f64) -> f64 {
-    let e2 = F * (2.0 - F);
-    let e = e2.sqrt();
-    let q = |lat: f64| {
-        let s = lat.to_radians().sin();
-        A * A * (1.0 - e2) / 2.0
-            * (s / (1.0 - e2 * s * s) + (1.0 / (2.0 * e)) * ((1.0 + e * s) / (1.0 - e * s)).ln())
-    };
-    (q(lat2) - q(lat1)) * dlon.to_radians()
+    (authalic_q(lat2) - authalic_q(lat1)) * dlon.to_radians()
 }
 
 /// Meridian arc from the equator to `lat` (m), Helmert's series to n⁴.
