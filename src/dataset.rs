@@ -75,22 +75,35 @@ impl Dataset {
                 .map(|(_, text)| text.to_string())
                 .ok_or_else(|| LoadError::BundledMissing(name.to_string()))
         };
-        Self::load_with(Origin::Bundled, &read(MANIFEST)?, MANIFEST, |file| {
-            read(file)
-        })
+        Self::load_with(Origin::Bundled, &read(MANIFEST)?, MANIFEST, read, None)
     }
 
     /// Loads the dataset described by `dir/layers.toml`.
     pub fn from_dir(dir: &Path) -> Result<Dataset, LoadError> {
+        Self::from_dir_replacing(dir, None)
+    }
+
+    /// Loads `dir` as [`from_dir`](Self::from_dir) would, reading the file named
+    /// `replacement.0` (a manifest `file`) from `replacement.1` instead: a candidate version
+    /// of a layer is validated together with everything else before it replaces anything.
+    /// The version hash is the one a later load of the folder with the file in place gives.
+    pub fn from_dir_replacing(
+        dir: &Path,
+        replacement: Option<(&str, &Path)>,
+    ) -> Result<Dataset, LoadError> {
         let manifest_path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|e| LoadError::ManifestIo(manifest_path.display().to_string(), e))?;
+        let locate = |file: &str| match replacement {
+            Some((name, path)) if name == file => path.to_path_buf(),
+            _ => dir.join(file),
+        };
         Self::load_with(
             Origin::Dir(dir.to_path_buf()),
             &text,
             &manifest_path.display().to_string(),
             |file| {
-                let path = dir.join(file);
+                let path = locate(file);
                 std::fs::read_to_string(&path).map_err(|source| {
                     LoadError::Layer(LayerError::Io {
                         file: path.display().to_string(),
@@ -98,6 +111,7 @@ impl Dataset {
                     })
                 })
             },
+            Some(&locate),
         )
     }
 
@@ -114,25 +128,26 @@ impl Dataset {
         manifest_text: &str,
         manifest_name: &str,
         read: impl Fn(&str) -> Result<String, LoadError>,
+        locate: Option<&dyn Fn(&str) -> PathBuf>,
     ) -> Result<Dataset, LoadError> {
         let manifest = Manifest::parse(manifest_text, manifest_name)?;
         let mut hash = Fnv1a::default();
         hash.write(manifest_text.as_bytes());
         let mut layers = Vec::with_capacity(manifest.layers.len());
         for spec in &manifest.layers {
-            let layer = match (spec.reader(), &origin) {
+            let layer = match (spec.reader(), locate) {
                 (Reader::Geojson, _) => {
                     let text = read(&spec.file)?;
                     hash.write(text.as_bytes());
                     Layer::from_geojson(spec.clone(), &text, &spec.file)?
                 }
-                (Reader::Gdal, Origin::Dir(dir)) => {
-                    let path = dir.join(&spec.file);
+                (Reader::Gdal, Some(locate)) => {
+                    let path = locate(&spec.file);
                     let (features, bytes) = crate::source::read_gdal(&path, spec)?;
                     hash.write(&bytes);
                     Layer::from_features(spec.clone(), features, &spec.file)?
                 }
-                (Reader::Gdal, Origin::Bundled) => {
+                (Reader::Gdal, None) => {
                     return Err(LayerError::Source {
                         file: spec.file.clone(),
                         message: "the bundled dataset holds GeoJSON only".into(),

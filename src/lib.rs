@@ -23,6 +23,7 @@ pub mod layer;
 pub mod manifest;
 pub mod site;
 pub mod source;
+pub mod store;
 pub mod tiles;
 pub mod zones;
 

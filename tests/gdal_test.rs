@@ -410,3 +410,93 @@ fn a_file_geodatabase_loads() {
     let ds = Dataset::from_dir(&dir).unwrap();
     same_answers(&geojson_redline(), &ds);
 }
+
+#[test]
+fn a_geopackage_layer_is_updated_over_http_and_a_shapefile_is_refused() {
+    use ecospace::api::{AppState, Limits, WebConfig};
+    let dir = tmpdir("put-gpkg");
+    let gpkg = |path: &Path, sql: &str| {
+        ogr2ogr(&[
+            "-f",
+            "GPKG",
+            "-nln",
+            "redline",
+            "-sql",
+            sql,
+            path.to_str().unwrap(),
+            bundled_file("redline").to_str().unwrap(),
+        ])
+    };
+    gpkg(&dir.join("redline.gpkg"), "SELECT * FROM redline");
+    let fewer = tmpdir("put-gpkg-new").join("fewer.gpkg");
+    gpkg(&fewer, "SELECT * FROM redline ORDER BY id LIMIT 3");
+    manifest(&dir, "file = \"redline.gpkg\"");
+    let all = Dataset::from_dir(&dir).unwrap().feature_count();
+    assert!(all > 3);
+    let web = WebConfig {
+        admin_token: Some("t".into()),
+        ..WebConfig::default()
+    };
+    let ds = Dataset::from_dir(&dir).unwrap();
+    let addr = serve_state(std::sync::Arc::new(AppState::new(
+        ds,
+        Limits::default(),
+        web,
+    )));
+    let auth = [("Authorization", "Bearer t")];
+    let body = std::fs::read(&fewer).unwrap();
+    let r = request_with(
+        addr,
+        "PUT",
+        "/admin/layers/redline?author=gis",
+        &auth,
+        &body,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(get(addr, "/health").json()["features"], 3);
+    assert_eq!(std::fs::read(dir.join("redline.gpkg")).unwrap(), body);
+    // Not a GeoPackage at all: GDAL cannot open it, nothing changes.
+    let r = request_with(
+        addr,
+        "PUT",
+        "/admin/layers/redline?author=gis",
+        &auth,
+        b"SQLite? no",
+    );
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (422, Some("invalid_layer"))
+    );
+    assert_eq!(std::fs::read(dir.join("redline.gpkg")).unwrap(), body);
+
+    // A Shapefile is several files: it cannot be swapped atomically from one body.
+    let shp_dir = tmpdir("put-shp");
+    ogr2ogr(&[
+        "-f",
+        "ESRI Shapefile",
+        shp_dir.join("redline.shp").to_str().unwrap(),
+        bundled_file("redline").to_str().unwrap(),
+    ]);
+    manifest(&shp_dir, "file = \"redline.shp\"");
+    let web = WebConfig {
+        admin_token: Some("t".into()),
+        ..WebConfig::default()
+    };
+    let ds = Dataset::from_dir(&shp_dir).unwrap();
+    let addr = serve_state(std::sync::Arc::new(AppState::new(
+        ds,
+        Limits::default(),
+        web,
+    )));
+    let r = request_with(
+        addr,
+        "PUT",
+        "/admin/layers/redline?author=gis",
+        &auth,
+        &body,
+    );
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (415, Some("unsupported_format"))
+    );
+}

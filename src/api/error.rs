@@ -65,6 +65,21 @@ impl From<LoadError> for ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError as S;
+        let status = match &e {
+            S::ReadOnly => StatusCode::CONFLICT,
+            S::UnknownLayer { .. } | S::NoSuchVersion { .. } => StatusCode::NOT_FOUND,
+            S::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            S::Invalid { .. } | S::NotUtf8 { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            S::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
+            S::Io { .. } | S::Manifest(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = if self.status.is_server_error() {

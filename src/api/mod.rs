@@ -19,7 +19,7 @@ use crate::site::{self, SiteInput};
 use crate::zones::zones_at;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use extract::{Body, Params};
 use serde::{Deserialize, Serialize};
@@ -98,6 +98,9 @@ pub struct AppState {
     pub metrics: middleware::Metrics,
     /// Permits for requests in flight (the concurrency limit).
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// Held by whoever rebuilds the snapshot (reload, layer update), so that a slow reload
+    /// cannot swap in data older than an update that finished meanwhile.
+    writer: std::sync::Mutex<()>,
 }
 
 /// What the last reload did, for `GET /admin/status`.
@@ -119,6 +122,7 @@ impl AppState {
             web,
             reload: std::sync::Mutex::new(ReloadStatus::default()),
             metrics: middleware::Metrics::default(),
+            writer: std::sync::Mutex::new(()),
         }
     }
 
@@ -130,6 +134,7 @@ impl AppState {
     /// Rebuilds the dataset from where the current one came from and swaps it in. On failure
     /// the current snapshot keeps serving and the error is recorded.
     pub fn reload(&self) -> Result<Arc<Dataset>, crate::dataset::LoadError> {
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.dataset();
         let dir = match &current.origin {
             crate::dataset::Origin::Dir(d) => Some(d.clone()),
@@ -156,12 +161,45 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Runs a layer update or rollback against the data folder and swaps in the snapshot it
+    /// built, under the same lock as reloads.
+    pub fn update_layer(
+        &self,
+        f: impl FnOnce(
+            &crate::store::Store,
+        ) -> Result<crate::store::Installed, crate::store::StoreError>,
+    ) -> Result<(Arc<Dataset>, crate::store::Version), crate::store::StoreError> {
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let store = crate::store::Store::of(&self.dataset())?;
+        let installed = f(&store)?;
+        let ds = Arc::new(installed.dataset);
+        self.dataset.store(Arc::clone(&ds));
+        tracing::info!(
+            layer = %installed.version.layer,
+            layer_version = %installed.version.id,
+            author = %installed.version.author,
+            action = ?installed.version.action,
+            version = %ds.version,
+            "layer updated"
+        );
+        Ok((ds, installed.version))
+    }
+}
+
 /// The service's router; tests drive it without a socket, `serve` binds it.
 pub fn app(state: Arc<AppState>) -> Router {
     let limit = state.limits.max_body_bytes;
     let admin = Router::new()
         .route("/admin/reload", post(admin::reload))
         .route("/admin/status", get(admin::status))
+        .route("/admin/layers/{id}", put(admin::put_layer))
+        .route("/admin/layers/{id}/history", get(admin::history))
+        .route(
+            "/admin/layers/{id}/history/{version}",
+            get(admin::version_file),
+        )
+        .route("/admin/layers/{id}/rollback", post(admin::rollback))
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             admin::require_token,
@@ -289,10 +327,12 @@ async fn metrics(State(st): State<Arc<AppState>>) -> impl axum::response::IntoRe
 }
 
 async fn health(State(st): State<Arc<AppState>>) -> Json<Value> {
+    let ds = st.dataset();
     Json(json!({
         "status": "ok",
-        "layers": st.dataset().layers.len(),
-        "features": st.dataset().feature_count(),
+        "version": ds.version,
+        "layers": ds.layers.len(),
+        "features": ds.feature_count(),
     }))
 }
 
