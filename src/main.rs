@@ -1,5 +1,6 @@
 //! The `ecospace` binary: a thin wrapper over the library's CLI.
 use clap::Parser;
+use std::io::Write;
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -8,6 +9,9 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // A log nobody reads (closed pipe) must not stop the service: the default reports a
+        // failed write with `eprintln!`, which panics on that same closed pipe.
+        .log_internal_errors(false)
         // Colour only on a terminal (and never with NO_COLOR): logs are parsed by tools.
         .with_ansi(
             std::io::IsTerminal::is_terminal(&std::io::stderr())
@@ -17,7 +21,7 @@ fn main() -> std::process::ExitCode {
     match ecospace::cli::run(ecospace::cli::Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             std::process::ExitCode::FAILURE
         }
     }
