@@ -7,7 +7,7 @@
 
 use geo::{
     BoundingRect, Coord, Distance, Geodesic, GeodesicArea, Geometry, Length, Line, LineString,
-    MultiLineString, Point, Rect,
+    MultiLineString, Point, Polygon, Rect,
 };
 
 /// WGS84 semi-major axis (m).
@@ -27,14 +27,28 @@ pub const WGS84_F: f64 = 1.0 / 298.257_223_563;
 /// ```
 pub fn area_m2(geom: &Geometry) -> f64 {
     match geom {
-        Geometry::Polygon(p) => p.geodesic_area_unsigned(),
+        Geometry::Polygon(p) => polygon_area_m2(p),
         // Parts of a valid MultiPolygon do not overlap, so the sum is the union area.
-        Geometry::MultiPolygon(mp) => mp.0.iter().map(|p| p.geodesic_area_unsigned()).sum(),
-        Geometry::Rect(r) => r.to_polygon().geodesic_area_unsigned(),
-        Geometry::Triangle(t) => t.to_polygon().geodesic_area_unsigned(),
+        Geometry::MultiPolygon(mp) => mp.0.iter().map(polygon_area_m2).sum(),
+        Geometry::Rect(r) => polygon_area_m2(&r.to_polygon()),
+        Geometry::Triangle(t) => polygon_area_m2(&t.to_polygon()),
         Geometry::GeometryCollection(gc) => gc.iter().map(area_m2).sum(),
         _ => 0.0,
     }
+}
+
+/// Geodesic area in m² of one polygon wound as `geometry::from_geojson` and the boolean
+/// operations leave it (exterior counter-clockwise, holes clockwise); never negative.
+///
+/// Signed, not unsigned: the unsigned area reads a ring whose geodesic winding comes out
+/// clockwise as the rest of the Earth (5.1e14 m²), and that happens to valid polygons — a sliver
+/// of a few cm² whose area rounds below zero, or a long thin sliver whose geodesic edges cross
+/// though its lon/lat edges do not. Clamped at 0: such slivers, and tiny polygons with holes
+/// (exterior minus holes, each rounded to ~1e-5 m²), can come out slightly negative, and callers
+/// rely on `0 <= area` (`clamp(0.0, site_area)` panics otherwise). The price: a polygon larger
+/// than half the Earth measures 0, and no site or zone is that large.
+fn polygon_area_m2(p: &Polygon) -> f64 {
+    p.geodesic_area_signed().max(0.0)
 }
 
 /// Geodesic length in m: of lines for lineal geometries, of all rings for polygonal ones

@@ -20,23 +20,25 @@ fn spawn(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (Server, SocketAddr, BufReader<std::process::ChildStderr>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecospace"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(fixture("mini"))
-        .args(args)
-        .envs(env.iter().copied())
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let mut child = Server(
+        Command::new(env!("CARGO_BIN_EXE_ecospace"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(fixture("mini"))
+            .args(args)
+            .envs(env.iter().copied())
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut log = BufReader::new(child.0.stderr.take().unwrap());
     let mut line = String::new();
     loop {
         line.clear();
         assert!(log.read_line(&mut line).unwrap() > 0, "server exited early");
         if let Some(rest) = line.split("addr=").nth(1) {
             let addr = rest.split_whitespace().next().unwrap().parse().unwrap();
-            return (Server(child), addr, log);
+            return (child, addr, log);
         }
     }
 }
