@@ -137,6 +137,9 @@ pub struct ServeArgs {
     /// Allowed CORS origins, comma-separated [default: any].
     #[arg(long, env = "ECOSPACE_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Option<Vec<String>>,
+    /// Poll the data folder every this many seconds and reload when its files change [default: 0 = off].
+    #[arg(long, env = "ECOSPACE_WATCH_S")]
+    watch_s: Option<f64>,
 }
 
 /// The config file: the same settings as `serve`'s flags.
@@ -155,6 +158,7 @@ struct ServeFile {
     tile_cache_bytes: Option<usize>,
     admin_token: Option<String>,
     cors_origins: Option<Vec<String>>,
+    watch_s: Option<f64>,
 }
 
 /// Everything `serve` needs, resolved.
@@ -164,6 +168,8 @@ pub struct ServeSettings {
     pub data: Option<PathBuf>,
     pub limits: Limits,
     pub web: WebConfig,
+    /// Poll interval of the data folder, when watching.
+    pub watch: Option<std::time::Duration>,
 }
 
 impl ServeArgs {
@@ -223,7 +229,19 @@ impl ServeArgs {
                 .filter(|t| !t.is_empty()),
             cors_origins: self.cors_origins.or(file.cors_origins).unwrap_or_default(),
         };
+        let watch = match self.watch_s.or(file.watch_s).unwrap_or(0.0) {
+            w if w == 0.0 => None,
+            w if w.is_finite() && (0.05..=86_400.0).contains(&w) => {
+                Some(std::time::Duration::from_secs_f64(w))
+            }
+            w => {
+                return Err(format!(
+                    "watch_s must be 0 (off) or in [0.05, 86400], got {w}"
+                ))
+            }
+        };
         Ok(ServeSettings {
+            watch,
             addr: self
                 .addr
                 .or(file.addr)
@@ -252,6 +270,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 data,
                 limits,
                 web,
+                watch,
             } = args.resolve()?;
             let ds = load(data.as_deref())?;
             tracing::info!(
@@ -260,7 +279,13 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 version = %ds.version,
                 "dataset loaded"
             );
+            let watched = matches!(ds.origin, crate::dataset::Origin::Dir(_));
             let state = Arc::new(AppState::new(ds, limits, web));
+            match watch {
+                Some(every) if watched => api::watch(Arc::clone(&state), every),
+                Some(_) => tracing::warn!("--watch-s ignored: the bundled dataset cannot change"),
+                None => {}
+            }
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()

@@ -344,7 +344,6 @@ impl Store {
             });
         }
         let hist = self.history_dir(layer);
-        std::fs::create_dir_all(&hist).map_err(io(&hist))?;
         remove_temps(&self.dir);
         remove_temps(&hist);
 
@@ -363,6 +362,7 @@ impl Store {
         };
         let features = dataset.layer(layer).map_or(0, |l| l.features.len());
         let result = (|| {
+            std::fs::create_dir_all(&hist).map_err(io(&hist))?;
             // 2. The live version, if the history does not hold it yet.
             let mut versions = self.versions(layer)?;
             if let Ok(old) = std::fs::read(&live) {
@@ -519,6 +519,38 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
+}
+
+/// A cheap fingerprint of a data folder's visible files (name, size, modification time; one
+/// level into sub-folders such as FileGDB). Hidden entries — the history, temp files — are
+/// left out, so recording a version does not look like a change.
+pub fn fingerprint(dir: &Path) -> u64 {
+    fn visit(dir: &Path, deeper: bool, h: &mut crate::dataset::Fnv1a) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let Ok(meta) = e.metadata() else { continue };
+            h.write(name.as_encoded_bytes());
+            h.write(&meta.len().to_le_bytes());
+            if let Ok(t) = meta.modified() {
+                let t = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                h.write(&t.as_nanos().to_le_bytes());
+            }
+            if meta.is_dir() && deeper {
+                visit(&e.path(), false, h);
+            }
+        }
+    }
+    let mut h = crate::dataset::Fnv1a::default();
+    visit(dir, true, &mut h);
+    h.0
 }
 
 /// FNV-1a 64 of the bytes, as 16 hex digits (the same hash as the dataset version).

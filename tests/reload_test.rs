@@ -129,3 +129,54 @@ fn a_good_reload_swaps_the_data_and_a_bad_one_keeps_the_old() {
         .contains("coast.geojson"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_watched_folder_reloads_on_change_and_keeps_the_old_data_on_a_bad_one() {
+    let dir = copy_mini("watch");
+    let ds = ecospace::Dataset::from_dir(&dir).unwrap();
+    let web = WebConfig {
+        admin_token: Some("w".into()),
+        ..WebConfig::default()
+    };
+    let state = Arc::new(AppState::new(ds, Limits::default(), web));
+    ecospace::api::watch(Arc::clone(&state), std::time::Duration::from_millis(50));
+    let addr = serve_state(state);
+    let attempts = |addr| {
+        admin(addr, "GET", "/admin/status", Some("Bearer w")).json()["reload"]["attempts"]
+            .as_u64()
+            .unwrap()
+    };
+    let wait_for = |what: &dyn Fn() -> bool| {
+        let t = std::time::Instant::now();
+        while !what() {
+            assert!(t.elapsed().as_secs() < 10, "timed out");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(attempts(addr), 0, "nothing changed, nothing reloaded");
+
+    let zone = std::fs::read_to_string(dir.join("zone.geojson")).unwrap();
+    let extra = r#"{"type":"Feature","id":"C","properties":{"name":"C"},"geometry":{"type":"Polygon","coordinates":[[[120.9,30.9],[120.91,30.9],[120.91,30.91],[120.9,30.91],[120.9,30.9]]]}},"#;
+    std::fs::write(
+        dir.join("zone.geojson"),
+        zone.replacen("[\n", &format!("[\n{extra}"), 1),
+    )
+    .unwrap();
+    wait_for(&|| get(addr, "/health").json()["features"] == 6);
+    assert_eq!(attempts(addr), 1);
+
+    std::fs::write(dir.join("coast.geojson"), "{\"type\":").unwrap();
+    wait_for(&|| attempts(addr) == 2);
+    assert_eq!(
+        get(addr, "/health").json()["features"],
+        6,
+        "old data still served"
+    );
+    let s = admin(addr, "GET", "/admin/status", Some("Bearer w")).json();
+    assert!(s["reload"]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("coast.geojson"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

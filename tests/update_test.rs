@@ -112,6 +112,10 @@ fn an_update_is_validated_recorded_served_and_can_be_rolled_back() {
     assert_eq!(std::fs::read(dir.join("zone.geojson")).unwrap(), original);
     let h = request_with(addr, "GET", "/admin/layers/zone/history", &[AUTH], b"").json();
     assert_eq!(h["versions"].as_array().unwrap().len(), 0);
+    assert!(
+        !dir.join(".history").exists(),
+        "a refused update creates nothing"
+    );
     assert_eq!(leftovers(&dir), Vec::<String>::new());
     assert_eq!(get(addr, "/health").json()["version"], v0);
 

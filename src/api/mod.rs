@@ -14,6 +14,7 @@ pub use indicators::year_json;
 
 use crate::check::{check, CheckOptions, CheckResult};
 use crate::dataset::Dataset;
+use crate::dataset::Origin;
 use crate::manifest::LayerKind;
 use crate::site::{self, SiteInput};
 use crate::zones::zones_at;
@@ -517,6 +518,31 @@ fn run_checks(ds: &Dataset, input: SiteInput, opts: &CheckOptions) -> Result<Val
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+}
+
+/// Watches the data folder: every `every`, a fingerprint of its files (names, sizes, times)
+/// is taken; a change that has stayed the same for one more interval (so that a copy in
+/// progress is not read half-way) triggers a reload. A reload that fails keeps the old data,
+/// as always; the next change tries again. Polling, not inotify: it works on every file
+/// system, network shares included, and costs a `stat` per file.
+pub fn watch(state: Arc<AppState>, every: std::time::Duration) {
+    let Origin::Dir(dir) = state.dataset().origin.clone() else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let mut loaded = crate::store::fingerprint(&dir);
+        let mut seen = loaded;
+        loop {
+            std::thread::sleep(every);
+            let now = crate::store::fingerprint(&dir);
+            if now != loaded && now == seen {
+                tracing::info!(dir = %dir.display(), "data folder changed; reloading");
+                let _ = state.reload();
+                loaded = now;
+            }
+            seen = now;
+        }
+    });
 }
 
 /// Serves `app` on `addr` until SIGINT/SIGTERM, then drains in-flight requests. SIGHUP reloads
