@@ -105,6 +105,9 @@ pub struct Hit {
     /// Geodesic distance, m: 0 when they meet.
     pub distance_m: f64,
     pub properties: serde_json::Map<String, serde_json::Value>,
+    /// What the rules say for the project type asked about (`decision`, conditions, `basis`).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub ruling: Option<crate::rules::Ruling>,
 }
 
 /// Totals for one layer.
@@ -133,6 +136,58 @@ pub struct CheckResult {
     pub hits: Vec<Hit>,
     /// Per layer checked, keyed by layer id.
     pub summary: BTreeMap<String, LayerSummary>,
+    /// The project type the rulings are for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project_type: Option<String>,
+    /// The strictest ruling over the hits (`allowed` when none applies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<crate::rules::Decision>,
+    /// Proximity rings, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rings: Option<Vec<crate::rings::Ring>>,
+}
+
+/// What a planner asks beyond the geometry.
+#[derive(Debug, Clone, Default)]
+pub struct Screening {
+    /// Rule the hits for this project type (an id from the rules file).
+    pub project_type: Option<String>,
+    /// Report these proximity rings, m.
+    pub rings_m: Option<Vec<f64>>,
+}
+
+/// A check with rulings for a project type and proximity rings, as asked.
+pub fn screen(
+    ds: &Dataset,
+    site: &Geometry,
+    opts: &CheckOptions,
+    ask: &Screening,
+) -> Result<CheckResult, QueryError> {
+    let rules = match (&ask.project_type, &ds.rules) {
+        (None, _) => None,
+        (Some(_), None) => return Err(QueryError::param(
+            "type",
+            "this dataset has no rules file (manifest key `rules`), so there is nothing to rule by",
+        )),
+        (Some(t), Some(r)) => {
+            r.project_type(t)
+                .map_err(|m| QueryError::param("type", m))?;
+            Some((r, t))
+        }
+    };
+    let rings = ask
+        .rings_m
+        .as_deref()
+        .map(crate::rings::validate)
+        .transpose()?;
+    let mut result = check(ds, site, opts)?;
+    if let Some((r, t)) = rules {
+        r.apply(&mut result, t);
+    }
+    if let Some(radii) = rings {
+        result.rings = Some(crate::rings::rings(ds, site, opts, &radii)?);
+    }
+    Ok(result)
 }
 
 /// Validates options against the dataset; returns the layers to check.
@@ -266,6 +321,9 @@ pub fn check(
         buffer_m: opts.buffer_m,
         hits,
         summary,
+        project_type: None,
+        decision: None,
+        rings: None,
     })
 }
 
@@ -393,6 +451,7 @@ fn examine(
             overlap_length_m: length,
             distance_m,
             properties: f.properties.clone(),
+            ruling: None,
         },
         overlap,
     ))

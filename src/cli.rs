@@ -1,7 +1,7 @@
 //! The command line: `serve`, `check`, `layers`. Wiring only; the work is in the core.
 
 use crate::api::{self, AppState, Limits, WebConfig};
-use crate::check::{check, CheckOptions, CheckResult};
+use crate::check::{screen, CheckOptions, CheckResult, Screening};
 use crate::dataset::Dataset;
 use crate::indicator::{self, target::Rule, Status, YearIndicators};
 use crate::manifest::LayerKind;
@@ -25,27 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP service. Settings: flags > environment > `--config` file > defaults.
     Serve(Box<ServeArgs>),
-    /// Check a site (GeoJSON Geometry, Feature or FeatureCollection file; `-` for stdin).
-    Check {
-        site: PathBuf,
-        /// Also report features within this many metres.
-        #[arg(long, default_value_t = 0.0)]
-        buffer_m: f64,
-        /// Year the layers are taken in (default: this year).
-        #[arg(long)]
-        year: Option<i32>,
-        /// Only these layers (comma-separated ids).
-        #[arg(long, value_delimiter = ',')]
-        layers: Option<Vec<String>>,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-        /// CRS of the site's coordinates, e.g. EPSG:4549 (default lon/lat; needs the gdal feature otherwise).
-        #[arg(long)]
-        crs: Option<String>,
-        #[arg(long)]
-        data: Option<PathBuf>,
-    },
+    /// Check a site (GeoJSON Geometry, Feature or FeatureCollection file; `-` for stdin), or
+    /// screen a list of sites with `--batch`.
+    Check(Box<CheckArgs>),
     /// Yearly indicators against the plan's targets (one year, or a series).
     Indicators {
         /// One year (default: this year).
@@ -93,6 +75,216 @@ pub enum Command {
         #[arg(long)]
         year: Option<i32>,
     },
+}
+
+/// `check`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The site file (`-` for stdin).
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    site: Option<PathBuf>,
+    /// Screen many sites: a GeoJSON FeatureCollection or a CSV (`wkt` or `lon`,`lat` columns;
+    /// `id`, `type`, `name` when present). Streams one row per site to stdout.
+    #[arg(long, value_name = "FILE")]
+    batch: Option<PathBuf>,
+    /// Batch output: ndjson (default) or csv.
+    #[arg(long, value_enum, default_value_t = BatchFormat::Ndjson, requires = "batch")]
+    format: BatchFormat,
+    /// Show a progress bar on stderr (default: when stderr is a terminal).
+    #[arg(long, requires = "batch")]
+    progress: bool,
+    /// Also report features within this many metres.
+    #[arg(long, default_value_t = 0.0)]
+    buffer_m: f64,
+    /// Year the layers are taken in (default: this year).
+    #[arg(long)]
+    year: Option<i32>,
+    /// Only these layers (comma-separated ids).
+    #[arg(long, value_delimiter = ',')]
+    layers: Option<Vec<String>>,
+    /// Project type (see `GET /rules`): rules each hit and the site.
+    #[arg(long = "type", value_name = "TYPE")]
+    project_type: Option<String>,
+    /// Proximity rings in metres, e.g. 0,500,1000,5000 (`default`: the rules file's).
+    #[arg(long)]
+    rings: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Write the printable HTML report of the site to this file.
+    #[arg(long, value_name = "FILE", conflicts_with = "batch")]
+    report: Option<PathBuf>,
+    /// Language of the report: zh or en.
+    #[arg(long, default_value = "zh")]
+    lang: String,
+    /// CRS of the site's coordinates, e.g. EPSG:4549 (default lon/lat; needs the gdal feature otherwise).
+    #[arg(long)]
+    crs: Option<String>,
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+/// Row format of `check --batch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BatchFormat {
+    Ndjson,
+    Csv,
+}
+
+/// Parses `--rings`: a list of metres, or `default` for the rules file's default.
+fn parse_rings(s: Option<&str>, ds: &Dataset) -> Result<Option<Vec<f64>>, String> {
+    match s.map(str::trim) {
+        None => Ok(None),
+        Some("" | "default") => Ok(Some(ds.rules.as_ref().map_or_else(
+            || vec![0.0, 500.0, 1000.0, 5000.0],
+            |r| r.default_rings_m.clone(),
+        ))),
+        Some(list) => list
+            .split(',')
+            .map(|x| {
+                x.trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("--rings: {x:?} is not a distance in metres"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+    }
+}
+
+fn run_check(a: CheckArgs) -> Result<(), String> {
+    let ds = load(a.data.as_deref())?;
+    let opts = CheckOptions {
+        year: a.year.unwrap_or_else(crate::current_year),
+        buffer_m: a.buffer_m,
+        layers: a.layers.clone(),
+    };
+    let ask = Screening {
+        project_type: a.project_type.clone(),
+        rings_m: parse_rings(a.rings.as_deref(), &ds)?,
+    };
+    if let Some(path) = &a.batch {
+        return run_batch(&ds, path, &opts, &ask, a.format, a.progress);
+    }
+    let site = a.site.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let body = if site.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
+            .map_err(|e| format!("stdin: {e}"))?;
+        b
+    } else {
+        std::fs::read(&site).map_err(|e| format!("{}: {e}", site.display()))?
+    };
+    let input = site::parse_in(&body, usize::MAX, a.crs.as_deref())
+        .map_err(|e| format!("{}: {e}", site.display()))?;
+    let sites = match input {
+        SiteInput::One(s) => vec![s],
+        SiteInput::Batch(v) => v,
+    };
+    let mut results = Vec::new();
+    for s in &sites {
+        let ask = Screening {
+            project_type: s
+                .project_type()
+                .map(str::to_string)
+                .or_else(|| ask.project_type.clone()),
+            rings_m: ask.rings_m.clone(),
+        };
+        results.push((
+            s.id.clone(),
+            screen(&ds, &s.geometry, &opts, &ask).map_err(|e| e.to_string())?,
+        ));
+    }
+    if let Some(out) = &a.report {
+        let [(id, r)] = &results[..] else {
+            return Err("--report takes one site; use --batch for many".into());
+        };
+        let s = &sites[0];
+        let lang = crate::report::Lang::parse(&a.lang)?;
+        let html = crate::report::html(&ds, &s.geometry, id.as_deref(), r, &body, lang);
+        std::fs::write(out, html).map_err(|e| format!("{}: {e}", out.display()))?;
+        eprintln!("report written to {}", out.display());
+        return Ok(());
+    }
+    if a.json {
+        let v: Vec<_> = results
+            .iter()
+            .map(|(id, r)| serde_json::json!({"id": id, "result": r}))
+            .collect();
+        let out = if v.len() == 1 {
+            v[0]["result"].clone()
+        } else {
+            serde_json::json!({"results": v})
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+    } else {
+        for (id, r) in &results {
+            print!("{}", table(id.as_deref(), r));
+        }
+    }
+    Ok(())
+}
+
+/// `check --batch`: rows to stdout as each site is done, a progress bar on stderr.
+fn run_batch(
+    ds: &Dataset,
+    path: &std::path::Path,
+    opts: &CheckOptions,
+    ask: &Screening,
+    format: BatchFormat,
+    progress: bool,
+) -> Result<(), String> {
+    use std::io::Write;
+    if let (Some(t), Some(r)) = (&ask.project_type, &ds.rules) {
+        r.project_type(t)?;
+    }
+    crate::check::check_year(opts.year).map_err(|e| e.to_string())?;
+    let body = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let entries =
+        crate::batch::read(&body, usize::MAX).map_err(|e| format!("{}: {e}", path.display()))?;
+    let n = entries.len();
+    let bar = progress || std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let write_err = |e: std::io::Error| format!("stdout: {e}");
+    if format == BatchFormat::Csv {
+        out.write_all(crate::batch::CSV_HEADER.as_bytes())
+            .map_err(write_err)?;
+    }
+    let (mut conflicts, mut errors) = (0usize, 0usize);
+    let started = std::time::Instant::now();
+    for (done, e) in entries.into_iter().enumerate() {
+        let row = crate::batch::screen_entry(ds, e, opts, ask, usize::MAX);
+        conflicts += usize::from(
+            row.result
+                .as_ref()
+                .is_some_and(|r| r.verdict == crate::Verdict::Conflict),
+        );
+        errors += usize::from(row.error.is_some());
+        let line = match format {
+            BatchFormat::Ndjson => crate::batch::ndjson_line(&row),
+            BatchFormat::Csv => crate::batch::csv_line(&row),
+        };
+        out.write_all(line.as_bytes()).map_err(write_err)?;
+        out.flush().map_err(write_err)?;
+        if bar {
+            let width = 30;
+            let filled = (done + 1) * width / n.max(1);
+            let _ = write!(
+                std::io::stderr(),
+                "\r[{}{}] {}/{n} sites · {conflicts} in conflict · {errors} errors · {:.1} s",
+                "#".repeat(filled),
+                ".".repeat(width - filled),
+                done + 1,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    if bar {
+        let _ = writeln!(std::io::stderr());
+    }
+    Ok(())
 }
 
 /// `serve` settings as flags/environment; unset ones come from the config file or defaults.
@@ -230,7 +422,7 @@ impl ServeArgs {
             cors_origins: self.cors_origins.or(file.cors_origins).unwrap_or_default(),
         };
         let watch = match self.watch_s.or(file.watch_s).unwrap_or(0.0) {
-            w if w == 0.0 => None,
+            0.0 => None,
             w if w.is_finite() && (0.05..=86_400.0).contains(&w) => {
                 Some(std::time::Duration::from_secs_f64(w))
             }
@@ -293,63 +485,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             rt.block_on(api::serve(state, addr))
                 .map_err(|e| format!("cannot serve on {addr}: {e}"))
         }
-        Command::Check {
-            site,
-            buffer_m,
-            year,
-            layers,
-            json,
-            crs,
-            data,
-        } => {
-            let ds = load(data.as_deref())?;
-            let body = if site.as_os_str() == "-" {
-                let mut b = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)
-                    .map_err(|e| format!("stdin: {e}"))?;
-                b
-            } else {
-                std::fs::read(&site).map_err(|e| format!("{}: {e}", site.display()))?
-            };
-            let input = site::parse_in(&body, usize::MAX, crs.as_deref())
-                .map_err(|e| format!("{}: {e}", site.display()))?;
-            let opts = CheckOptions {
-                year: year.unwrap_or_else(crate::current_year),
-                buffer_m,
-                layers,
-            };
-            let sites = match input {
-                SiteInput::One(s) => vec![s],
-                SiteInput::Batch(v) => v,
-            };
-            let mut results = Vec::new();
-            for s in &sites {
-                results.push((
-                    s.id.clone(),
-                    check(&ds, &s.geometry, &opts).map_err(|e| e.to_string())?,
-                ));
-            }
-            if json {
-                let v: Vec<_> = results
-                    .iter()
-                    .map(|(id, r)| serde_json::json!({"id": id, "result": r}))
-                    .collect();
-                let out = if v.len() == 1 {
-                    v[0]["result"].clone()
-                } else {
-                    serde_json::json!({"results": v})
-                };
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-                );
-            } else {
-                for (id, r) in &results {
-                    print!("{}", table(id.as_deref(), r));
-                }
-            }
-            Ok(())
-        }
+        Command::Check(args) => run_check(*args),
         Command::Indicators {
             year,
             from,

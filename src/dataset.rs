@@ -55,6 +55,8 @@ pub struct Dataset {
     pub indicators: Vec<IndicatorSpec>,
     /// The plan's targets (empty when the manifest names none).
     pub targets: Targets,
+    /// Decisions per layer and project type (none when the manifest names no rules file).
+    pub rules: Option<crate::rules::Rules>,
     /// Indicators already computed from this data, per year.
     pub indicator_cache: indicator::Cache,
 }
@@ -173,7 +175,16 @@ impl Dataset {
             }
             None => Targets::default(),
         };
+        let rules = match &manifest.rules {
+            Some(file) => {
+                let text = read(file)?;
+                hash.write(text.as_bytes());
+                Some(crate::rules::Rules::parse(&text, file, &layers).map_err(LoadError::Config)?)
+            }
+            None => None,
+        };
         Ok(Dataset {
+            rules,
             manifest,
             layers,
             origin,

@@ -10,6 +10,7 @@
 #![warn(clippy::unwrap_used)]
 
 pub mod api;
+pub mod batch;
 pub mod check;
 pub mod cli;
 pub mod crs;
@@ -21,13 +22,16 @@ pub mod geometry;
 pub mod indicator;
 pub mod layer;
 pub mod manifest;
+pub mod report;
+pub mod rings;
+pub mod rules;
 pub mod site;
 pub mod source;
 pub mod store;
 pub mod tiles;
 pub mod zones;
 
-pub use check::{check, CheckOptions, CheckResult, Hit, Relation, Verdict};
+pub use check::{check, screen, CheckOptions, CheckResult, Hit, Relation, Screening, Verdict};
 pub use dataset::Dataset;
 pub use error::{Error, QueryError};
 pub use zones::{zones_at, ZoneHit};

@@ -93,6 +93,9 @@ pub struct Manifest {
     /// Plan targets file (relative), e.g. `targets.toml`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<String>,
+    /// Rules file (relative): decisions per layer and project type, e.g. `rules.toml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<String>,
     /// County adcode → name, for reports.
     #[serde(default)]
     pub counties: BTreeMap<String, String>,
@@ -149,7 +152,7 @@ impl Manifest {
                 )));
             }
         }
-        for f in m.indicators.iter().chain(&m.targets) {
+        for f in m.indicators.iter().chain(&m.targets).chain(&m.rules) {
             if !inside_folder(f) {
                 return Err(invalid(format!(
                     "file {f:?} must be a relative path inside the data folder"

@@ -12,6 +12,16 @@ use serde_json::Value;
 pub struct Site {
     pub id: Option<String>,
     pub geometry: Geometry,
+    /// The Feature's properties (empty for a bare Geometry): a batch carries each site's
+    /// project `type` and `name` here.
+    pub properties: serde_json::Map<String, Value>,
+}
+
+impl Site {
+    /// The project type the site declares (`properties.type`), if any.
+    pub fn project_type(&self) -> Option<&str> {
+        self.properties.get("type").and_then(Value::as_str)
+    }
 }
 
 /// One site or a batch, as posted.
@@ -144,7 +154,11 @@ pub fn parse_in(body: &[u8], max_batch: usize, crs: Option<&str>) -> Result<Site
                 id: None,
                 source,
             })?;
-            Ok(SiteInput::One(Site { id: None, geometry }))
+            Ok(SiteInput::One(Site {
+                id: None,
+                geometry,
+                properties: serde_json::Map::new(),
+            }))
         }
         None => Err(SiteError::NotGeoJson("no string member \"type\"".into())),
     }
@@ -229,6 +243,7 @@ fn feature_site(f: geojson::Feature, index: Option<usize>) -> Result<Site, SiteE
                     .or_else(|| v.as_i64().map(|n| n.to_string()))
             }),
     };
+    let properties = f.properties.unwrap_or_default();
     let Some(g) = f.geometry else {
         return Err(SiteError::MissingGeometry { index, id });
     };
@@ -237,7 +252,11 @@ fn feature_site(f: geojson::Feature, index: Option<usize>) -> Result<Site, SiteE
         id: id.clone(),
         source,
     })?;
-    Ok(Site { id, geometry })
+    Ok(Site {
+        id,
+        geometry,
+        properties,
+    })
 }
 
 #[cfg(test)]

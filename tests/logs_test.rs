@@ -37,7 +37,7 @@ fn spawn(
     let mut child = Server(
         Command::new(env!("CARGO_BIN_EXE_ecospace"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-            .arg(fixture("mini"))
+            .arg(copy_mini())
             .args(args)
             .envs(env.iter().copied())
             .env("NO_COLOR", "1")

@@ -1,18 +1,20 @@
 //! HTTP: parse the request, call the core, serialise the answer. Nothing else lives here.
 
 mod admin;
+mod batch;
 mod error;
 mod extract;
 mod indicators;
 mod middleware;
 mod ogc;
 mod openapi;
+mod report;
 mod tiles;
 
 pub use error::ApiError;
 pub use indicators::year_json;
 
-use crate::check::{check, CheckOptions, CheckResult};
+use crate::check::{screen, CheckOptions, CheckResult, Screening};
 use crate::dataset::Dataset;
 use crate::dataset::Origin;
 use crate::manifest::LayerKind;
@@ -222,6 +224,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/layers", get(layers))
         .route("/zones", get(zones))
         .route("/check", post(check_sites))
+        .route("/check/batch", post(batch::batch))
+        .route(
+            "/check/report",
+            get(report::get_report).post(report::post_report),
+        )
+        .route("/rules", get(rules))
         .route("/indicators", get(indicators::one_year))
         .route("/indicators/series", get(indicators::series))
         .route("/indicators/chart.svg", get(indicators::chart_svg))
@@ -251,6 +259,19 @@ pub fn app(state: Arc<AppState>) -> Router {
         ))
         .layer(middleware::cors(&state.web.cors_origins))
         .with_state(state)
+}
+
+/// `GET /rules`: project types, default rings and the decision table.
+async fn rules(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+    let ds = st.dataset();
+    let Some(r) = &ds.rules else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_rules",
+            "this dataset has no rules file (manifest key `rules`)",
+        ));
+    };
+    Ok(Json(serde_json::to_value(r).map_err(internal)?))
 }
 
 async fn not_found() -> ApiError {
@@ -420,6 +441,52 @@ struct CheckQuery {
     layers: Option<String>,
     /// CRS of the posted coordinates (default lon/lat); the site's bbox is echoed in it too.
     crs: Option<String>,
+    /// Project type: adds the rules' decision and basis to each hit and to the site.
+    #[serde(rename = "type")]
+    project_type: Option<String>,
+    /// Proximity rings in metres (`0,500,1000`), or empty / `default` for the data's default.
+    rings: Option<String>,
+}
+
+impl CheckQuery {
+    fn options(&self) -> CheckOptions {
+        CheckOptions {
+            year: self.year.unwrap_or_else(crate::current_year),
+            buffer_m: self.buffer_m.unwrap_or(0.0),
+            layers: self.layers.as_ref().map(|s| {
+                s.split(',')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            }),
+        }
+    }
+
+    fn screening(&self, ds: &Dataset) -> Result<Screening, ApiError> {
+        let rings_m = match self.rings.as_deref().map(str::trim) {
+            None => None,
+            Some("" | "default") => Some(ds.rules.as_ref().map_or_else(
+                || vec![0.0, 500.0, 1000.0, 5000.0],
+                |r| r.default_rings_m.clone(),
+            )),
+            Some(list) => Some(
+                list.split(',')
+                    .map(|x| {
+                        x.trim().parse::<f64>().map_err(|_| {
+                            crate::QueryError::param(
+                                "rings",
+                                format!("{x:?} is not a distance in metres"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        Ok(Screening {
+            project_type: self.project_type.clone().filter(|t| !t.is_empty()),
+            rings_m,
+        })
+    }
 }
 
 /// One batch entry: the site's id and its check.
@@ -435,25 +502,17 @@ async fn check_sites(
     Params(q): Params<CheckQuery>,
     Body(body): Body,
 ) -> Result<Json<Value>, ApiError> {
-    let opts = CheckOptions {
-        year: q.year.unwrap_or_else(crate::current_year),
-        buffer_m: q.buffer_m.unwrap_or(0.0),
-        layers: q.layers.map(|s| {
-            s.split(',')
-                .map(|x| x.trim().to_string())
-                .filter(|x| !x.is_empty())
-                .collect()
-        }),
-    };
+    let opts = q.options();
+    let ds = st.dataset();
+    let ask = q.screening(&ds)?;
     let crs = q.crs.filter(|c| !crate::crs::is_lonlat(c));
     // Geometry work is CPU-bound: keep it off the async workers. A panic in it (a bug, never
     // bad input: input is validated) becomes a logged 500 while the server keeps serving.
-    let ds = st.dataset();
     let (max_batch, max_vertices) = (st.limits.max_batch, st.limits.max_vertices);
     let out = tokio::task::spawn_blocking(move || {
         let input = site::parse_in(&body, max_batch, crs.as_deref())?;
         site::check_vertices(&input, max_vertices)?;
-        let mut out = run_checks(&ds, input, &opts)?;
+        let mut out = run_checks(&ds, input, &opts, &ask)?;
         if let Some(crs) = &crs {
             echo_bbox_in(&mut out, crs)?;
         }
@@ -491,10 +550,23 @@ fn echo_bbox_in(out: &mut Value, crs: &str) -> Result<(), ApiError> {
     }
 }
 
-fn run_checks(ds: &Dataset, input: SiteInput, opts: &CheckOptions) -> Result<Value, ApiError> {
+fn run_checks(
+    ds: &Dataset,
+    input: SiteInput,
+    opts: &CheckOptions,
+    ask: &Screening,
+) -> Result<Value, ApiError> {
+    // A site's own `type` property wins over the request's.
+    let ask_for = |s: &crate::site::Site| Screening {
+        project_type: s
+            .project_type()
+            .map(str::to_string)
+            .or_else(|| ask.project_type.clone()),
+        rings_m: ask.rings_m.clone(),
+    };
     Ok(match input {
         SiteInput::One(s) => {
-            let r = check(ds, &s.geometry, opts)?;
+            let r = screen(ds, &s.geometry, opts, &ask_for(&s))?;
             let mut v = serde_json::to_value(r).map_err(internal)?;
             if let (Some(id), Some(obj)) = (s.id, v.as_object_mut()) {
                 obj.insert("id".into(), Value::String(id));
@@ -506,7 +578,7 @@ fn run_checks(ds: &Dataset, input: SiteInput, opts: &CheckOptions) -> Result<Val
                 .into_iter()
                 .map(|s| {
                     Ok(BatchEntry {
-                        result: check(ds, &s.geometry, opts)?,
+                        result: screen(ds, &s.geometry, opts, &ask_for(&s))?,
                         id: s.id,
                     })
                 })
