@@ -126,11 +126,33 @@ pub fn request_with(
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
     Response {
         status,
         headers: head.to_string(),
-        body: body.to_string(),
+        body,
     }
+}
+
+/// Undoes HTTP/1.1 chunked transfer encoding (streamed bodies).
+fn dechunk(mut raw: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = raw.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).expect("chunk size");
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        raw = &rest[n + 2..];
+    }
+    out
 }
 
 pub fn get(addr: SocketAddr, path: &str) -> Response {

@@ -1,0 +1,442 @@
+//! The planner's workflow: rulings per project type, proximity rings, batch screening.
+//! `tests/fixtures/rules/` has decisions that can be read off its rules.toml by hand.
+
+mod common;
+use common::*;
+use ecospace::api::Limits;
+use ecospace::{screen, CheckOptions, Dataset, Screening};
+use geo::{line_string, polygon, Geometry, Point};
+use serde_json::Value;
+
+fn rules_ds() -> Dataset {
+    Dataset::from_dir(&fixture("rules")).expect("fixture loads")
+}
+
+fn opts() -> CheckOptions {
+    CheckOptions {
+        year: 2025,
+        buffer_m: 0.0,
+        layers: None,
+    }
+}
+
+fn ruled(ds: &Dataset, g: &Geometry, ty: &str) -> ecospace::CheckResult {
+    let ask = Screening {
+        project_type: Some(ty.into()),
+        rings_m: None,
+    };
+    screen(ds, g, &opts(), &ask).unwrap()
+}
+
+fn pt(x: f64, y: f64) -> Geometry {
+    Geometry::Point(Point::new(x, y))
+}
+
+/// (hit id, decision, first basis) of every hit with a ruling.
+fn rulings(r: &ecospace::CheckResult) -> Vec<(String, String, String)> {
+    r.hits
+        .iter()
+        .filter_map(|h| {
+            h.ruling.as_ref().map(|x| {
+                (
+                    h.id.clone(),
+                    x.decision.as_str().to_string(),
+                    x.basis[0].clone(),
+                )
+            })
+        })
+        .collect()
+}
+
+fn t(id: &str, d: &str, b: &str) -> (String, String, String) {
+    (id.into(), d.into(), b.into())
+}
+
+#[test]
+fn each_water_source_level_is_ruled_as_the_table_says() {
+    let ds = rules_ds();
+    let (w1, w2, w3) = (
+        pt(120.805, 30.805),
+        pt(120.815, 30.805),
+        pt(120.825, 30.805),
+    );
+    // Level 1: the specific rule for water supply, the catch-all for the rest.
+    assert_eq!(
+        rulings(&ruled(&ds, &w1, "industrial")),
+        [t("W1", "prohibited", "B-w1")]
+    );
+    let r = ruled(&ds, &w1, "water_supply");
+    assert_eq!(rulings(&r), [t("W1", "restricted", "B-w1-supply")]);
+    let ruling = r.hits[0].ruling.as_ref().unwrap();
+    assert_eq!(
+        ruling.conditions_en.as_deref(),
+        Some("water-supply works only")
+    );
+    // Level 2 and 3.
+    assert_eq!(
+        rulings(&ruled(&ds, &w2, "industrial")),
+        [t("W2", "prohibited", "B-w2-industry")]
+    );
+    assert_eq!(
+        rulings(&ruled(&ds, &w2, "ecological_restoration")),
+        [t("W2", "restricted", "B-w2")]
+    );
+    assert_eq!(
+        rulings(&ruled(&ds, &w3, "industrial")),
+        [t("W3", "restricted", "B-w3-industry")]
+    );
+    let r = ruled(&ds, &w3, "water_supply");
+    assert_eq!(rulings(&r), [t("W3", "allowed", "B-w3")]);
+    assert_eq!(r.decision.unwrap().as_str(), "allowed");
+}
+
+#[test]
+fn the_site_decision_is_the_strictest_and_only_what_the_site_is_on_counts() {
+    let ds = rules_ds();
+    // Across the level-2/level-3 boundary at 120.82: prohibited (W2) beats restricted (W3).
+    let across = Geometry::Polygon(polygon![
+        (x: 120.815, y: 30.803), (x: 120.825, y: 30.803), (x: 120.825, y: 30.807), (x: 120.815, y: 30.807)
+    ]);
+    let r = ruled(&ds, &across, "industrial");
+    let mut got = rulings(&r);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            t("W2", "prohibited", "B-w2-industry"),
+            t("W3", "restricted", "B-w3-industry")
+        ]
+    );
+    assert_eq!(r.decision.unwrap().as_str(), "prohibited");
+    // Allowed inside the red line for restoration, prohibited for anything else.
+    assert_eq!(
+        ruled(&ds, &pt(120.71, 30.71), "ecological_restoration")
+            .decision
+            .unwrap()
+            .as_str(),
+        "allowed"
+    );
+    assert_eq!(
+        ruled(&ds, &pt(120.71, 30.71), "water_supply")
+            .decision
+            .unwrap()
+            .as_str(),
+        "prohibited"
+    );
+    // Only touching the red line's east edge: listed, not ruled; the site is allowed.
+    let touching = Geometry::Polygon(polygon![
+        (x: 120.72, y: 30.705), (x: 120.73, y: 30.705), (x: 120.73, y: 30.715), (x: 120.72, y: 30.715)
+    ]);
+    let r = ruled(&ds, &touching, "industrial");
+    assert_eq!(r.hits.len(), 1);
+    assert_eq!(r.hits[0].relation, ecospace::Relation::Touches);
+    assert!(r.hits[0].ruling.is_none());
+    assert_eq!(r.decision.unwrap().as_str(), "allowed");
+    // A road across the natural coast: prohibited by the natural-shoreline rule; the artificial
+    // stretch next to it is allowed.
+    let road = Geometry::LineString(line_string![(x: 120.745, y: 30.71), (x: 120.765, y: 30.71)]);
+    let mut got = rulings(&ruled(&ds, &road, "industrial"));
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            t("N1", "prohibited", "B-natural"),
+            t("R1", "allowed", "B-artificial")
+        ]
+    );
+    // Nothing there: allowed, no hits.
+    let r = ruled(&ds, &pt(121.0, 31.0), "industrial");
+    assert!(r.hits.is_empty());
+    assert_eq!(r.decision.unwrap().as_str(), "allowed");
+}
+
+#[test]
+fn unknown_types_and_incomplete_tables_are_refused_clearly() {
+    let addr = serve(rules_ds(), Limits::default());
+    let r = post(
+        addr,
+        "/check?type=casino",
+        r#"{"type":"Point","coordinates":[120.71,30.71]}"#,
+    );
+    assert_eq!(r.status, 400);
+    let v = r.json();
+    assert_eq!(v["error"], "invalid_parameter");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("industrial, water_supply, ecological_restoration"),
+        "{v}"
+    );
+    let rules = get(addr, "/rules").json();
+    assert_eq!(rules["type"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        rules["default_rings_m"],
+        serde_json::json!([0.0, 400.0, 1000.0])
+    );
+    // Over HTTP the hit carries decision and basis, the site its decision.
+    let r = post(
+        addr,
+        "/check?type=industrial&year=2025",
+        r#"{"type":"Point","coordinates":[120.805,30.805]}"#,
+    )
+    .json();
+    assert_eq!(r["decision"], "prohibited");
+    assert_eq!(r["project_type"], "industrial");
+    assert_eq!(r["hits"][0]["decision"], "prohibited");
+    assert_eq!(r["hits"][0]["basis"][0], "B-w1");
+    // Without the catch-all for level 3, the table has a hole: the load names it.
+    let dir = std::env::temp_dir().join(format!("ecospace-rules-hole-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(fixture("rules")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+    }
+    let text = std::fs::read_to_string(dir.join("rules.toml")).unwrap();
+    let holed = text.replace(
+        "when = { level = 3 }\ntypes = [\"*\"]\ndecision = \"allowed\"",
+        "when = { level = 3 }\ntypes = [\"water_supply\"]\ndecision = \"allowed\"",
+    );
+    assert_ne!(holed, text);
+    std::fs::write(dir.join("rules.toml"), holed).unwrap();
+    let e = Dataset::from_dir(&dir).unwrap_err().to_string();
+    assert!(
+        e.contains("rules.toml")
+            && e.contains("\"ecological_restoration\"")
+            && e.contains("\"W3\""),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Area of a disc of radius r cut by a straight line at distance d from its centre (d < r):
+/// the disc minus the circular segment beyond the line.
+fn disc_minus_segment(r: f64, d: f64) -> f64 {
+    std::f64::consts::PI * r * r - (r * r * (d / r).acos() - d * (r * r - d * d).sqrt())
+}
+
+#[test]
+fn ring_areas_and_lengths_match_the_disc_and_segment_formulas() {
+    let ds = rules_ds();
+    // A point 0.005° west of the red line's east edge (a meridian), well inside otherwise:
+    // the north/south edges are 0.01° of latitude (≈1.1 km) away, the west edge 0.015°.
+    let site = pt(120.715, 30.71);
+    let d = parallel_arc(30.71, 0.005);
+    let ask = Screening {
+        project_type: None,
+        rings_m: Some(vec![0.0, 400.0, 1000.0, 5000.0]),
+    };
+    let r = screen(&ds, &site, &opts(), &ask).unwrap();
+    let rings = r.rings.unwrap();
+    assert_eq!(rings.len(), 4);
+    // Ring 0 of a point: the zone it is in, no area.
+    assert_eq!(rings[0].features.len(), 1);
+    assert_eq!(rings[0].features[0].id, "Z");
+    assert_eq!(rings[0].ring_area_m2, 0.0);
+    // 400 m: the whole disc lies in the zone (d ≈ 479 m).
+    let disc = std::f64::consts::PI * 400.0 * 400.0;
+    close(rings[1].ring_area_m2, disc, 2e-4);
+    close(rings[1].layers["zone"].area_m2, disc, 2e-4);
+    // 1000 m: the disc is cut by the east edge only.
+    close(
+        rings[2].layers["zone"].area_m2,
+        disc_minus_segment(1000.0, d),
+        2e-4,
+    );
+    close(rings[2].ring_area_m2, std::f64::consts::PI * 1e6, 2e-4);
+    // 5 km: the natural coast N1 (0.035° east, 0.02° long) lies wholly inside: its length is
+    // the meridian arc between its ends.
+    let n1 = rings[3]
+        .features
+        .iter()
+        .find(|f| f.id == "N1")
+        .expect("N1 within 5 km");
+    close(
+        n1.length_m.unwrap(),
+        meridian_arc(30.72) - meridian_arc(30.70),
+        1e-6,
+    );
+    close(n1.distance_m, parallel_arc(30.71, 0.035), 1e-3);
+    // Distances match the features listed: N1 is not within 1 km.
+    assert!(rings[2].features.iter().all(|f| f.id != "N1"));
+}
+
+/// Runs one site through `/check` and returns its JSON result.
+fn single(addr: std::net::SocketAddr, query: &str, geometry: &str) -> Value {
+    let r = post(addr, &format!("/check?{query}"), geometry);
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+#[test]
+fn batch_rows_equal_single_checks_for_geojson_and_csv() {
+    let addr = serve(rules_ds(), Limits::default());
+    let sites = [
+        (
+            "a",
+            "industrial",
+            r#"{"type":"Point","coordinates":[120.805,30.805]}"#,
+        ),
+        (
+            "b",
+            "water_supply",
+            r#"{"type":"Polygon","coordinates":[[[120.815,30.803],[120.825,30.803],[120.825,30.807],[120.815,30.807],[120.815,30.803]]]}"#,
+        ),
+        (
+            "c",
+            "",
+            r#"{"type":"LineString","coordinates":[[120.745,30.71],[120.765,30.71]]}"#,
+        ),
+    ];
+    let fc = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        sites
+            .iter()
+            .map(|(id, ty, g)| format!(
+                r#"{{"type":"Feature","id":"{id}","properties":{{"type":"{ty}"}},"geometry":{g}}}"#
+            ))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    // Sites without their own type take the request's.
+    let r = post(
+        addr,
+        "/check/batch?year=2025&type=ecological_restoration&rings=0,500",
+        &fc,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r
+        .headers
+        .to_ascii_lowercase()
+        .contains("application/x-ndjson"));
+    let rows: Vec<Value> = r
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    for (row, (id, ty, g)) in rows.iter().zip(&sites) {
+        let ty = if ty.is_empty() {
+            "ecological_restoration"
+        } else {
+            ty
+        };
+        let one = single(addr, &format!("year=2025&type={ty}&rings=0,500"), g);
+        assert_eq!(row["id"], *id);
+        assert_eq!(row["type"], ty);
+        assert_eq!(row["result"], one, "site {id}");
+    }
+
+    // The same sites as CSV: WKT for the polygon and the line, lon/lat for the point.
+    let csv = "id,type,wkt,lon,lat\n\
+        a,industrial,,120.805,30.805\n\
+        b,water_supply,\"POLYGON((120.815 30.803,120.825 30.803,120.825 30.807,120.815 30.807,120.815 30.803))\",,\n\
+        c,,\"LINESTRING(120.745 30.71,120.765 30.71)\",,\n";
+    // A wkt column wins; rows without WKT need lon/lat: use two files.
+    let wkt_csv: String = csv
+        .lines()
+        .filter(|l| !l.starts_with("a,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let r = post(
+        addr,
+        "/check/batch?year=2025&type=ecological_restoration&format=csv",
+        &wkt_csv,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut lines = r.body.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        ecospace::batch::CSV_HEADER.trim_end()
+    );
+    let csv_rows: Vec<&str> = lines.collect();
+    assert_eq!(csv_rows.len(), 2);
+    assert!(
+        csv_rows[0].starts_with("0,b,,water_supply,conflict,restricted,"),
+        "{}",
+        csv_rows[0]
+    );
+    assert!(
+        csv_rows[1].contains("coast:N1:crosses:prohibited"),
+        "{}",
+        csv_rows[1]
+    );
+    let r = post(
+        addr,
+        "/check/batch?year=2025",
+        "id,type,lon,lat\na,industrial,120.805,30.805\n",
+    );
+    let row: Value = serde_json::from_str(r.body.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        row["result"],
+        single(addr, "year=2025&type=industrial", sites[0].2)
+    );
+
+    // A bad row is reported in its place; the others go on. A file that is not a list is refused.
+    let r = post(
+        addr,
+        "/check/batch?year=2025",
+        "id,lon,lat\nx,abc,30.8\ny,120.805,30.805\n",
+    );
+    let rows: Vec<Value> = r
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["error"]["error"], "invalid_geojson");
+    assert!(rows[0]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("CSV line 2"));
+    assert_eq!(rows[1]["result"]["verdict"], "conflict");
+    let r = post(addr, "/check/batch", "name,colour\nx,red\n");
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (400, Some("invalid_csv"))
+    );
+    let r = post(addr, "/check/batch?type=casino", &fc);
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn the_cli_screens_a_batch_with_a_progress_bar() {
+    let dir = std::env::temp_dir().join(format!("ecospace-batch-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("sites.csv");
+    std::fs::write(&file, "id,type,lon,lat\na,industrial,120.805,30.805\nb,industrial,120.825,30.805\nc,industrial,121.0,31.0\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecospace"))
+        .args([
+            "check",
+            "--year",
+            "2025",
+            "--progress",
+            "--format",
+            "csv",
+            "--data",
+        ])
+        .arg(fixture("rules"))
+        .arg("--batch")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let decisions: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(5).unwrap())
+        .collect();
+    assert_eq!(decisions, ["prohibited", "restricted", "allowed"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("3/3 sites · 2 in conflict · 0 errors"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[##########"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
