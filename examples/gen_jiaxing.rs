@@ -1850,6 +1850,8 @@ struct LayerDoc {
     en: &'static str,
     kind: &'static str,
     constraint: bool,
+    /// Map colour (the report's map; the MapLibre style has its own, matching).
+    colour: &'static str,
     /// The `class` a shoreline feature needs to be a constraint.
     constraint_if: Option<&'static str>,
     /// Layer-specific properties: name → meaning.
@@ -1865,7 +1867,8 @@ fn write_manifest(dir: &Path) {
          title_zh = \"嘉兴市生态空间（示意数据）\"\n\
          title_en = \"Jiaxing ecological space (illustrative data)\"\n\
          indicators = \"indicators.toml\"\n\
-         targets = \"targets.toml\"\n\n[counties]\n",
+         targets = \"targets.toml\"\n\
+         rules = \"rules.toml\"\n\n[counties]\n",
     );
     for (code, name) in COUNTIES {
         t += &format!("{code} = \"{name}\"\n");
@@ -1885,6 +1888,7 @@ fn write_manifest(dir: &Path) {
     let layers = [
         LayerDoc {
             id: "redline",
+            colour: "#e53935",
             zh: "生态保护红线",
             en: "Ecological protection red line",
             kind: "zone",
@@ -1894,6 +1898,7 @@ fn write_manifest(dir: &Path) {
         },
         LayerDoc {
             id: "nature_reserve",
+            colour: "#43a047",
             zh: "自然保护地",
             en: "Nature protected areas",
             kind: "zone",
@@ -1903,6 +1908,7 @@ fn write_manifest(dir: &Path) {
         },
         LayerDoc {
             id: "water_source",
+            colour: "#1e63b4",
             zh: "饮用水水源保护区",
             en: "Drinking-water source protection zones",
             kind: "zone",
@@ -1915,6 +1921,7 @@ fn write_manifest(dir: &Path) {
         },
         LayerDoc {
             id: "shoreline",
+            colour: "#00897b",
             zh: "海岸线",
             en: "Shoreline",
             kind: "line",
@@ -1929,6 +1936,7 @@ fn write_manifest(dir: &Path) {
         },
         LayerDoc {
             id: "river_bank",
+            colour: "#0288d1",
             zh: "河湖岸线",
             en: "River and lake banks",
             kind: "line",
@@ -1943,9 +1951,10 @@ fn write_manifest(dir: &Path) {
         },
     ];
     for l in layers {
-        let (id, zh, en, kind, constraint) = (l.id, l.zh, l.en, l.kind, l.constraint);
+        let (id, zh, en, kind, constraint, colour) =
+            (l.id, l.zh, l.en, l.kind, l.constraint, l.colour);
         t += &format!(
-            "\n[[layer]]\nid = \"{id}\"\ntitle_zh = \"{zh}\"\ntitle_en = \"{en}\"\nfile = \"{id}.geojson\"\nkind = \"{kind}\"\nconstraint = {constraint}\n"
+            "\n[[layer]]\nid = \"{id}\"\ntitle_zh = \"{zh}\"\ntitle_en = \"{en}\"\nfile = \"{id}.geojson\"\nkind = \"{kind}\"\nconstraint = {constraint}\ncolour = \"{colour}\"\n"
         );
         if let Some(class) = l.constraint_if {
             t += &format!("[layer.constraint_if]\nclass = \"{class}\"\n");

@@ -34,6 +34,10 @@ pub struct LayerSpec {
     /// Property name → what it means.
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
+    /// Colour on server-drawn maps (the printable report), `#rrggbb`; a palette colour by
+    /// position when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<String>,
     /// How to read `file`: `geojson` (built in) or `gdal` (Shapefile, GeoPackage, FileGDB, …;
     /// needs the `gdal` feature). Default: `geojson` for `.geojson`/`.json`, `gdal` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,6 +148,17 @@ impl Manifest {
             }
             if !seen.insert(l.id.as_str()) {
                 return Err(invalid(format!("layer id {:?} appears twice", l.id)));
+            }
+            if let Some(c) = &l.colour {
+                let ok = c.len() == 7
+                    && c.starts_with('#')
+                    && c[1..].chars().all(|x| x.is_ascii_hexdigit());
+                if !ok {
+                    return Err(invalid(format!(
+                        "layer {:?}: colour {c:?} must be #rrggbb",
+                        l.id
+                    )));
+                }
             }
             if !inside_folder(&l.file) {
                 return Err(invalid(format!(

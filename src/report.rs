@@ -105,28 +105,42 @@ fn decision(d: Decision, lang: Lang) -> &'static str {
     }
 }
 
-/// Fill and stroke of a feature on the map, by layer and properties.
-fn colours(
-    layer: &str,
-    props: &serde_json::Map<String, serde_json::Value>,
-) -> (&'static str, &'static str) {
-    match layer {
-        "redline" => ("rgba(220,38,38,0.18)", "#b91c1c"),
-        "nature_reserve" => ("rgba(22,163,74,0.25)", "#15803d"),
-        "water_source" => match props.get("level").and_then(|v| v.as_i64()) {
-            Some(1) => ("rgba(29,78,216,0.40)", "#1e3a8a"),
-            Some(2) => ("rgba(59,130,246,0.25)", "#1d4ed8"),
-            _ => ("rgba(147,197,253,0.25)", "#3b82f6"),
-        },
-        "shoreline" => match props.get("class").and_then(|v| v.as_str()) {
-            Some("natural") => ("none", "#059669"),
-            _ => ("none", "#78716c"),
-        },
-        "river_bank" => match props.get("protected").and_then(|v| v.as_bool()) {
-            Some(true) => ("none", "#0284c7"),
-            _ => ("none", "#94a3b8"),
-        },
-        _ => ("rgba(120,120,120,0.2)", "#555"),
+/// Colours for layers the manifest gives none.
+const PALETTE: [&str; 6] = [
+    "#e53935", "#43a047", "#1e63b4", "#00897b", "#8e24aa", "#f57c00",
+];
+
+/// A layer's colour: the manifest's, else a palette colour by position.
+fn layer_colour(ds: &Dataset, index: usize) -> String {
+    ds.layers
+        .get(index)
+        .and_then(|l| ds.manifest.layer(l.id()))
+        .and_then(|s| s.colour.clone())
+        .unwrap_or_else(|| PALETTE[index % PALETTE.len()].to_string())
+}
+
+/// `#rrggbb` at an opacity, as CSS `rgba()`.
+fn rgba(hex: &str, alpha: f64) -> String {
+    let c = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
+    format!("rgba({},{},{},{alpha})", c(1), c(3), c(5))
+}
+
+/// Fill, stroke and stroke width of a feature: zones filled in their layer's colour (stronger
+/// for stricter `level`s: 1 is the strictest), lines in the layer's colour when they are a
+/// constraint and grey when not (artificial shoreline, unprotected banks).
+fn style(colour: &str, f: &crate::layer::Feature, stroke: f64) -> (String, String, f64) {
+    match &f.geometry {
+        Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
+            let alpha = match f.properties.get("level").and_then(|v| v.as_i64()) {
+                Some(1) => 0.45,
+                Some(2) => 0.3,
+                Some(_) => 0.18,
+                None => 0.22,
+            };
+            (rgba(colour, alpha), colour.to_string(), stroke)
+        }
+        _ if f.constraint => ("none".into(), colour.to_string(), stroke * 3.0),
+        _ => ("none".into(), "#9e9e9e".into(), stroke * 2.0),
     }
 }
 
@@ -211,10 +225,10 @@ fn map_svg(ds: &Dataset, site: &Geometry, r: &CheckResult, lang: Lang) -> String
         w = size / 80.0,
         sw = size / 250.0,
     );
-    for layer in &ds.layers {
+    for (i, layer) in ds.layers.iter().enumerate() {
+        let colour = layer_colour(ds, i);
         for f in layer.candidates(&env).filter(|f| f.valid_in(r.year)) {
-            let (fill, line) = colours(layer.id(), &f.properties);
-            let width = if fill == "none" { stroke * 3.0 } else { stroke };
+            let (fill, line, width) = style(&colour, f, stroke);
             let _ = write!(
                 s,
                 r#"<path class="feature layer-{}" data-id="{}" d="{}" fill="{fill}" stroke="{line}" stroke-width="{width:.1}" fill-rule="evenodd"><title>{}</title></path>"#,
@@ -459,20 +473,32 @@ pub fn html(
         esc(&dec),
         esc(verdict)
     );
-    // Map + legend.
-    let _ = write!(
-        h,
-        r#"<section class="mapbox"><h2>{}</h2>{}<ul class="legend"><li><span class="sw site"></span>{}</li><li><span class="sw overlap"></span>{}</li><li><span class="sw ring"></span>{}</li><li><span class="sw redline"></span>{}</li><li><span class="sw reserve"></span>{}</li><li><span class="sw water"></span>{}</li><li><span class="sw shore"></span>{}</li><li><span class="sw bank"></span>{}</li></ul></section>"#,
-        esc(t("位置图", "Map")),
-        map_svg(ds, site, r, lang),
+    // Map + legend (one entry per layer, in its colour).
+    let mut legend = format!(
+        r#"<li><span class="sw site"></span>{}</li><li><span class="sw overlap"></span>{}</li><li><span class="sw ring"></span>{}</li>"#,
         esc(t("项目地块", "project site")),
         esc(t("重叠部分", "overlap")),
         esc(t("邻近范围环", "proximity rings")),
-        esc(&title_of("redline")),
-        esc(&title_of("nature_reserve")),
-        esc(&title_of("water_source")),
-        esc(t("自然岸线 / 人工岸线", "natural / artificial shoreline")),
-        esc(&title_of("river_bank")),
+    );
+    for (i, layer) in ds.layers.iter().enumerate() {
+        let colour = layer_colour(ds, i);
+        let swatch = match layer.kind() {
+            crate::manifest::LayerKind::Zone => {
+                format!("background:{};border-color:{colour}", rgba(&colour, 0.3))
+            }
+            _ => format!("height:0;border:0;border-top:3px solid {colour}"),
+        };
+        let _ = write!(
+            legend,
+            r#"<li><span class="sw" style="{swatch}"></span>{}</li>"#,
+            esc(&title_of(layer.id()))
+        );
+    }
+    let _ = write!(
+        h,
+        r#"<section class="mapbox"><h2>{}</h2>{}<ul class="legend">{legend}</ul></section>"#,
+        esc(t("位置图", "Map")),
+        map_svg(ds, site, r, lang),
     );
     // Hits.
     let _ = write!(
@@ -662,8 +688,7 @@ svg.map { width: 120mm; height: 120mm; border: 1px solid #94a3b8; display: block
 .mapbox { break-inside: avoid; } .legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 1mm 5mm; font-size: 9pt; }
 .sw { display: inline-block; width: 5mm; height: 3mm; margin-right: 1.5mm; vertical-align: middle; border: 1px solid #555; }
 .sw.site { border: 2px solid #111827; } .sw.overlap { background: repeating-linear-gradient(45deg, #7f1d1d 0 1px, rgba(127,29,29,0.25) 1px 3px); }
-.sw.ring { border: 1px dashed #334155; } .sw.redline { background: rgba(220,38,38,0.18); border-color: #b91c1c; } .sw.reserve { background: rgba(22,163,74,0.25); border-color: #15803d; }
-.sw.water { background: rgba(59,130,246,0.3); border-color: #1d4ed8; } .sw.shore { height: 0; border: 0; border-top: 2px solid #059669; } .sw.bank { height: 0; border: 0; border-top: 2px solid #0284c7; }
+.sw.ring { border: 1px dashed #334155; }
 .rulings li { margin-bottom: 2mm; } .basis { color: #334155; font-size: 9.5pt; } .cond { margin: 0.5mm 0; }
 footer { margin-top: 6mm; color: #475569; font-size: 9pt; } code { font-size: 9pt; }
 tr, li { break-inside: avoid; }

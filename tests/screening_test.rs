@@ -440,3 +440,46 @@ fn the_cli_screens_a_batch_with_a_progress_bar() {
     assert!(stderr.contains("[##########"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_plans_key_projects_screen_and_the_coast_restorations_meet_the_shoreline() {
+    let ds = Dataset::bundled().unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/jiaxing/samples/key_projects.geojson");
+    let body = std::fs::read(path).unwrap();
+    let entries = ecospace::batch::read(&body, usize::MAX).unwrap();
+    assert!(entries.len() >= 15, "{} sites", entries.len());
+    let rules = ds.rules.as_ref().expect("the bundled data has rules");
+    let mut restorations = Vec::new();
+    for e in entries {
+        let site = e.site.as_ref().expect("every site parses").clone();
+        let ty = site
+            .project_type()
+            .expect("every site has a type")
+            .to_string();
+        assert!(rules.project_type(&ty).is_ok(), "{ty}");
+        let row = ecospace::batch::screen_entry(&ds, e, &opts(), &Screening::default(), usize::MAX);
+        assert!(row.error.is_none(), "{:?}", row.error);
+        let r = row.result.unwrap();
+        assert_eq!(r.project_type.as_deref(), Some(ty.as_str()));
+        assert!(r.decision.is_some());
+        let name = site.properties["name"].as_str().unwrap().to_string();
+        if ["澉浦长墙山", "海盐东段围涂", "灯光山西南", "益山", "陈山"]
+            .iter()
+            .any(|n| name.contains(n))
+        {
+            assert_eq!(ty, "ecological_restoration", "{name}");
+            let on_shore = r.hits.iter().any(|h| {
+                h.layer == "shoreline"
+                    && !matches!(
+                        h.relation,
+                        ecospace::Relation::Near | ecospace::Relation::Touches
+                    )
+                    && h.overlap_length_m.unwrap_or(0.0) > 100.0
+            });
+            assert!(on_shore, "{name} meets the shoreline: {:?}", r.hits);
+            restorations.push(name);
+        }
+    }
+    assert_eq!(restorations.len(), 5, "{restorations:?}");
+}

@@ -1,0 +1,143 @@
+//! The printable report, opened for real: served by `/check/report` and written by
+//! `ecospace check --report`, then checked and printed to PDF in headless Chromium
+//! (`tests/browser/report_check.mjs`). Needs `scripts/setup.sh` (npm ci, chromium).
+
+mod common;
+use common::*;
+use ecospace::api::Limits;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn browser_check(file: &Path, expect: &serde_json::Value, out: &Path) {
+    let run = Command::new("node")
+        .arg(root().join("tests/browser/report_check.mjs"))
+        .arg(file)
+        .arg(expect.to_string())
+        .arg(out)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success() && stdout.contains(" 0 failed"),
+        "report check failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+const ACROSS: &str = r#"{"type":"Feature","id":"plot-9","properties":{},"geometry":{"type":"Polygon","coordinates":[[[120.815,30.803],[120.825,30.803],[120.825,30.807],[120.815,30.807],[120.815,30.803]]]}}"#;
+
+#[test]
+fn the_served_report_matches_the_check_and_prints() {
+    let ds = ecospace::Dataset::from_dir(&fixture("rules")).unwrap();
+    let addr = serve(ds, Limits::default());
+    let q = "year=2025&type=industrial&rings=0,400,1000";
+    let check = post(addr, &format!("/check?{q}"), ACROSS).json();
+    let r = post(addr, &format!("/check/report?{q}"), ACROSS);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.headers.to_ascii_lowercase().contains("text/html"));
+    // The figures in the page are the check's.
+    for hit in check["hits"].as_array().unwrap() {
+        assert!(r.body.contains(hit["name"].as_str().unwrap()));
+    }
+    assert!(r.body.contains("B-w2-industry") && r.body.contains("B-w3-industry"));
+    assert!(r.body.contains(&format!(
+        "<code>{}</code>",
+        get(addr, "/health").json()["version"].as_str().unwrap()
+    )));
+    let dir = root().join("target/artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report-zh.html");
+    std::fs::write(&file, &r.body).unwrap();
+    let overlaps = check["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["overlap_area_m2"].as_f64().unwrap_or(0.0) > 0.0)
+        .count();
+    assert_eq!(overlaps, 2);
+    let expect = serde_json::json!({
+        "hits": check["hits"].as_array().unwrap().len(),
+        "overlaps": overlaps,
+        "rings": 2,
+        "decision": "prohibited",
+        "lang": "zh",
+    });
+    browser_check(&file, &expect, &dir.join("report-zh"));
+
+    // GET with a point, in English; the same digest for the same request twice.
+    let url = "/check/report?lon=120.805&lat=30.805&year=2025&type=water_supply&lang=en";
+    let a = get(addr, url);
+    let b = get(addr, url);
+    assert_eq!(a.status, 200);
+    let digest = |s: &str| s.split("class=\"digest\">").nth(1).unwrap()[..16].to_string();
+    assert_eq!(digest(&a.body), digest(&b.body));
+    assert_ne!(digest(&a.body), digest(&r.body));
+    let file = dir.join("report-en.html");
+    std::fs::write(&file, &a.body).unwrap();
+    let expect = serde_json::json!({"hits": 1, "overlaps": 0, "rings": 2, "decision": "restricted", "lang": "en"});
+    browser_check(&file, &expect, &dir.join("report-en"));
+
+    // Refusals.
+    assert_eq!(get(addr, "/check/report?year=2025").status, 400);
+    assert_eq!(
+        get(addr, "/check/report?lon=120.8&lat=30.8&lang=fr").status,
+        400
+    );
+    let two = format!(r#"{{"type":"FeatureCollection","features":[{ACROSS},{ACROSS}]}}"#);
+    let r = post(addr, "/check/report", &two);
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (400, Some("one_site_only"))
+    );
+}
+
+#[test]
+fn the_cli_writes_the_same_report() {
+    let dir = root().join("target/artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let site = dir.join("cli-site.geojson");
+    std::fs::write(&site, ACROSS).unwrap();
+    let out = dir.join("report-cli.html");
+    let run = Command::new(env!("CARGO_BIN_EXE_ecospace"))
+        .args([
+            "check",
+            "--year",
+            "2025",
+            "--type",
+            "industrial",
+            "--rings",
+            "0,400,1000",
+            "--data",
+        ])
+        .arg(fixture("rules"))
+        .arg(&site)
+        .arg("--report")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    // Same request as the served one: same digest.
+    let addr = serve(
+        ecospace::Dataset::from_dir(&fixture("rules")).unwrap(),
+        Limits::default(),
+    );
+    let served = post(
+        addr,
+        "/check/report?year=2025&type=industrial&rings=0,400,1000",
+        ACROSS,
+    )
+    .body;
+    let digest = |s: &str| s.split("class=\"digest\">").nth(1).unwrap()[..16].to_string();
+    assert_eq!(digest(&html), digest(&served));
+    let expect = serde_json::json!({"hits": 2, "overlaps": 2, "rings": 2, "decision": "prohibited", "lang": "zh"});
+    browser_check(&out, &expect, &dir.join("report-cli"));
+}
