@@ -424,6 +424,7 @@ mod tests {
             constraint: true,
             constraint_if: BTreeMap::new(),
             properties: BTreeMap::new(),
+            colour: None,
             reader: None,
             source_layer: None,
             encoding: None,

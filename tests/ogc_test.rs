@@ -650,6 +650,10 @@ fn sample(name: &str) -> &'static str {
         "offset" => "0",
         "f" => "json",
         "crs" => "EPSG:4326",
+        "type" => "industrial",
+        "rings" => "0,500",
+        "lang" => "en",
+        "format" => "ndjson",
         other => panic!("no sample for {other}"),
     }
 }

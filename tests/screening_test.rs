@@ -483,3 +483,67 @@ fn the_plans_key_projects_screen_and_the_coast_restorations_meet_the_shoreline()
     }
     assert_eq!(restorations.len(), 5, "{restorations:?}");
 }
+
+/// The bundled table against the law it cites: the Water Pollution Prevention Law's articles
+/// 65, 66 and 67 govern level-1, level-2 and quasi-protection zones; the 2019 guideline on the
+/// three control lines bars development in the red line but leaves room for restoration and
+/// unavoidable linear infrastructure.
+#[test]
+fn the_bundled_rules_follow_the_water_law_by_level_and_the_red_line_guideline() {
+    use geo::InteriorPoint;
+    let ds = Dataset::bundled().unwrap();
+    let inside = |layer: &str, level: Option<i64>| -> Geometry {
+        let f = ds
+            .layer(layer)
+            .unwrap()
+            .features
+            .iter()
+            .find(|f| f.valid_in(2025) && level.is_none_or(|l| f.properties["level"] == l))
+            .unwrap();
+        Geometry::Point(f.geometry.interior_point().unwrap())
+    };
+    let on = |g: &Geometry, layer: &str, ty: &str| -> (String, String) {
+        let r = ruled(&ds, g, ty);
+        let h = r
+            .hits
+            .iter()
+            .find(|h| h.layer == layer && h.ruling.is_some())
+            .unwrap_or_else(|| panic!("no {layer} ruling: {:?}", r.hits));
+        let x = h.ruling.as_ref().unwrap();
+        (x.decision.as_str().to_string(), x.basis.join(" "))
+    };
+    let (l1, l2, l3) = (
+        inside("water_source", Some(1)),
+        inside("water_source", Some(2)),
+        inside("water_source", Some(3)),
+    );
+    let (d, b) = on(&l1, "water_source", "industrial");
+    assert_eq!(d, "prohibited");
+    assert!(
+        b.contains("水污染防治法") && b.contains("第六十五条"),
+        "{b}"
+    );
+    let (d, b) = on(&l1, "water_source", "water_supply");
+    assert_eq!(
+        d, "restricted",
+        "supply works are what a level-1 zone admits: {b}"
+    );
+    let (d, b) = on(&l2, "water_source", "industrial");
+    assert_eq!(d, "prohibited");
+    assert!(b.contains("第六十六条"), "{b}");
+    let (d, b) = on(&l3, "water_source", "industrial");
+    assert_eq!(
+        d, "restricted",
+        "quasi zones bar only seriously polluting projects"
+    );
+    assert!(b.contains("第六十七条"), "{b}");
+    let red = inside("redline", None);
+    let (d, b) = on(&red, "redline", "industrial");
+    assert_eq!(d, "prohibited");
+    assert!(b.contains("三条控制线"), "{b}");
+    assert_eq!(on(&red, "redline", "road").0, "restricted");
+    assert_eq!(on(&red, "redline", "ecological_restoration").0, "allowed");
+    let r = ruled(&ds, &red, "road");
+    let x = r.hits.iter().find_map(|h| h.ruling.as_ref()).unwrap();
+    assert!(x.conditions_zh.is_some() && x.conditions_en.is_some());
+}

@@ -54,7 +54,7 @@ pub async fn api(
     ),
     paths(
         ogc::landing, ogc::conformance, api, ogc::collections, ogc::one_collection, ogc::items, ogc::item,
-        health, layers, zones, check, indicators, indicators_series, indicators_chart, changes,
+        health, layers, zones, check, check_batch, report_get, report_post, rules, indicators, indicators_series, indicators_chart, changes,
         catalog, tilejson, tile, style, map,
     ),
     components(schemas(ErrorBody)),
@@ -176,6 +176,8 @@ mod schemas {
     pub struct Health {
         /// `ok`.
         pub status: String,
+        /// The data version (content hash of every file), as in TileJSON and tile ETags.
+        pub version: String,
         pub layers: u64,
         pub features: u64,
     }
@@ -283,6 +285,13 @@ mod schemas {
         pub distance_m: f64,
         #[schema(value_type = Object)]
         pub properties: (),
+        /// With `type`, on hits the site is on: prohibited | restricted | allowed.
+        pub decision: Option<String>,
+        /// With `type`: conditions of a restricted decision.
+        pub conditions_zh: Option<String>,
+        pub conditions_en: Option<String>,
+        /// With `type`: the regulations and articles the decision rests on.
+        pub basis: Option<Vec<String>>,
     }
 
     #[derive(ToSchema, Serialize)]
@@ -306,6 +315,13 @@ mod schemas {
         pub hits: Vec<Hit>,
         /// Layer id → totals.
         pub summary: BTreeMap<String, LayerSummary>,
+        /// With `type`: the project type ruled for.
+        pub project_type: Option<String>,
+        /// With `type`: the strictest decision over the hits (`allowed` when none applies).
+        pub decision: Option<String>,
+        /// With `rings`: per ring distance, the features within it and their area/length.
+        #[schema(value_type = Option<Vec<Object>>)]
+        pub rings: Option<()>,
     }
 
     #[derive(ToSchema, Serialize)]
@@ -450,6 +466,8 @@ fn zones() {}
         ("buffer_m" = Option<f64>, Query, description = "Also report features within this many metres", minimum = 0, maximum = 100000),
         ("layers" = Option<String>, Query, description = "Comma-separated layer ids (default: all)"),
         ("crs" = Option<String>, Query, description = "CRS of the posted coordinates, e.g. EPSG:4549 (default lon/lat; needs the gdal feature); the site's bbox is echoed in it as site.bbox_in_crs. A legacy top-level GeoJSON `crs` member works too."),
+        ("type" = Option<String>, Query, description = "Project type (see /rules): adds decision, conditions and basis to each hit the site is on, and the strictest as the site's `decision`. A Feature's own `properties.type` wins."),
+        ("rings" = Option<String>, Query, description = "Proximity rings in metres, comma-separated (e.g. 0,500,1000,5000); empty or `default` for the data's default rings"),
     ),
     request_body(content = Object, description = "A GeoJSON Geometry or Feature (one site) or FeatureCollection (a batch), lon/lat unless `crs` says otherwise", content_type = "application/json"),
     responses(
@@ -460,6 +478,72 @@ fn zones() {}
     ))]
 #[allow(dead_code)]
 fn check() {}
+
+/// Screens many sites: one row per site, streamed as it is done.
+#[utoipa::path(post, path = "/check/batch", tag = "Planning",
+    params(
+        ("year" = Option<i32>, Query, description = "Features in force in this year (default: the current year)", minimum = 1900, maximum = 2200),
+        ("buffer_m" = Option<f64>, Query, description = "Also report features within this many metres", minimum = 0, maximum = 100000),
+        ("layers" = Option<String>, Query, description = "Comma-separated layer ids (default: all)"),
+        ("type" = Option<String>, Query, description = "Project type for sites that do not declare their own (`properties.type` or a `type` column)"),
+        ("rings" = Option<String>, Query, description = "Proximity rings in metres, comma-separated, or `default`"),
+        ("format" = Option<String>, Query, description = "ndjson (default) or csv (also chosen by `Accept: text/csv`)"),
+    ),
+    request_body(content = String, description = "A GeoJSON FeatureCollection, or a CSV with a header: a `wkt` column, or `lon` and `lat`; `id`, `type`, `name` when present", content_type = "text/csv"),
+    responses(
+        (status = 200, description = "NDJSON rows {index, id, name, type, result | error}, or CSV rows", body = Text, content_type = "application/x-ndjson"),
+        (status = 400, description = "Not a list of sites, or a bad parameter", body = ErrorBody),
+        (status = 413, description = "Body or batch too large", body = ErrorBody),
+    ))]
+#[allow(dead_code)]
+fn check_batch() {}
+
+/// The printable report of a point site.
+#[utoipa::path(get, path = "/check/report", tag = "Planning",
+    params(
+        ("lon" = f64, Query, description = "Longitude of the site (a point)"),
+        ("lat" = f64, Query, description = "Latitude of the site"),
+        ("year" = Option<i32>, Query, description = "Default: the current year", minimum = 1900, maximum = 2200),
+        ("buffer_m" = Option<f64>, Query, description = "Also report features within this many metres", minimum = 0, maximum = 100000),
+        ("layers" = Option<String>, Query, description = "Comma-separated layer ids (default: all)"),
+        ("type" = Option<String>, Query, description = "Project type (see /rules)"),
+        ("rings" = Option<String>, Query, description = "Proximity rings in metres (default: the data's default rings)"),
+        ("lang" = Option<String>, Query, description = "zh (default) or en"),
+    ),
+    responses(
+        (status = 200, description = "A self-contained printable HTML page (map drawn as SVG, no JavaScript)", body = Text, content_type = "text/html"),
+        (status = 400, description = "Bad or missing parameter", body = ErrorBody),
+    ))]
+#[allow(dead_code)]
+fn report_get() {}
+
+/// The printable report of a posted site.
+#[utoipa::path(post, path = "/check/report", tag = "Planning",
+    params(
+        ("year" = Option<i32>, Query, description = "Default: the current year", minimum = 1900, maximum = 2200),
+        ("buffer_m" = Option<f64>, Query, description = "Also report features within this many metres", minimum = 0, maximum = 100000),
+        ("layers" = Option<String>, Query, description = "Comma-separated layer ids (default: all)"),
+        ("type" = Option<String>, Query, description = "Project type (see /rules)"),
+        ("rings" = Option<String>, Query, description = "Proximity rings in metres (default: the data's default rings)"),
+        ("lang" = Option<String>, Query, description = "zh (default) or en"),
+    ),
+    request_body(content = Object, description = "One site: a GeoJSON Geometry, Feature or one-feature FeatureCollection", content_type = "application/json"),
+    responses(
+        (status = 200, description = "A self-contained printable HTML page", body = Text, content_type = "text/html"),
+        (status = 400, description = "Bad JSON, more than one site, or a bad parameter", body = ErrorBody),
+        (status = 422, description = "Invalid geometry", body = ErrorBody),
+    ))]
+#[allow(dead_code)]
+fn report_post() {}
+
+/// Project types, default rings and the decision table.
+#[utoipa::path(get, path = "/rules", tag = "Planning",
+    responses(
+        (status = 200, description = "The rules file as JSON: default_rings_m, type[], rule[]", body = Object),
+        (status = 404, description = "The dataset has no rules file", body = ErrorBody),
+    ))]
+#[allow(dead_code)]
+fn rules() {}
 
 /// The plan's indicators in one year.
 #[utoipa::path(get, path = "/indicators", tag = "Indicators",

@@ -1,7 +1,7 @@
 //! `GET|POST /check/report`: the printable HTML report of one site.
 //!
-//! POST takes the site as the body (like `/check`); GET takes `lon`/`lat` (a point) or `site`
-//! (GeoJSON), so a report can be linked to. Rings default to the data's default rings.
+//! POST takes the site as the body (like `/check`); GET takes `lon`/`lat` (a point), so a
+//! report on a place can be linked to. Rings default to the data's default rings.
 
 use super::extract::{Body, Params};
 use super::{ApiError, AppState, CheckQuery};
@@ -12,6 +12,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
+/// POST's query: the check's parameters and the language.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
@@ -22,32 +23,39 @@ pub struct ReportQuery {
     project_type: Option<String>,
     rings: Option<String>,
     lang: Option<String>,
-    /// GET only: a point site.
-    lon: Option<f64>,
-    lat: Option<f64>,
-    /// GET only: the site as GeoJSON.
-    site: Option<String>,
+}
+
+/// GET's query: the same plus the point (not flattened: query strings lose number types).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointReportQuery {
+    lon: f64,
+    lat: f64,
+    year: Option<i32>,
+    buffer_m: Option<f64>,
+    layers: Option<String>,
+    #[serde(rename = "type")]
+    project_type: Option<String>,
+    rings: Option<String>,
+    lang: Option<String>,
 }
 
 pub async fn get_report(
     State(st): State<Arc<AppState>>,
-    Params(q): Params<ReportQuery>,
+    Params(q): Params<PointReportQuery>,
 ) -> Result<Response, ApiError> {
-    let body = match (&q.site, q.lon, q.lat) {
-        (Some(s), None, None) => s.clone().into_bytes(),
-        (None, Some(lon), Some(lat)) => {
-            serde_json::to_vec(&serde_json::json!({"type": "Point", "coordinates": [lon, lat]}))
-                .map_err(super::internal)?
-        }
-        _ => {
-            return Err(crate::QueryError::param(
-                "site",
-                "give `lon` and `lat` (a point) or `site` (GeoJSON), or POST the site",
-            )
-            .into())
-        }
+    let body =
+        serde_json::to_vec(&serde_json::json!({"type": "Point", "coordinates": [q.lon, q.lat]}))
+            .map_err(super::internal)?;
+    let rq = ReportQuery {
+        year: q.year,
+        buffer_m: q.buffer_m,
+        layers: q.layers,
+        project_type: q.project_type,
+        rings: q.rings,
+        lang: q.lang,
     };
-    render(st, q, body).await
+    render(st, rq, body).await
 }
 
 pub async fn post_report(
@@ -55,13 +63,6 @@ pub async fn post_report(
     Params(q): Params<ReportQuery>,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
-    if q.site.is_some() || q.lon.is_some() || q.lat.is_some() {
-        return Err(crate::QueryError::param(
-            "site",
-            "POST takes the site as the body, not in the query",
-        )
-        .into());
-    }
     render(st, q, body.to_vec()).await
 }
 
