@@ -287,7 +287,7 @@ impl Aeqd {
     }
 
     /// Geodetic → conformal-sphere latitude and longitude (radians).
-    fn to_sphere(&self, c: Coord) -> (f64, f64) {
+    fn onto_sphere(&self, c: Coord) -> (f64, f64) {
         let e = E2.sqrt();
         let phi = c.y.to_radians();
         let t = (std::f64::consts::FRAC_PI_4 + phi / 2.0).tan().powf(self.c)
@@ -296,7 +296,7 @@ impl Aeqd {
         (psi, self.c * (c.x.to_radians() - self.lon0))
     }
 
-    fn from_sphere(&self, psi: f64, lam: f64) -> Coord {
+    fn off_sphere(&self, psi: f64, lam: f64) -> Coord {
         let e = E2.sqrt();
         let target = ((std::f64::consts::FRAC_PI_4 + psi / 2.0).tan() / self.k).powf(1.0 / self.c);
         // Fixed point on φ: converges to 1e-15 in a handful of steps for |φ| < 89°.
@@ -319,7 +319,7 @@ impl Aeqd {
 
     /// lon/lat degrees → metres east/north.
     pub fn forward(&self, c: Coord) -> Coord {
-        let (lat, dlon) = self.to_sphere(c);
+        let (lat, dlon) = self.onto_sphere(c);
         let cos_c = self.psi0.sin() * lat.sin() + self.psi0.cos() * lat.cos() * dlon.cos();
         let cc = cos_c.clamp(-1.0, 1.0).acos();
         let k = if cc < 1e-12 { 1.0 } else { cc / cc.sin() };
@@ -335,13 +335,13 @@ impl Aeqd {
     pub fn inverse(&self, p: Coord) -> Coord {
         let rho = p.x.hypot(p.y);
         if rho < 1e-9 {
-            return self.from_sphere(self.psi0, 0.0);
+            return self.off_sphere(self.psi0, 0.0);
         }
         let c = rho / self.radius;
         let lat = (c.cos() * self.psi0.sin() + p.y * c.sin() * self.psi0.cos() / rho).asin();
         let lam = (p.x * c.sin())
             .atan2(rho * self.psi0.cos() * c.cos() - p.y * self.psi0.sin() * c.sin());
-        self.from_sphere(lat, lam)
+        self.off_sphere(lat, lam)
     }
 }
 

@@ -332,6 +332,7 @@ mod schemas {
     /// One site (a Geometry or Feature was posted) or a batch (a FeatureCollection).
     #[derive(ToSchema, Serialize)]
     #[serde(untagged)]
+    #[allow(clippy::large_enum_variant)] // a schema stand-in, never built
     pub enum CheckResponse {
         One(CheckResult),
         Batch(CheckBatch),
