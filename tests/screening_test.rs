@@ -547,3 +547,29 @@ fn the_bundled_rules_follow_the_water_law_by_level_and_the_red_line_guideline() 
     let x = r.hits.iter().find_map(|h| h.ruling.as_ref()).unwrap();
     assert!(x.conditions_zh.is_some() && x.conditions_en.is_some());
 }
+
+/// Steiner's formula: buffering a convex polygon of area A and perimeter P by r adds a strip
+/// of area P·r and four quarter-discs' worth of corners, π r² in all.
+#[test]
+fn ring_areas_of_a_convex_site_follow_steiners_formula() {
+    let ds = rules_ds();
+    let site = Geometry::Polygon(polygon![
+        (x: 120.90, y: 30.90), (x: 120.93, y: 30.90), (x: 120.93, y: 30.92), (x: 120.90, y: 30.92)
+    ]);
+    let a = ecospace::geodesy::area_m2(&site);
+    let p = ecospace::geodesy::length_m(&site);
+    let ask = Screening {
+        project_type: None,
+        rings_m: Some(vec![0.0, 250.0, 2000.0]),
+    };
+    let rings = screen(&ds, &site, &opts(), &ask).unwrap().rings.unwrap();
+    close(rings[0].ring_area_m2, a, 1e-9);
+    for ring in &rings[1..] {
+        let r = ring.distance_m;
+        close(
+            ring.ring_area_m2,
+            a + p * r + std::f64::consts::PI * r * r,
+            2e-4,
+        );
+    }
+}
