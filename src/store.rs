@@ -560,19 +560,11 @@ pub fn hash(bytes: &[u8]) -> String {
     format!("{:016x}", h.0)
 }
 
-/// RFC 3339 UTC with milliseconds.
+/// RFC 3339 UTC with milliseconds (versions installed in the same second stay apart).
 pub fn rfc3339(t: std::time::SystemTime) -> String {
     let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (y, m, day) = crate::civil_from_days(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60,
-        d.subsec_millis()
-    )
+    let secs = crate::feature_json::rfc3339_utc(d.as_secs() as i64);
+    format!("{}.{:03}Z", secs.trim_end_matches('Z'), d.subsec_millis())
 }
 
 #[cfg(test)]

@@ -10,14 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 fn copy_mini(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ecospace-reload-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in std::fs::read_dir(fixture("mini")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
-    }
-    dir
+    copy_fixture("mini", tag)
 }
 
 fn serve_with(dir: &Path, token: Option<&str>) -> SocketAddr {

@@ -186,13 +186,7 @@ fn unknown_types_and_incomplete_tables_are_refused_clearly() {
     assert_eq!(r["hits"][0]["decision"], "prohibited");
     assert_eq!(r["hits"][0]["basis"][0], "B-w1");
     // Without the catch-all for level 3, the table has a hole: the load names it.
-    let dir = std::env::temp_dir().join(format!("ecospace-rules-hole-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in std::fs::read_dir(fixture("rules")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
-    }
+    let dir = copy_fixture("rules", "hole");
     let text = std::fs::read_to_string(dir.join("rules.toml")).unwrap();
     let holed = text.replace(
         "when = { level = 3 }\ntypes = [\"*\"]\ndecision = \"allowed\"",

@@ -14,14 +14,7 @@ const TOKEN: &str = "upd-Tok3n";
 const AUTH: (&str, &str) = ("Authorization", "Bearer upd-Tok3n");
 
 fn copy_mini(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ecospace-update-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in std::fs::read_dir(fixture("mini")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
-    }
-    dir
+    copy_fixture("mini", tag)
 }
 
 fn serve_dir(dir: &Path) -> SocketAddr {

@@ -46,6 +46,20 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A fresh copy of a fixture folder in the temp dir (for tests that write to their data).
+pub fn copy_fixture(name: &str, tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ecospace-{name}-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for e in std::fs::read_dir(fixture(name)).expect("fixture") {
+        let p = e.expect("entry").path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    dir
+}
+
 pub fn mini() -> ecospace::Dataset {
     ecospace::Dataset::from_dir(&fixture("mini")).expect("fixture loads")
 }
