@@ -308,6 +308,9 @@ pub struct ServeArgs {
     /// Most vertices in one site, 413 beyond [default: 100000].
     #[arg(long, env = "ECOSPACE_MAX_VERTICES")]
     max_vertices: Option<usize>,
+    /// Deepest nesting of arrays/objects in a JSON body, 400 beyond [default: 32, at most 128].
+    #[arg(long, env = "ECOSPACE_MAX_DEPTH")]
+    max_depth: Option<usize>,
     /// Seconds before a request is answered 504 [default: 30].
     #[arg(long, env = "ECOSPACE_REQUEST_TIMEOUT_S")]
     request_timeout_s: Option<f64>,
@@ -343,6 +346,7 @@ struct ServeFile {
     max_body_bytes: Option<usize>,
     max_batch: Option<usize>,
     max_vertices: Option<usize>,
+    max_depth: Option<usize>,
     request_timeout_s: Option<f64>,
     max_concurrency: Option<usize>,
     trust_forwarded: Option<bool>,
@@ -395,6 +399,10 @@ impl ServeArgs {
                 .max_vertices
                 .or(file.max_vertices)
                 .unwrap_or(dl.max_vertices),
+            max_depth: match self.max_depth.or(file.max_depth).unwrap_or(dl.max_depth) {
+                d @ 1..=128 => d,
+                d => return Err(format!("max_depth must be 1 to 128, got {d}")),
+            },
             request_timeout: std::time::Duration::from_secs_f64(timeout),
             max_concurrency: self
                 .max_concurrency

@@ -36,8 +36,8 @@ pub enum SiteInput {
 pub enum SiteError {
     #[error("body is not valid JSON: {0}")]
     InvalidJson(String),
-    #[error("body nests too deeply (the limit is 128 levels)")]
-    TooDeep,
+    #[error("body nests too deeply (the limit is {0} levels of arrays and objects)")]
+    TooDeep(usize),
     #[error("body is not a GeoJSON Geometry, Feature or FeatureCollection: {0}")]
     NotGeoJson(String),
     #[error("{}{source}", at(.index, .id))]
@@ -81,7 +81,7 @@ impl SiteError {
     pub fn code(&self) -> &'static str {
         match self {
             SiteError::InvalidJson(_) => "invalid_json",
-            SiteError::TooDeep => "nesting_too_deep",
+            SiteError::TooDeep(_) => "nesting_too_deep",
             SiteError::NotGeoJson(_) => "invalid_geojson",
             SiteError::Geometry { source, .. } => source.code(),
             SiteError::MissingGeometry { .. } => "empty_geometry",
@@ -91,6 +91,36 @@ impl SiteError {
             SiteError::TooManyVertices { .. } => "too_many_vertices",
         }
     }
+}
+
+/// Refuses JSON nested deeper than `max` arrays/objects, before parsing it: a GeoJSON site
+/// needs at most ~10 levels (a FeatureCollection of MultiPolygons is 8), and deep nesting is
+/// the cheapest way to make a parser work hard. Brackets inside strings do not count.
+pub fn check_depth(body: &[u8], max: usize) -> Result<(), SiteError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Err(SiteError::TooDeep(max));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Parses a request body into one site or a batch of at most `max_batch` sites.
@@ -110,7 +140,7 @@ pub fn parse(body: &[u8], max_batch: usize) -> Result<SiteInput, SiteError> {
 pub fn parse_in(body: &[u8], max_batch: usize, crs: Option<&str>) -> Result<SiteInput, SiteError> {
     let mut value: Value = serde_json::from_slice(body).map_err(|e| {
         if e.to_string().contains("recursion limit") {
-            SiteError::TooDeep
+            SiteError::TooDeep(128)
         } else {
             SiteError::InvalidJson(e.to_string())
         }
@@ -262,6 +292,18 @@ fn feature_site(f: geojson::Feature, index: Option<usize>) -> Result<Site, SiteE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn depth_counts_brackets_outside_strings_only() {
+        let fc = br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"n":"[[[[{{"},"geometry":{"type":"MultiPolygon","coordinates":[[[[1,2]]]]}}]}"#;
+        // FC { features [ Feature { geometry { coordinates [ [ [ [ position: 8 levels.
+        assert!(check_depth(fc, 8).is_ok());
+        assert_eq!(check_depth(fc, 7).unwrap_err().code(), "nesting_too_deep");
+        assert!(
+            check_depth(br#"{"a":"\"[[[["}"#, 1).is_ok(),
+            "escaped quote stays in the string"
+        );
+    }
 
     #[test]
     fn tells_json_shape_and_geometry_errors_apart() {

@@ -152,3 +152,36 @@ fn metrics_request_ids_and_cors() {
     let strict = serve_state(Arc::new(AppState::new(mini(), Limits::default(), web)));
     assert!(!with_origin(strict, "/tiles/zone.json").contains("access-control-allow-origin"));
 }
+
+#[test]
+fn nesting_deeper_than_the_limit_is_400_on_every_json_route() {
+    let addr = bundled_with(
+        Limits {
+            max_depth: 10,
+            ..Limits::default()
+        },
+        WebConfig::default(),
+    );
+    // A MultiPolygon Feature nests 6 levels: fine. A property 10 arrays deep inside the
+    // Feature's properties object: 12.
+    let ok = r#"{"type":"Feature","properties":{},"geometry":{"type":"MultiPolygon","coordinates":[[[[120.7,30.7],[120.71,30.7],[120.71,30.71],[120.7,30.7]]]]}}"#;
+    assert_eq!(post(addr, "/check?year=2025", ok).status, 200);
+    let deep = format!(
+        r#"{{"type":"Feature","properties":{{"x":{}1{}}},"geometry":null}}"#,
+        "[".repeat(10),
+        "]".repeat(10)
+    );
+    for path in ["/check", "/check/batch", "/check/report"] {
+        let r = post(addr, path, &deep);
+        assert_eq!(
+            (r.status, r.json()["error"].as_str()),
+            (400, Some("nesting_too_deep")),
+            "{path}: {}",
+            r.body
+        );
+        assert!(r.json()["message"].as_str().unwrap().contains("10 levels"));
+    }
+    // Brackets inside strings are text, not nesting.
+    let text = r#"{"type":"Point","coordinates":[120.7,30.7],"note":"[[[[[[[[[[[["}"#;
+    assert_eq!(post(addr, "/check?year=2025", text).status, 200);
+}

@@ -143,6 +143,9 @@ pub async fn put_layer(
         .into());
     }
     let change = q.change(&headers)?;
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        crate::site::check_depth(&body, st.limits.max_depth)?;
+    }
     install(st, move |store| store.update(&id, &body, &change)).await
 }
 

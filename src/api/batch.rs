@@ -69,6 +69,9 @@ pub async fn batch(
     }
     crate::check::check_year(opts.year)?;
     let (max_batch, max_vertices) = (st.limits.max_batch, st.limits.max_vertices);
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        crate::site::check_depth(&body, st.limits.max_depth)?;
+    }
     // Reading the whole list first: a file that is not a list of sites is refused before any
     // row is sent, so a 200 always means "rows follow".
     let entries = tokio::task::spawn_blocking(move || batch::read(&body, max_batch))

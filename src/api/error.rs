@@ -29,7 +29,7 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let status = match &e {
             Error::Site(
-                SiteError::InvalidJson(_) | SiteError::TooDeep | SiteError::NotGeoJson(_),
+                SiteError::InvalidJson(_) | SiteError::TooDeep(_) | SiteError::NotGeoJson(_),
             ) => StatusCode::BAD_REQUEST,
             Error::Site(SiteError::BatchTooLarge { .. } | SiteError::TooManyVertices { .. }) => {
                 StatusCode::PAYLOAD_TOO_LARGE

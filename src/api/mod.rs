@@ -38,6 +38,9 @@ pub struct Limits {
     pub max_batch: usize,
     /// Most vertices in one site (413 beyond).
     pub max_vertices: usize,
+    /// Deepest nesting of arrays/objects in a JSON body (400 `nesting_too_deep` beyond; at
+    /// most 128, the JSON parser's own bound).
+    pub max_depth: usize,
     /// A request still running after this is answered 504.
     pub request_timeout: std::time::Duration,
     /// Requests in flight at once; beyond this, 503 + Retry-After.
@@ -50,6 +53,7 @@ impl Default for Limits {
             max_body_bytes: 16 * 1024 * 1024,
             max_batch: 10_000,
             max_vertices: 100_000,
+            max_depth: 32,
             request_timeout: std::time::Duration::from_secs(30),
             max_concurrency: 256,
         }
@@ -509,7 +513,9 @@ async fn check_sites(
     // Geometry work is CPU-bound: keep it off the async workers. A panic in it (a bug, never
     // bad input: input is validated) becomes a logged 500 while the server keeps serving.
     let (max_batch, max_vertices) = (st.limits.max_batch, st.limits.max_vertices);
+    let max_depth = st.limits.max_depth;
     let out = tokio::task::spawn_blocking(move || {
+        site::check_depth(&body, max_depth)?;
         let input = site::parse_in(&body, max_batch, crs.as_deref())?;
         site::check_vertices(&input, max_vertices)?;
         let mut out = run_checks(&ds, input, &opts, &ask)?;

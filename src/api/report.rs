@@ -80,8 +80,9 @@ async fn render(st: Arc<AppState>, q: ReportQuery, body: Vec<u8>) -> Result<Resp
     let ds = st.dataset();
     let opts = check.options();
     let ask = check.screening(&ds)?;
-    let max_vertices = st.limits.max_vertices;
+    let (max_vertices, max_depth) = (st.limits.max_vertices, st.limits.max_depth);
     let html = tokio::task::spawn_blocking(move || {
+        site::check_depth(&body, max_depth)?;
         let input = site::parse(&body, usize::MAX)?;
         site::check_vertices(&input, max_vertices)?;
         let s = match input {
