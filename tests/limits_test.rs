@@ -185,3 +185,53 @@ fn nesting_deeper_than_the_limit_is_400_on_every_json_route() {
     let text = r#"{"type":"Point","coordinates":[120.7,30.7],"note":"[[[[[[[[[[[["}"#;
     assert_eq!(post(addr, "/check?year=2025", text).status, 200);
 }
+
+/// A streamed batch keeps its permit until its last row: while it streams, other requests are
+/// shed; when it ends, the permit comes back.
+#[test]
+fn a_streaming_batch_counts_against_the_concurrency_limit_until_its_last_row() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let addr = bundled_with(
+        Limits {
+            max_concurrency: 1,
+            ..Limits::default()
+        },
+        WebConfig::default(),
+    );
+    // 6 heavy sites (1 000 vertices, 2 km buffers): a few seconds of work, streamed row by row.
+    let site = heavy_site(1_000);
+    let fc = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        vec![format!(r#"{{"type":"Feature","properties":{{}},"geometry":{site}}}"#); 6].join(",")
+    );
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST /check/batch?year=2025&buffer_m=2000 HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{fc}",
+        fc.len()
+    )
+    .unwrap();
+    let mut reader = BufReader::new(s);
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    assert!(status.contains(" 200 "), "{status}");
+    // The head is back, the rows are not: the permit is still taken.
+    let r = get(addr, "/layers");
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (503, Some("overloaded"))
+    );
+    let mut rest = String::new();
+    reader.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest.matches("\"verdict\"").count(), 6, "every row arrived");
+    // Released with the last row.
+    let mut ok = false;
+    for _ in 0..100 {
+        if get(addr, "/layers").status == 200 {
+            ok = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(ok, "the permit came back");
+}

@@ -33,6 +33,7 @@ impl From<BatchError> for ApiError {
 
 pub async fn batch(
     axum::extract::State(st): axum::extract::State<Arc<AppState>>,
+    slot: Option<axum::Extension<super::middleware::PermitSlot>>,
     Params(q): Params<BatchQuery>,
     headers: HeaderMap,
     Body(body): Body,
@@ -78,7 +79,11 @@ pub async fn batch(
         .await
         .map_err(super::internal)??;
     let (tx, rx) = tokio::sync::mpsc::channel::<String>(64);
+    // The rows outlive the response head: the concurrency permit stays with them, so streamed
+    // batches count against the limit until their last row.
+    let permit = slot.and_then(|s| s.take());
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         if csv && tx.blocking_send(batch::CSV_HEADER.to_string()).is_err() {
             return;
         }

@@ -158,15 +158,26 @@ pub async fn observe(State(st): State<Arc<AppState>>, req: Request, next: Next) 
     res
 }
 
+/// The concurrency permit of a request, for a handler whose work outlives its response head.
+#[derive(Clone)]
+pub struct PermitSlot(Arc<std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>>);
+
+impl PermitSlot {
+    /// Takes the permit: it is released when the taker drops it.
+    pub fn take(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.0.lock().ok().and_then(|mut p| p.take())
+    }
+}
+
 /// Sheds load beyond the concurrency limit with 503 + `Retry-After` (never queues without
 /// bound), and answers 504 when a request outlives the timeout. Health and metrics are exempt
 /// so the service stays observable under load.
-pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+pub async fn limit(State(st): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if path == "/health" || path == "/metrics" {
         return next.run(req).await;
     }
-    let Ok(_permit) = Arc::clone(&st.in_flight).try_acquire_owned() else {
+    let Ok(permit) = Arc::clone(&st.in_flight).try_acquire_owned() else {
         st.metrics.shed.fetch_add(1, Ordering::Relaxed);
         let mut r = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -181,6 +192,10 @@ pub async fn limit(State(st): State<Arc<AppState>>, req: Request, next: Next) ->
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return r;
     };
+    // The permit is held until the response is returned — or, when a handler streams its
+    // body (batch screening), by the task producing the stream, which takes it from here.
+    let slot = PermitSlot(Arc::new(std::sync::Mutex::new(Some(permit))));
+    req.extensions_mut().insert(slot.clone());
     match tokio::time::timeout(st.limits.request_timeout, next.run(req)).await {
         Ok(r) => r,
         Err(_) => {
