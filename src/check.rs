@@ -156,6 +156,20 @@ pub struct Screening {
     pub rings_m: Option<Vec<f64>>,
 }
 
+impl Screening {
+    /// The screening of one site of a request: the site's own `type` property wins over the
+    /// request's. (A batch also treats an empty `type` as none: a blank CSV cell.)
+    pub fn for_site(&self, site: &crate::site::Site) -> Screening {
+        Screening {
+            project_type: site
+                .project_type()
+                .map(str::to_string)
+                .or_else(|| self.project_type.clone()),
+            rings_m: self.rings_m.clone(),
+        }
+    }
+}
+
 /// A check with rulings for a project type and proximity rings, as asked.
 pub fn screen(
     ds: &Dataset,

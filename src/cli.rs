@@ -131,26 +131,6 @@ pub enum BatchFormat {
     Csv,
 }
 
-/// Parses `--rings`: a list of metres, or `default` for the rules file's default.
-fn parse_rings(s: Option<&str>, ds: &Dataset) -> Result<Option<Vec<f64>>, String> {
-    match s.map(str::trim) {
-        None => Ok(None),
-        Some("" | "default") => Ok(Some(ds.rules.as_ref().map_or_else(
-            || vec![0.0, 500.0, 1000.0, 5000.0],
-            |r| r.default_rings_m.clone(),
-        ))),
-        Some(list) => list
-            .split(',')
-            .map(|x| {
-                x.trim()
-                    .parse::<f64>()
-                    .map_err(|_| format!("--rings: {x:?} is not a distance in metres"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-    }
-}
-
 fn run_check(a: CheckArgs) -> Result<(), String> {
     let ds = load(a.data.as_deref())?;
     let opts = CheckOptions {
@@ -160,7 +140,12 @@ fn run_check(a: CheckArgs) -> Result<(), String> {
     };
     let ask = Screening {
         project_type: a.project_type.clone(),
-        rings_m: parse_rings(a.rings.as_deref(), &ds)?,
+        rings_m: a
+            .rings
+            .as_deref()
+            .map(|r| crate::rings::parse(r, &ds))
+            .transpose()
+            .map_err(|e| format!("--rings: {e}"))?,
     };
     if let Some(path) = &a.batch {
         return run_batch(&ds, path, &opts, &ask, a.format, a.progress);
@@ -182,16 +167,9 @@ fn run_check(a: CheckArgs) -> Result<(), String> {
     };
     let mut results = Vec::new();
     for s in &sites {
-        let ask = Screening {
-            project_type: s
-                .project_type()
-                .map(str::to_string)
-                .or_else(|| ask.project_type.clone()),
-            rings_m: ask.rings_m.clone(),
-        };
         results.push((
             s.id.clone(),
-            screen(&ds, &s.geometry, &opts, &ask).map_err(|e| e.to_string())?,
+            screen(&ds, &s.geometry, &opts, &ask.for_site(s)).map_err(|e| e.to_string())?,
         ));
     }
     if let Some(out) = &a.report {

@@ -58,6 +58,25 @@ pub struct Ring {
     pub features: Vec<RingFeature>,
 }
 
+/// Parses a `rings` parameter: comma-separated metres, or empty / `default` for the data's
+/// default rings (the rules file's `default_rings_m`, else 0, 500, 1000, 5000 m).
+pub fn parse(param: &str, ds: &Dataset) -> Result<Vec<f64>, QueryError> {
+    match param.trim() {
+        "" | "default" => Ok(ds
+            .rules
+            .as_ref()
+            .map_or_else(crate::rules::default_rings, |r| r.default_rings_m.clone())),
+        list => list
+            .split(',')
+            .map(|x| {
+                x.trim().parse::<f64>().map_err(|_| {
+                    QueryError::param("rings", format!("{x:?} is not a distance in metres"))
+                })
+            })
+            .collect(),
+    }
+}
+
 /// Checks a list of ring distances: 1..=MAX_RINGS values in 0..=MAX_BUFFER_M, sorted, unique.
 pub fn validate(radii: &[f64]) -> Result<Vec<f64>, QueryError> {
     if radii.is_empty() || radii.len() > MAX_RINGS {

@@ -101,7 +101,8 @@ pub struct Rules {
     pub rules: Vec<Rule>,
 }
 
-fn default_rings() -> Vec<f64> {
+/// The rings reported when neither the request nor the rules file lists any, m.
+pub fn default_rings() -> Vec<f64> {
     vec![0.0, 500.0, 1000.0, 5000.0]
 }
 

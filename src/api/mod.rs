@@ -467,25 +467,11 @@ impl CheckQuery {
     }
 
     fn screening(&self, ds: &Dataset) -> Result<Screening, ApiError> {
-        let rings_m = match self.rings.as_deref().map(str::trim) {
-            None => None,
-            Some("" | "default") => Some(ds.rules.as_ref().map_or_else(
-                || vec![0.0, 500.0, 1000.0, 5000.0],
-                |r| r.default_rings_m.clone(),
-            )),
-            Some(list) => Some(
-                list.split(',')
-                    .map(|x| {
-                        x.trim().parse::<f64>().map_err(|_| {
-                            crate::QueryError::param(
-                                "rings",
-                                format!("{x:?} is not a distance in metres"),
-                            )
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-        };
+        let rings_m = self
+            .rings
+            .as_deref()
+            .map(|r| crate::rings::parse(r, ds))
+            .transpose()?;
         Ok(Screening {
             project_type: self.project_type.clone().filter(|t| !t.is_empty()),
             rings_m,
@@ -562,17 +548,9 @@ fn run_checks(
     opts: &CheckOptions,
     ask: &Screening,
 ) -> Result<Value, ApiError> {
-    // A site's own `type` property wins over the request's.
-    let ask_for = |s: &crate::site::Site| Screening {
-        project_type: s
-            .project_type()
-            .map(str::to_string)
-            .or_else(|| ask.project_type.clone()),
-        rings_m: ask.rings_m.clone(),
-    };
     Ok(match input {
         SiteInput::One(s) => {
-            let r = screen(ds, &s.geometry, opts, &ask_for(&s))?;
+            let r = screen(ds, &s.geometry, opts, &ask.for_site(&s))?;
             let mut v = serde_json::to_value(r).map_err(internal)?;
             if let (Some(id), Some(obj)) = (s.id, v.as_object_mut()) {
                 obj.insert("id".into(), Value::String(id));
@@ -584,7 +562,7 @@ fn run_checks(
                 .into_iter()
                 .map(|s| {
                     Ok(BatchEntry {
-                        result: screen(ds, &s.geometry, opts, &ask_for(&s))?,
+                        result: screen(ds, &s.geometry, opts, &ask.for_site(&s))?,
                         id: s.id,
                     })
                 })

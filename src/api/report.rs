@@ -96,14 +96,7 @@ async fn render(st: Arc<AppState>, q: ReportQuery, body: Vec<u8>) -> Result<Resp
                 ))
             }
         };
-        let ask = crate::check::Screening {
-            project_type: s
-                .project_type()
-                .map(str::to_string)
-                .or(ask.project_type),
-            rings_m: ask.rings_m,
-        };
-        let r = crate::check::screen(&ds, &s.geometry, &opts, &ask)?;
+        let r = crate::check::screen(&ds, &s.geometry, &opts, &ask.for_site(&s))?;
         Ok(report::html(&ds, &s.geometry, s.id.as_deref(), &r, &body, lang))
     })
     .await
