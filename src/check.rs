@@ -282,7 +282,7 @@ pub fn check(
     let mut summary = BTreeMap::new();
     for layer in layers {
         let mut s = LayerSummary::default();
-        let mut layer_overlap: Option<MultiPolygon> = None;
+        let mut overlaps: Vec<(MultiPolygon, f64)> = Vec::new();
         let mut candidates: Vec<&Feature> = layer
             .candidates(&env)
             .filter(|f| f.valid_in(opts.year))
@@ -293,10 +293,7 @@ pub fn check(
                 continue;
             };
             if let Some(o) = overlap {
-                layer_overlap = Some(match layer_overlap {
-                    None => o,
-                    Some(acc) => acc.union(&o),
-                });
+                overlaps.push((o, hit.overlap_area_m2.unwrap_or(0.0)));
             }
             s.hits += 1;
             s.conflicts += usize::from(hit.constraint && hit.relation != Relation::Near);
@@ -307,9 +304,7 @@ pub fn check(
             );
             hits.push(hit);
         }
-        s.overlap_area_m2 = layer_overlap.map_or(0.0, |mp| {
-            clamp_to_site(geodesy::area_m2(&Geometry::MultiPolygon(mp)), site_area)
-        });
+        s.overlap_area_m2 = clamp_to_site(layer_overlap_m2(overlaps), site_area);
         s.overlap_ratio = (site_area > 0.0).then(|| s.overlap_area_m2 / site_area);
         summary.insert(layer.id().to_string(), s);
     }
@@ -349,6 +344,14 @@ struct PreparedSite<'a> {
     polygons: Option<MultiPolygon>,
     lines: Option<MultiLineString>,
     segments: Vec<geo::Line>,
+    bbox: [f64; 4],
+    length_m: f64,
+}
+
+impl PreparedSite<'_> {
+    fn part_vertices(&self) -> Vec<Coord> {
+        part_vertices(self.geom)
+    }
 }
 
 impl<'a> PreparedSite<'a> {
@@ -360,6 +363,8 @@ impl<'a> PreparedSite<'a> {
             polygons: as_multipolygon(geom),
             lines: as_multilinestring(geom),
             segments: geodesy::segments(geom),
+            bbox: geodesy::bbox(geom).unwrap_or([0.0; 4]),
+            length_m: geodesy::length_m(geom),
         }
     }
 }
@@ -380,8 +385,86 @@ fn as_multilinestring(g: &Geometry) -> Option<MultiLineString> {
     }
 }
 
+/// How a site and a feature meet, found from the feature's edges near the site (its edge index)
+/// and point location, without building either shape's full intersection graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contact {
+    /// No point in common.
+    Disjoint,
+    /// No edges meet and the site lies in the zone's interior.
+    SiteInside,
+    /// No edges meet and the feature lies in the (areal) site's interior.
+    FeatureInside,
+    /// Edges meet or cross (or parts lie on both sides): the general case.
+    Edges,
+}
+
+fn contact(site: &PreparedSite, f: &Feature) -> Contact {
+    let b = site.bbox;
+    let env = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
+    let edges = f.edges_in(&env);
+    if !edges.is_empty() && crate::geometry::segments_meet(&site.segments, &edges) {
+        return Contact::Edges;
+    }
+    // No edges meet: each part of one shape lies wholly inside or outside the other, so one
+    // vertex per part decides.
+    let site_parts = site.part_vertices();
+    let inside = site_parts
+        .iter()
+        .filter(|c| f.locate(**c) == Location::Inside)
+        .count();
+    if inside == site_parts.len() && inside > 0 {
+        return Contact::SiteInside;
+    }
+    if inside > 0 {
+        return Contact::Edges;
+    }
+    let Some(sp) = &site.polygons else {
+        return Contact::Disjoint;
+    };
+    let fb = f.bbox;
+    if fb[0] > b[2] || fb[2] < b[0] || fb[1] > b[3] || fb[3] < b[1] {
+        return Contact::Disjoint;
+    }
+    let parts = part_vertices(&f.geometry);
+    let within = parts
+        .iter()
+        .filter(|c| sp.intersects(&geo::Point(**c)))
+        .count();
+    match within {
+        0 => Contact::Disjoint,
+        n if n == parts.len() => Contact::FeatureInside,
+        _ => Contact::Edges,
+    }
+}
+
+/// One vertex of each part (polygon or line) of a geometry.
+fn part_vertices(g: &Geometry) -> Vec<Coord> {
+    match g {
+        Geometry::Point(p) => vec![p.0],
+        Geometry::MultiPoint(mp) => mp.iter().map(|p| p.0).collect(),
+        Geometry::LineString(ls) => ls.0.first().copied().into_iter().collect(),
+        Geometry::MultiLineString(m) => m.iter().filter_map(|l| l.0.first().copied()).collect(),
+        Geometry::Polygon(p) => p.exterior().0.first().copied().into_iter().collect(),
+        Geometry::MultiPolygon(m) => m
+            .iter()
+            .filter_map(|p| p.exterior().0.first().copied())
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Relative slack when comparing an overlap with the whole (boolean-op snapping is ~1e-9).
+const SAME_AREA: f64 = 1e-7;
+
 /// Relates the site to one feature; `None` when it is neither met nor within the buffer.
 /// Also returns the site ∩ zone polygons for the layer total.
+///
+/// The relation is read from how the shapes meet and what their intersection measures, not
+/// from a DE-9IM matrix: `geo`'s `relate` rebuilds the zone's edge graph on every call and was
+/// half of a check's time. For areal sites against zones, "within" is an overlap equal to the
+/// site, "contains" one equal to the zone, "touches" a contact of zero area; lines likewise
+/// with lengths. Other pairs (point and line sites against lines) still use `relate`.
 fn examine(
     site: &PreparedSite,
     layer: &Layer,
@@ -389,96 +472,190 @@ fn examine(
     buffer_m: f64,
     env: &AABB<[f64; 2]>,
 ) -> Option<(Hit, Option<MultiPolygon>)> {
-    let relation = match site.geom {
-        // Fast path: a single point against a zone uses the feature's edge index.
-        Geometry::Point(p) if layer.kind() == LayerKind::Zone => match f.locate(p.0) {
-            Location::Inside => Some(Relation::Within),
-            Location::Boundary => Some(Relation::Touches),
-            Location::Outside => None,
-        },
-        g if g.intersects(&f.geometry) => Some(relation_of(g.relate(&f.geometry))),
-        _ => None,
-    };
-    let (relation, distance_m) = match relation {
-        Some(r) => (r, 0.0),
-        None if buffer_m > 0.0 => {
-            let d = geodesy::segments_distance_m(&site.segments, &f.edges_in(env))?;
-            if d > buffer_m {
-                return None;
-            }
-            (Relation::Near, d)
-        }
-        None => return None,
-    };
-    let met = relation != Relation::Near;
     let zone = layer.kind() == LayerKind::Zone;
+    let c = match site.geom {
+        Geometry::Point(p) if zone => match f.locate(p.0) {
+            Location::Inside => Contact::SiteInside,
+            Location::Boundary => Contact::Edges,
+            Location::Outside => Contact::Disjoint,
+        },
+        _ => contact(site, f),
+    };
+    if c == Contact::Disjoint {
+        if buffer_m <= 0.0 {
+            return None;
+        }
+        let d = geodesy::segments_distance_m(&site.segments, &f.edges_in(env))?;
+        if d > buffer_m {
+            return None;
+        }
+        // A near hit measures nothing inside, in the measures that apply to the pair.
+        let (a, r, l) = match (site.dim, zone) {
+            (2, true) => (Some(0.0), Some(0.0), None),
+            (0, true) => (Some(0.0), None, None),
+            (2, false) | (1, true) => (None, None, Some(0.0)),
+            _ => (None, None, None),
+        };
+        return Some((hit(layer, f, Relation::Near, d, a, r, l), None));
+    }
+    // A very large zone is represented by its pieces near the site (see `subdivision`); they
+    // tile the zone, so intersections with them add up to the intersection with the zone.
+    let zone_polys = || match f.subdivision() {
+        Some(s) => s.near(site.bbox),
+        None => as_multipolygon(&f.geometry).unwrap_or_else(|| MultiPolygon(vec![])),
+    };
     let mut overlap = None;
     let (mut area, mut ratio, mut length) = (None, None, None);
-    if let (Some(sp), true) = (&site.polygons, zone) {
-        let inter = if met {
-            sp.intersection(&feature_polygons(f))
-        } else {
-            MultiPolygon(vec![])
-        };
-        let a = clamp_to_site(
-            geodesy::area_m2(&Geometry::MultiPolygon(inter.clone())),
-            site.area_m2,
-        );
-        area = Some(a);
+    let point = matches!(site.geom, Geometry::Point(_));
+    let relation = match (site.dim, zone, c) {
+        (0, true, Contact::SiteInside) if point => {
+            area = Some(0.0);
+            Relation::Within
+        }
+        (0, true, _) if point => {
+            area = Some(0.0);
+            Relation::Touches
+        }
+        (2, true, Contact::SiteInside) => {
+            area = Some(site.area_m2);
+            overlap = site.polygons.clone();
+            Relation::Within
+        }
+        (2, true, Contact::FeatureInside) => {
+            let a = clamp_to_site(f.area_m2(), site.area_m2);
+            area = Some(a);
+            overlap = as_multipolygon(&f.geometry);
+            Relation::Contains
+        }
+        (2, true, _) => {
+            let sp = site.polygons.as_ref()?;
+            let inter = sp.intersection(&zone_polys());
+            let a = clamp_to_site(
+                geodesy::area_m2(&Geometry::MultiPolygon(inter.clone())),
+                site.area_m2,
+            );
+            area = Some(a);
+            overlap = (a > 0.0).then_some(inter);
+            if a <= 0.0 {
+                Relation::Touches
+            } else if (site.area_m2 - a).abs() <= SAME_AREA * site.area_m2 {
+                Relation::Within
+            } else if (f.area_m2() - a).abs() <= SAME_AREA * f.area_m2() {
+                Relation::Contains
+            } else {
+                Relation::Overlaps
+            }
+        }
+        (1, true, Contact::SiteInside) => {
+            length = Some(site.length_m);
+            Relation::Within
+        }
+        (1, true, _) => {
+            let sl = site.lines.as_ref()?;
+            let l = geodesy::lines_length_m(&zone_polys().clip(sl, false));
+            length = Some(l);
+            if l <= 0.0 {
+                Relation::Touches
+            } else if (site.length_m - l).abs() <= SAME_AREA * site.length_m {
+                Relation::Within
+            } else {
+                Relation::Crosses
+            }
+        }
+        (2, false, Contact::FeatureInside) => {
+            length = Some(f.length_m());
+            Relation::Contains
+        }
+        (2, false, _) => {
+            let sp = site.polygons.as_ref()?;
+            let l = geodesy::lines_length_m(&sp.clip(&feature_lines(f), false));
+            length = Some(l);
+            if l <= 0.0 {
+                Relation::Touches
+            } else if (f.length_m() - l).abs() <= SAME_AREA * f.length_m() {
+                Relation::Contains
+            } else {
+                Relation::Crosses
+            }
+        }
+        _ => {
+            if !site.geom.intersects(&f.geometry) {
+                return None;
+            }
+            if site.dim == 0 && zone {
+                area = Some(0.0);
+            }
+            relation_of(site.geom.relate(&f.geometry))
+        }
+    };
+    if site.dim == 2 && zone {
+        let a = area.unwrap_or(0.0);
         ratio = Some(if site.area_m2 > 0.0 {
             a / site.area_m2
         } else {
             0.0
         });
-        overlap = (a > 0.0).then_some(inter);
     }
-    if let (Some(sp), false) = (&site.polygons, zone) {
-        // Shoreline or bank inside the site.
-        let inside = if met {
-            sp.clip(&feature_lines(f), false)
-        } else {
-            MultiLineString(vec![])
-        };
-        length = Some(geodesy::lines_length_m(&inside));
+    Some((hit(layer, f, relation, 0.0, area, ratio, length), overlap))
+}
+
+fn hit(
+    layer: &Layer,
+    f: &Feature,
+    relation: Relation,
+    distance_m: f64,
+    overlap_area_m2: Option<f64>,
+    overlap_ratio: Option<f64>,
+    overlap_length_m: Option<f64>,
+) -> Hit {
+    Hit {
+        layer: layer.id().to_string(),
+        id: f.id.clone(),
+        name: f.name.clone(),
+        relation,
+        constraint: f.constraint,
+        overlap_area_m2,
+        overlap_ratio,
+        overlap_length_m,
+        distance_m,
+        properties: f.properties.clone(),
+        ruling: None,
     }
-    if let (Some(sl), true) = (&site.lines, zone) {
-        // Length of a linear site (road, pipeline) inside the zone.
-        let inside = if met {
-            feature_polygons(f).clip(sl, false)
-        } else {
-            MultiLineString(vec![])
-        };
-        length = Some(geodesy::lines_length_m(&inside));
+}
+
+/// Area of the site inside a layer's zones, counting overlaps between zones once. Overlaps
+/// whose envelopes are apart cannot share area, so their measured areas just add up; only when
+/// some meet is the union taken (pairwise: `unary_union` was seen to stall on parts that share
+/// edges).
+fn layer_overlap_m2(overlaps: Vec<(MultiPolygon, f64)>) -> f64 {
+    use geo::BoundingRect;
+    let boxes: Vec<Option<geo::Rect>> = overlaps.iter().map(|(o, _)| o.bounding_rect()).collect();
+    let apart = boxes.iter().enumerate().all(|(i, a)| {
+        boxes[i + 1..].iter().all(|b| match (a, b) {
+            (Some(a), Some(b)) => {
+                a.max().x < b.min().x
+                    || b.max().x < a.min().x
+                    || a.max().y < b.min().y
+                    || b.max().y < a.min().y
+            }
+            _ => true,
+        })
+    });
+    if apart {
+        return overlaps.iter().map(|(_, a)| a).sum();
     }
-    if site.dim == 0 && zone {
-        area = Some(0.0);
-    }
-    Some((
-        Hit {
-            layer: layer.id().to_string(),
-            id: f.id.clone(),
-            name: f.name.clone(),
-            relation,
-            constraint: f.constraint,
-            overlap_area_m2: area,
-            overlap_ratio: ratio,
-            overlap_length_m: length,
-            distance_m,
-            properties: f.properties.clone(),
-            ruling: None,
-        },
-        overlap,
-    ))
+    let union = overlaps
+        .into_iter()
+        .map(|(o, _)| o)
+        .reduce(|acc, o| acc.union(&o))
+        .unwrap_or_else(|| MultiPolygon(vec![]));
+    geodesy::area_m2(&Geometry::MultiPolygon(union))
 }
 
 /// An overlap cannot exceed the site: boolean-op and summation rounding (~1e-7) is cut off so
 /// ratios stay within [0, 1].
 fn clamp_to_site(overlap_m2: f64, site_m2: f64) -> f64 {
     overlap_m2.clamp(0.0, site_m2)
-}
-
-fn feature_polygons(f: &Feature) -> MultiPolygon {
-    as_multipolygon(&f.geometry).unwrap_or_else(|| MultiPolygon(vec![]))
 }
 
 fn feature_lines(f: &Feature) -> MultiLineString {

@@ -67,6 +67,21 @@ pub enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Write a synthetic layer set for scale measurements: irregular, non-overlapping parcels
+    /// (about half with a hole) on a grid, as a data folder usable with `--data`.
+    GenScale {
+        /// Number of parcels.
+        #[arg(long)]
+        features: usize,
+        /// Positions per parcel, shell and hole together (at least 3).
+        #[arg(long, default_value_t = 100)]
+        vertices_per_feature: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output folder (created).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// List the layers of the dataset.
     Layers {
         #[arg(long)]
@@ -519,6 +534,38 @@ pub fn run(cli: Cli) -> Result<(), String> {
             }
             export(l[0], year, &out, &format, crs.as_deref())
         }
+        Command::GenScale {
+            features,
+            vertices_per_feature,
+            seed,
+            out,
+        } => {
+            if features == 0 || vertices_per_feature < crate::synthetic::MIN_VERTICES {
+                return Err(format!(
+                    "--features must be at least 1 and --vertices-per-feature at least {}",
+                    crate::synthetic::MIN_VERTICES
+                ));
+            }
+            let spec = crate::synthetic::ScaleSpec {
+                features,
+                vertices_per_feature,
+                seed,
+            };
+            let t = std::time::Instant::now();
+            let s = crate::synthetic::write(&out, &spec)
+                .map_err(|e| format!("{}: {e}", out.display()))?;
+            eprintln!(
+                "wrote {} parcels, {} vertices ({} positions, {:.1} MB as f64 pairs), {:.1} MB GeoJSON to {} in {:.1} s",
+                s.features,
+                s.vertices,
+                s.positions,
+                s.raw_coordinate_bytes as f64 / 1e6,
+                s.file_bytes as f64 / 1e6,
+                out.display(),
+                t.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Layers { data, year } => {
             let ds = load(data.as_deref())?;
             let year = year.unwrap_or_else(crate::current_year);
@@ -536,15 +583,16 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 "total".into(),
             ]];
             for l in &ds.layers {
+                l.measure_all();
                 let live: Vec<_> = l.features_in(year).collect();
                 let total = match l.kind() {
                     LayerKind::Zone => format!(
                         "{:.3} km²",
-                        live.iter().map(|f| f.area_m2).sum::<f64>() / 1e6
+                        live.iter().map(|f| f.area_m2()).sum::<f64>() / 1e6
                     ),
                     LayerKind::Line => format!(
                         "{:.3} km",
-                        live.iter().map(|f| f.length_m).sum::<f64>() / 1e3
+                        live.iter().map(|f| f.length_m()).sum::<f64>() / 1e3
                     ),
                 };
                 rows.push(vec![

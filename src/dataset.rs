@@ -138,10 +138,20 @@ impl Dataset {
         let mut layers = Vec::with_capacity(manifest.layers.len());
         for spec in &manifest.layers {
             let layer = match (spec.reader(), locate) {
-                (Reader::Geojson, _) => {
+                // A folder's layer is streamed from its file: a province's layer is gigabytes.
+                (Reader::Geojson, Some(locate)) => {
+                    let path = locate(&spec.file);
+                    let f = std::fs::File::open(&path).map_err(|source| LayerError::Io {
+                        file: path.display().to_string(),
+                        source,
+                    })?;
+                    Layer::from_reader(spec.clone(), f, &spec.file, |b| hash.write(b))?
+                }
+                (Reader::Geojson, None) => {
                     let text = read(&spec.file)?;
-                    hash.write(text.as_bytes());
-                    Layer::from_geojson(spec.clone(), &text, &spec.file)?
+                    Layer::from_reader(spec.clone(), text.as_bytes(), &spec.file, |b| {
+                        hash.write(b)
+                    })?
                 }
                 (Reader::Gdal, Some(locate)) => {
                     let path = locate(&spec.file);

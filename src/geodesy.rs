@@ -51,6 +51,24 @@ fn polygon_area_m2(p: &Polygon) -> f64 {
     p.geodesic_area_signed().max(0.0)
 }
 
+/// [`area_m2`] and [`length_m`] together: one pass over each ring for polygons (Karney's polygon
+/// area accumulates the perimeter anyway), which halves the geodesic work of loading a layer.
+pub fn area_and_length_m(geom: &Geometry) -> (f64, f64) {
+    let polygon = |p: &Polygon| {
+        let (perimeter, area) = p.geodesic_perimeter_area_signed();
+        (area.max(0.0), perimeter)
+    };
+    match geom {
+        Geometry::Polygon(p) => polygon(p),
+        Geometry::MultiPolygon(mp) => {
+            mp.0.iter()
+                .map(polygon)
+                .fold((0.0, 0.0), |(a, l), (da, dl)| (a + da, l + dl))
+        }
+        g => (area_m2(g), length_m(g)),
+    }
+}
+
 /// Geodesic length in m: of lines for lineal geometries, of all rings for polygonal ones
 /// (the perimeter), 0 for points.
 pub fn length_m(geom: &Geometry) -> f64 {

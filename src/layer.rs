@@ -26,6 +26,12 @@ pub enum LayerError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("{file}: not valid JSON at byte {at}: {problem}")]
+    Syntax {
+        file: String,
+        at: u64,
+        problem: &'static str,
+    },
     #[error("{file}: expected a GeoJSON FeatureCollection, found {found}")]
     NotFeatureCollection { file: String, found: String },
     #[error("{file}: feature {index}{}: {problem}", id_suffix(.id))]
@@ -77,16 +83,43 @@ pub struct Feature {
     pub geometry: Geometry,
     /// `[min_lon, min_lat, max_lon, max_lat]`.
     pub bbox: [f64; 4],
-    /// Geodesic area (zones) in m²; 0 for lines.
-    pub area_m2: f64,
-    /// Geodesic length (lines) in m; perimeter for zones.
-    pub length_m: f64,
+    /// (geodesic area m², geodesic length m), measured on first use: a check never needs them,
+    /// and at 10⁸ vertices the ellipsoidal measures are half the cost of loading.
+    measures: std::sync::OnceLock<(f64, f64)>,
     /// Whether a hit on this feature is a planning constraint.
     pub constraint: bool,
-    edges: RTree<Line>,
+    /// Edge index, for features large enough that scanning their edges costs more than a tree
+    /// walk (see [`EDGE_INDEX_MIN`]); small ones (most parcels) scan, and save ~30 bytes a vertex.
+    edges: Option<RTree<Line>>,
+    /// Pieces of a very large zone, so a check costs what the site touches, not the zone.
+    subdivision: Option<crate::subdivision::Subdivision>,
 }
 
+/// Features with at least this many edges get an edge R-tree.
+pub const EDGE_INDEX_MIN: usize = 256;
+
 impl Feature {
+    /// The subdivision of a very large zone (`None` for ordinary features).
+    pub fn subdivision(&self) -> Option<&crate::subdivision::Subdivision> {
+        self.subdivision.as_ref()
+    }
+
+    /// Geodesic area in m² (zones); 0 for lines.
+    pub fn area_m2(&self) -> f64 {
+        self.measures().0
+    }
+
+    /// Geodesic length in m (lines); the perimeter for zones.
+    pub fn length_m(&self) -> f64 {
+        self.measures().1
+    }
+
+    fn measures(&self) -> (f64, f64) {
+        *self
+            .measures
+            .get_or_init(|| geodesy::area_and_length_m(&self.geometry))
+    }
+
     /// Whether the feature is in force in `year` (`valid_from <= year < valid_to`).
     pub fn valid_in(&self, year: i32) -> bool {
         self.valid_from.is_none_or(|f| f <= year) && self.valid_to.is_none_or(|t| year < t)
@@ -105,7 +138,7 @@ impl Feature {
         }
         let ray = AABB::from_corners(geo::Point(p), geo::Point::new(self.bbox[2], p.y));
         let mut crossings = 0usize;
-        for e in self.edges.locate_in_envelope_intersecting(&ray) {
+        for e in self.edges_meeting(&ray) {
             let (a, b) = (e.start, e.end);
             if on_segment(p, a, b) {
                 return Location::Boundary;
@@ -137,15 +170,32 @@ impl Feature {
     pub fn edges_in(&self, env: &AABB<[f64; 2]>) -> Vec<Line> {
         let (lo, hi) = (env.lower(), env.upper());
         let env = AABB::from_corners(geo::Point::new(lo[0], lo[1]), geo::Point::new(hi[0], hi[1]));
-        self.edges
-            .locate_in_envelope_intersecting(&env)
-            .copied()
-            .collect()
+        self.edges_meeting(&env).collect()
+    }
+
+    /// Edges whose envelope meets `env`: a tree walk when indexed, a scan otherwise.
+    fn edges_meeting<'a>(
+        &'a self,
+        env: &'a AABB<geo::Point>,
+    ) -> Box<dyn Iterator<Item = Line> + 'a> {
+        match &self.edges {
+            Some(t) => Box::new(t.locate_in_envelope_intersecting(env).copied()),
+            None => Box::new(
+                geodesy::segments(&self.geometry)
+                    .into_iter()
+                    .filter(move |l| {
+                        rstar::Envelope::intersects(env, &rstar::RTreeObject::envelope(l))
+                    }),
+            ),
+        }
     }
 
     /// Number of edges (segments) in the feature.
     pub fn edge_count(&self) -> usize {
-        self.edges.size()
+        match &self.edges {
+            Some(t) => t.size(),
+            None => geodesy::segments(&self.geometry).len(),
+        }
     }
 }
 
@@ -177,37 +227,93 @@ impl Layer {
     ///
     /// All or nothing: the first bad feature refuses the whole file.
     pub fn from_geojson(spec: LayerSpec, text: &str, file: &str) -> Result<Layer, LayerError> {
-        let root: Value = serde_json::from_str(text).map_err(|source| LayerError::Json {
-            file: file.to_string(),
-            source,
-        })?;
-        let Value::Object(mut root) = root else {
-            return Err(LayerError::NotFeatureCollection {
-                file: file.into(),
-                found: "a non-object".into(),
-            });
+        Layer::from_reader(spec, text.as_bytes(), file, |_| {})
+    }
+
+    /// Reads a FeatureCollection from `r` as a stream: the features are cut out one by one
+    /// ([`crate::collection`]) and parsed, validated and measured in parallel batches, so memory
+    /// holds one batch of text, not the file. `tap` sees every byte read (the version hash).
+    ///
+    /// All or nothing, and the error reported is the first in file order, as a sequential load
+    /// would report it.
+    pub fn from_reader(
+        spec: LayerSpec,
+        r: impl std::io::Read,
+        file: &str,
+        tap: impl FnMut(&[u8]),
+    ) -> Result<Layer, LayerError> {
+        use rayon::prelude::*;
+        let mut out: Vec<Feature> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut failed: Option<LayerError> = None;
+        let sink = |batch: Vec<Vec<u8>>| -> bool {
+            let base = out.len();
+            let parsed: Vec<Result<Feature, LayerError>> = batch
+                .par_iter()
+                .enumerate()
+                .map(|(i, raw)| parse_feature(&spec, raw, file, base + i))
+                .collect();
+            for (i, r) in parsed.into_iter().enumerate() {
+                let f = match r {
+                    Ok(f) => f,
+                    Err(e) => {
+                        failed = Some(e);
+                        return false;
+                    }
+                };
+                if !seen.insert(f.id.clone()) {
+                    failed = Some(duplicate(file, base + i, f.id));
+                    return false;
+                }
+                out.push(f);
+            }
+            true
         };
+        let skeleton = match crate::collection::scan(r, BATCH_BYTES, tap, sink) {
+            Ok(sk) => sk,
+            Err((crate::collection::Failure::Sink, _)) => {
+                return Err(failed.expect("a refused batch leaves its error"))
+            }
+            Err((crate::collection::Failure::Io(source), _)) => {
+                return Err(LayerError::Io {
+                    file: file.into(),
+                    source,
+                })
+            }
+            Err((crate::collection::Failure::Scan(p), 0)) if p == "expected a JSON object" => {
+                return Err(LayerError::NotFeatureCollection {
+                    file: file.into(),
+                    found: "a non-object".into(),
+                })
+            }
+            Err((crate::collection::Failure::Scan(problem), at)) => {
+                return Err(LayerError::Syntax {
+                    file: file.into(),
+                    at,
+                    problem,
+                })
+            }
+        };
+        let root: Map<String, Value> =
+            serde_json::from_slice(&skeleton.to_json()).map_err(|source| LayerError::Json {
+                file: file.to_string(),
+                source,
+            })?;
         let ty = root
             .get("type")
             .and_then(Value::as_str)
-            .unwrap_or("no type")
-            .to_string();
-        let features = match (ty.as_str(), root.remove("features")) {
-            ("FeatureCollection", Some(Value::Array(f))) => f,
-            ("FeatureCollection", _) => {
-                return Err(LayerError::NotFeatureCollection {
-                    file: file.into(),
-                    found: "a FeatureCollection without a features array".into(),
-                })
-            }
-            _ => {
-                return Err(LayerError::NotFeatureCollection {
-                    file: file.into(),
-                    found: ty,
-                })
-            }
-        };
-        Layer::from_features(spec, features, file)
+            .unwrap_or("no type");
+        match (ty, skeleton.has_features) {
+            ("FeatureCollection", true) => Ok(Layer::new(spec, out)),
+            ("FeatureCollection", false) => Err(LayerError::NotFeatureCollection {
+                file: file.into(),
+                found: "a FeatureCollection without a features array".into(),
+            }),
+            _ => Err(LayerError::NotFeatureCollection {
+                file: file.into(),
+                found: ty.to_string(),
+            }),
+        }
     }
 
     /// Validates raw GeoJSON Feature objects (from a file, or built by another source such as
@@ -222,12 +328,7 @@ impl Layer {
         for (index, raw) in features.into_iter().enumerate() {
             let f = load_feature(&spec, raw, file, index)?;
             if !seen.insert(f.id.clone()) {
-                return Err(LayerError::Feature {
-                    file: file.into(),
-                    index,
-                    id: Some(f.id),
-                    problem: "duplicate id in this layer".into(),
-                });
+                return Err(duplicate(file, index, f.id));
             }
             out.push(f);
         }
@@ -279,9 +380,59 @@ impl Layer {
             .into_iter()
     }
 
+    /// Measures every feature now, in parallel (what a listing or an indicator will read).
+    pub fn measure_all(&self) {
+        use rayon::prelude::*;
+        self.features.par_iter().for_each(|f| {
+            f.area_m2();
+        });
+    }
+
     /// Features in force in `year`.
     pub fn features_in(&self, year: i32) -> impl Iterator<Item = &Feature> {
         self.features.iter().filter(move |f| f.valid_in(year))
+    }
+}
+
+/// Text of features parsed per parallel batch: large enough to keep both cores busy, small
+/// enough that memory holds a few batches, not the file.
+const BATCH_BYTES: usize = 8 << 20;
+
+fn duplicate(file: &str, index: usize, id: String) -> LayerError {
+    LayerError::Feature {
+        file: file.into(),
+        index,
+        id: Some(id),
+        problem: "duplicate id in this layer".into(),
+    }
+}
+
+/// One feature's text → feature. The typed parse is the fast path; when it fails, the text is
+/// parsed again loosely so the error can name the feature's id and say what is wrong.
+fn parse_feature(
+    spec: &LayerSpec,
+    raw: &[u8],
+    file: &str,
+    index: usize,
+) -> Result<Feature, LayerError> {
+    match serde_json::from_slice::<geojson::Feature>(raw) {
+        Ok(f) => {
+            let id = match &f.id {
+                Some(geojson::feature::Id::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(geojson::feature::Id::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            feature_from(spec, f, id, file, index)
+        }
+        Err(_) => match serde_json::from_slice::<Value>(raw) {
+            Ok(v) => load_feature(spec, v, file, index),
+            Err(e) => Err(LayerError::Feature {
+                file: file.into(),
+                index,
+                id: None,
+                problem: format!("not valid JSON: {e}"),
+            }),
+        },
     }
 }
 
@@ -297,14 +448,28 @@ fn load_feature(
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
+    let f: geojson::Feature = serde_json::from_value(raw).map_err(|e| LayerError::Feature {
+        file: file.into(),
+        index,
+        id: id.clone(),
+        problem: format!("not a GeoJSON Feature: {e}"),
+    })?;
+    feature_from(spec, f, id, file, index)
+}
+
+fn feature_from(
+    spec: &LayerSpec,
+    f: geojson::Feature,
+    id: Option<String>,
+    file: &str,
+    index: usize,
+) -> Result<Feature, LayerError> {
     let bad = |problem: String| LayerError::Feature {
         file: file.into(),
         index,
         id: id.clone(),
         problem,
     };
-    let f: geojson::Feature =
-        serde_json::from_value(raw).map_err(|e| bad(format!("not a GeoJSON Feature: {e}")))?;
     let Some(fid) = id.clone() else {
         return Err(bad("missing a string `id` (the Feature id member)".into()));
     };
@@ -380,20 +545,28 @@ fn load_feature(
             .iter()
             .all(|(k, v)| properties.get(k).is_some_and(|p| toml_eq(v, p)));
     let bbox = geodesy::bbox(&geometry).ok_or_else(|| bad("empty geometry".into()))?;
-    let edges = RTree::bulk_load(geodesy::segments(&geometry));
+    let segments = geodesy::segments(&geometry);
+    let edges = (segments.len() >= EDGE_INDEX_MIN).then(|| RTree::bulk_load(segments));
+    let subdivision = match &geometry {
+        Geometry::Polygon(p) => {
+            crate::subdivision::Subdivision::build(&geo::MultiPolygon(vec![p.clone()]))
+        }
+        Geometry::MultiPolygon(mp) => crate::subdivision::Subdivision::build(mp),
+        _ => None,
+    };
     Ok(Feature {
         id: fid,
         name,
         county,
         valid_from,
         valid_to,
-        area_m2: geodesy::area_m2(&geometry),
-        length_m: geodesy::length_m(&geometry),
+        measures: std::sync::OnceLock::new(),
         properties,
         geometry,
         bbox,
         constraint,
         edges,
+        subdivision,
     })
 }
 

@@ -13,6 +13,7 @@ pub mod api;
 pub mod batch;
 pub mod check;
 pub mod cli;
+pub mod collection;
 pub mod crs;
 pub mod dataset;
 pub mod error;
@@ -28,6 +29,8 @@ pub mod rules;
 pub mod site;
 pub mod source;
 pub mod store;
+pub mod subdivision;
+pub mod synthetic;
 pub mod tiles;
 pub mod zones;
 

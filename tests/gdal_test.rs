@@ -175,7 +175,7 @@ fn a_gbk_gauss_kruger_shapefile_gives_the_same_answers_as_the_geojson() {
             .unwrap()
             .features
             .iter()
-            .map(|f| f.area_m2)
+            .map(|f| f.area_m2())
             .sum::<f64>()
             / 1e6
     };
@@ -286,12 +286,12 @@ fn export_round_trips_through_import() {
             (&y.id, &y.name, y.valid_from, y.valid_to)
         );
         assert_eq!(x.properties.get("class"), y.properties.get("class"));
-        close(y.length_m, x.length_m, 1e-7);
+        close(y.length_m(), x.length_m(), 1e-7);
     }
     let r = back.layer("redline").unwrap();
     close(
-        r.features.iter().map(|f| f.area_m2).sum::<f64>(),
-        red.features.iter().map(|f| f.area_m2).sum::<f64>(),
+        r.features.iter().map(|f| f.area_m2()).sum::<f64>(),
+        red.features.iter().map(|f| f.area_m2()).sum::<f64>(),
         1e-9,
     );
 }

@@ -182,7 +182,7 @@ fn zone_area(ds: &Dataset, id: &str) -> f64 {
         .iter()
         .find(|f| f.id == id)
         .expect("hit names a zone")
-        .area_m2
+        .area_m2()
 }
 
 /// |a - b| ≤ rel·max(|a|, |b|), with a 1e-6 m² floor for areas that are (near) zero.

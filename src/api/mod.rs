@@ -398,6 +398,7 @@ async fn layers(
         .layers
         .iter()
         .map(|l| {
+            l.measure_all();
             let live: Vec<_> = l.features_in(year).collect();
             let zone = l.kind() == LayerKind::Zone;
             LayerInfo {
@@ -409,8 +410,8 @@ async fn layers(
                 features: l.features.len(),
                 features_in_year: live.len(),
                 bbox: l.bbox,
-                area_km2: zone.then(|| live.iter().map(|f| f.area_m2).sum::<f64>() / 1e6),
-                length_km: (!zone).then(|| live.iter().map(|f| f.length_m).sum::<f64>() / 1e3),
+                area_km2: zone.then(|| live.iter().map(|f| f.area_m2()).sum::<f64>() / 1e6),
+                length_km: (!zone).then(|| live.iter().map(|f| f.length_m()).sum::<f64>() / 1e3),
                 properties: &l.spec.properties,
             }
         })

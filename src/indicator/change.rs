@@ -64,7 +64,7 @@ pub fn changes(ds: &Dataset, from: i32, to: i32) -> Result<Changes, QueryError> 
     let mut layers = BTreeMap::new();
     for layer in &ds.layers {
         let zone = layer.kind() == LayerKind::Zone;
-        let size = |f: &Feature| if zone { f.area_m2 } else { f.length_m };
+        let size = |f: &Feature| if zone { f.area_m2() } else { f.length_m() };
         let entry = |f: &Feature| Entry {
             id: f.id.clone(),
             name: f.name.clone(),

@@ -140,6 +140,7 @@ pub fn compute(ds: &Dataset, year: i32) -> Result<Arc<YearIndicators>, QueryErro
         let Some(layer) = ds.layer(&spec.layer) else {
             continue;
         };
+        layer.measure_all();
         let live: Vec<&Feature> = layer.features_in(year).collect();
         let mut groups: BTreeMap<String, Vec<&Feature>> = BTreeMap::new();
         for f in &live {
@@ -265,7 +266,7 @@ fn measure(spec: &IndicatorSpec, fs: &[&Feature]) -> Value {
         }
         Measure::LengthShare => {
             // `+ 0.0` turns the -0.0 of an empty float sum into 0.0.
-            let total: f64 = fs.iter().map(|f| f.length_m).sum::<f64>() / 1e3 + 0.0;
+            let total: f64 = fs.iter().map(|f| f.length_m()).sum::<f64>() / 1e3 + 0.0;
             let part: f64 = fs
                 .iter()
                 .filter(|f| {
@@ -275,7 +276,7 @@ fn measure(spec: &IndicatorSpec, fs: &[&Feature]) -> Value {
                             .is_some_and(|p| crate::layer::toml_eq(v, p))
                     })
                 })
-                .map(|f| f.length_m)
+                .map(|f| f.length_m())
                 .sum::<f64>()
                 / 1e3
                 + 0.0;
