@@ -56,23 +56,40 @@ fn tiles_reached(
     (col(x0, -pad)..=col(x1, pad), row(y0, -pad)..=row(y1, pad))
 }
 
-/// The candidate tiles of the pyramid, keyed (so sorted) by TileID.
-pub fn candidates(layers: &[&Layer], p: &Pyramid) -> BTreeMap<u64, TileId> {
-    let mut out = BTreeMap::new();
-    for layer in layers {
-        for f in layer.features.iter().filter(|f| f.valid_in(p.year)) {
-            for z in p.min_zoom..=p.max_zoom {
+/// The candidate tiles of the pyramid, in TileID order. Per zoom and column, the features' row
+/// ranges are merged first, so a tile is listed once however many bboxes reach it, and the work
+/// grows with the boxes' widths rather than their areas.
+pub fn candidates(layers: &[&Layer], p: &Pyramid) -> Vec<TileId> {
+    let mut out: Vec<(u64, TileId)> = Vec::new();
+    for z in p.min_zoom..=p.max_zoom {
+        let mut columns: BTreeMap<u32, Vec<(u32, u32)>> = BTreeMap::new();
+        for layer in layers {
+            for f in layer.features.iter().filter(|f| f.valid_in(p.year)) {
                 let (xs, ys) = tiles_reached(f.bbox, z);
                 for x in xs {
-                    for y in ys.clone() {
-                        let t = TileId { z, x, y };
-                        out.insert(pmtiles::tile_id(t), t);
-                    }
+                    columns.entry(x).or_default().push((*ys.start(), *ys.end()));
+                }
+            }
+        }
+        for (x, mut rows) in columns {
+            rows.sort_unstable();
+            let mut merged: Vec<(u32, u32)> = Vec::with_capacity(rows.len());
+            for (a, b) in rows {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            for (a, b) in merged {
+                for y in a..=b {
+                    let t = TileId { z, x, y };
+                    out.push((pmtiles::tile_id(t), t));
                 }
             }
         }
     }
-    out
+    out.sort_unstable_by_key(|(id, _)| *id);
+    out.into_iter().map(|(_, t)| t).collect()
 }
 
 /// Renders the pyramid in parallel and writes it as PMTiles to `out`.
@@ -89,7 +106,7 @@ pub fn export(
             max: p.max_zoom,
         });
     }
-    let tiles: Vec<TileId> = candidates(layers, p).into_values().collect();
+    let tiles = candidates(layers, p);
     // Rendering dominates; compressing in the same task keeps both on all cores. Order is kept,
     // so the archive comes out in TileID order.
     let rendered: Vec<Option<std::io::Result<Vec<u8>>>> = tiles
