@@ -31,6 +31,8 @@ pub enum PmtilesError {
     OutOfOrder { last: u64, got: u64 },
     #[error("tile {z}/{x}/{y} is empty; PMTiles archives store no empty tiles")]
     EmptyTile { z: u8, x: u32, y: u32 },
+    #[error("no tile to write: no feature in force reaches the zoom range (PMTiles directories must not be empty)")]
+    NoTiles,
     #[error("writing the archive: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -207,6 +209,9 @@ impl Writer {
         extent: &Extent,
         metadata: &serde_json::Value,
     ) -> Result<Stats, PmtilesError> {
+        if self.entries.is_empty() {
+            return Err(PmtilesError::NoTiles);
+        }
         let budget = self.root_budget.unwrap_or(ROOT_BUDGET);
         let (root, leaves, n_leaves) =
             directories(&self.entries, budget, self.leaf_size.unwrap_or(LEAF_SIZE))?;
@@ -417,6 +422,21 @@ mod tests {
         varint(&mut b, 300); // 0b10_0101100 → 0xAC 0x02 (protobuf docs' example)
         varint(&mut b, 0);
         assert_eq!(b, vec![0x01, 0xAC, 0x02, 0x00]);
+    }
+
+    #[test]
+    fn an_archive_without_tiles_is_refused() {
+        let extent = Extent {
+            min_zoom: 0,
+            max_zoom: 0,
+            bounds: [0.0; 4],
+            center: [0.0; 2],
+            center_zoom: 0,
+        };
+        let mut out = Vec::new();
+        let r = Writer::new().finish(&mut out, &extent, &serde_json::json!({}));
+        assert!(matches!(r, Err(PmtilesError::NoTiles)));
+        assert!(out.is_empty());
     }
 
     #[test]
