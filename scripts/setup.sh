@@ -6,7 +6,8 @@
 #     proj-sys' bindgen, pkg-config, gdal-bin for ogr2ogr/ogrinfo in tests), only if missing
 #   - apt: chromium and fonts-noto-cjk, only if /usr/bin/chromium or the CJK font is missing
 #   - npm: `npm ci`, only if node_modules is missing or older than package-lock.json
-#   - pip: mapbox-vector-tile (the independent MVT decoder the tile tests use), only if missing
+#   - pip: the independent readers the tests check our output with, each only if missing:
+#     mapbox-vector-tile (MVT), pmtiles (PMTiles archives), pyarrow + shapely (GeoParquet, WKB)
 # `setup.sh --serve` does only what running the service needs (npm: the MapLibre assets).
 set -euo pipefail
 serve_only=false
@@ -59,6 +60,13 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   touch node_modules # npm ci may keep an old mtime; mark it as fresh
 fi
 
-if ! $serve_only && ! python3 -c "import mapbox_vector_tile" >/dev/null 2>&1; then
-  run python3 -m pip install --quiet --disable-pip-version-check "mapbox-vector-tile==2.2.0"
+if ! $serve_only; then
+  py=()
+  python3 -c "import mapbox_vector_tile" >/dev/null 2>&1 || py+=("mapbox-vector-tile==2.2.0")
+  python3 -c "import pmtiles" >/dev/null 2>&1 || py+=("pmtiles==3.8.1")
+  python3 -c "import pyarrow" >/dev/null 2>&1 || py+=("pyarrow==26.0.1")
+  python3 -c "import shapely" >/dev/null 2>&1 || py+=("shapely==2.2.0")
+  if [ "${#py[@]}" -gt 0 ]; then
+    run python3 -m pip install --quiet --disable-pip-version-check "${py[@]}"
+  fi
 fi

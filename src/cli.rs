@@ -1,4 +1,5 @@
-//! The command line: `serve`, `check`, `layers`. Wiring only; the work is in the core.
+//! The command line: `serve`, `check`, `indicators`, `layers`, `export`, `tiles export`. Wiring
+//! only; the work is in the core.
 
 use crate::api::{self, AppState, Limits, WebConfig};
 use crate::check::{screen, CheckOptions, CheckResult, Screening};
@@ -82,6 +83,9 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Vector tiles as files: `tiles export` pre-renders a pyramid into one PMTiles archive.
+    #[command(subcommand)]
+    Tiles(TilesCommand),
     /// List the layers of the dataset.
     Layers {
         #[arg(long)]
@@ -90,6 +94,122 @@ pub enum Command {
         #[arg(long)]
         year: Option<i32>,
     },
+}
+
+/// `tiles` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TilesCommand {
+    /// Pre-render every non-empty tile of a zoom range into a PMTiles v3 archive (for a static
+    /// host or object store; MapLibre reads it with the pmtiles protocol).
+    Export(Box<TilesExportArgs>),
+}
+
+/// `tiles export`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct TilesExportArgs {
+    /// Archive format.
+    #[arg(long, value_enum, default_value_t = TileArchive::Pmtiles)]
+    format: TileArchive,
+    /// Output file (written next to it, then renamed into place when complete).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Features in force in this year (default: this year).
+    #[arg(long)]
+    year: Option<i32>,
+    /// Lowest zoom.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=i64::from(crate::tiles::MAX_ZOOM)))]
+    minzoom: u8,
+    /// Highest zoom.
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u8).range(0..=i64::from(crate::tiles::MAX_ZOOM)))]
+    maxzoom: u8,
+    /// Layers, comma-separated (default: all), one MVT layer each.
+    #[arg(long)]
+    layers: Option<String>,
+}
+
+/// Tile archive formats of `tiles export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TileArchive {
+    Pmtiles,
+}
+
+/// `tiles export`: render, write to a temporary file beside `--out`, rename when complete (so a
+/// failed export never leaves a truncated archive under the final name).
+fn run_tiles_export(a: TilesExportArgs) -> Result<(), String> {
+    use crate::tiles::export::{export, Pyramid};
+    let TileArchive::Pmtiles = a.format;
+    if a.minzoom > a.maxzoom {
+        return Err(format!(
+            "--minzoom {} is above --maxzoom {}",
+            a.minzoom, a.maxzoom
+        ));
+    }
+    let ds = load(a.data.as_deref())?;
+    let year = a.year.unwrap_or_else(crate::current_year);
+    crate::check::check_year(year).map_err(|e| e.to_string())?;
+    let layers: Vec<&crate::layer::Layer> = match &a.layers {
+        Some(list) => crate::tiles::parse_layers(&ds, list).map_err(|e| e.to_string())?,
+        None => ds.layers.iter().collect(),
+    };
+    let started = std::time::Instant::now();
+    let report = write_atomically(&a.out, |f| {
+        export(
+            &ds,
+            &layers,
+            &Pyramid {
+                min_zoom: a.minzoom,
+                max_zoom: a.maxzoom,
+                year,
+            },
+            f,
+            crate::tiles::pmtiles::Writer::new(),
+        )
+        .map_err(|e| e.to_string())
+    })?;
+    let s = report.stats;
+    eprintln!(
+        "wrote {}: {} tiles (z{}–z{}, {} rendered, {} empty skipped), {} directory entries, {} distinct contents, {} leaf directories, {} bytes, {:.2} s",
+        a.out.display(),
+        s.addressed_tiles,
+        a.minzoom,
+        a.maxzoom,
+        report.rendered,
+        report.rendered - s.addressed_tiles,
+        s.tile_entries,
+        s.tile_contents,
+        s.leaf_directories,
+        s.bytes,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Runs `write` on a temporary file beside `out` and renames it to `out` when it succeeds.
+fn write_atomically<T>(
+    out: &std::path::Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<T, String>,
+) -> Result<T, String> {
+    let mut tmp = out.as_os_str().to_owned();
+    tmp.push(format!(".partial-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let done = write(&mut w).and_then(|v| {
+        std::io::Write::flush(&mut w).map_err(|e| format!("{}: {e}", out.display()))?;
+        Ok(v)
+    });
+    match done {
+        Ok(v) => {
+            std::fs::rename(&tmp, out).map_err(|e| format!("{}: {e}", out.display()))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 /// `check`'s arguments.
@@ -102,9 +222,12 @@ pub struct CheckArgs {
     /// `id`, `type`, `name` when present). Streams one row per site to stdout.
     #[arg(long, value_name = "FILE")]
     batch: Option<PathBuf>,
-    /// Batch output: ndjson (default) or csv.
+    /// Batch output: ndjson (default), csv, or geoparquet (binary: needs `--out`).
     #[arg(long, value_enum, default_value_t = BatchFormat::Ndjson, requires = "batch")]
     format: BatchFormat,
+    /// Write the batch output to this file instead of stdout (required for geoparquet).
+    #[arg(long, value_name = "FILE", requires = "batch")]
+    out: Option<PathBuf>,
     /// Show a progress bar on stderr (default: when stderr is a terminal).
     #[arg(long, requires = "batch")]
     progress: bool,
@@ -144,6 +267,8 @@ pub struct CheckArgs {
 pub enum BatchFormat {
     Ndjson,
     Csv,
+    /// GeoParquet 1.1 (WKB geometry), for Sedona/Spark, DuckDB, GeoPandas.
+    Geoparquet,
 }
 
 fn run_check(a: CheckArgs) -> Result<(), String> {
@@ -163,7 +288,15 @@ fn run_check(a: CheckArgs) -> Result<(), String> {
             .map_err(|e| format!("--rings: {e}"))?,
     };
     if let Some(path) = &a.batch {
-        return run_batch(&ds, path, &opts, &ask, a.format, a.progress);
+        return run_batch(
+            &ds,
+            path,
+            &opts,
+            &ask,
+            a.format,
+            a.out.as_deref(),
+            a.progress,
+        );
     }
     let site = a.site.clone().unwrap_or_else(|| PathBuf::from("-"));
     let body = if site.as_os_str() == "-" {
@@ -220,16 +353,24 @@ fn run_check(a: CheckArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// `check --batch`: rows to stdout as each site is done, a progress bar on stderr.
+/// `check --batch`: rows to stdout (or `--out`) as each site is done, a progress bar on stderr.
+/// GeoParquet is binary and columnar, so it needs `--out` and is complete only at the end.
+#[allow(clippy::too_many_arguments)]
 fn run_batch(
     ds: &Dataset,
     path: &std::path::Path,
     opts: &CheckOptions,
     ask: &Screening,
     format: BatchFormat,
+    out: Option<&std::path::Path>,
     progress: bool,
 ) -> Result<(), String> {
     use std::io::Write;
+    if format == BatchFormat::Geoparquet && out.is_none() {
+        return Err(
+            "--format geoparquet writes a binary file: give it with --out FILE".to_string(),
+        );
+    }
     if let (Some(t), Some(r)) = (&ask.project_type, &ds.rules) {
         r.project_type(t)?;
     }
@@ -237,47 +378,76 @@ fn run_batch(
     let body = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let entries =
         crate::batch::read(&body, usize::MAX).map_err(|e| format!("{}: {e}", path.display()))?;
-    let n = entries.len();
-    let bar = progress || std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let write_err = |e: std::io::Error| format!("stdout: {e}");
+    let screen_all = |sink: &mut RowSink<'_>| -> Result<(), String> {
+        let n = entries.len();
+        let bar = progress || std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let (mut conflicts, mut errors) = (0usize, 0usize);
+        let started = std::time::Instant::now();
+        for (done, e) in entries.into_iter().enumerate() {
+            let geometry = e.site.as_ref().ok().map(|s| s.geometry.clone());
+            let row = crate::batch::screen_entry(ds, e, opts, ask, usize::MAX);
+            conflicts += usize::from(
+                row.result
+                    .as_ref()
+                    .is_some_and(|r| r.verdict == crate::Verdict::Conflict),
+            );
+            errors += usize::from(row.error.is_some());
+            sink(&row, geometry.as_ref())?;
+            if bar {
+                let width = 30;
+                let filled = (done + 1) * width / n.max(1);
+                let _ = write!(
+                    std::io::stderr(),
+                    "\r[{}{}] {}/{n} sites · {conflicts} in conflict · {errors} errors · {:.1} s",
+                    "#".repeat(filled),
+                    ".".repeat(width - filled),
+                    done + 1,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+        if bar {
+            let _ = writeln!(std::io::stderr());
+        }
+        Ok(())
+    };
+    match (format, out) {
+        (BatchFormat::Geoparquet, Some(out)) => write_atomically(out, |f| {
+            let mut w = crate::geoparquet::Writer::new(f).map_err(|e| e.to_string())?;
+            screen_all(&mut |row, g| w.push(row, g).map_err(|e| e.to_string()))?;
+            w.finish().map(drop).map_err(|e| e.to_string())
+        }),
+        (_, Some(out)) => write_atomically(out, |f| text_rows(f, format, screen_all)),
+        (_, None) => text_rows(
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+            format,
+            screen_all,
+        ),
+    }
+}
+
+/// Where `check --batch` sends each screened row (with the site's geometry as read).
+type RowSink<'a> = dyn FnMut(&crate::batch::Row, Option<&geo::Geometry>) -> Result<(), String> + 'a;
+
+/// NDJSON or CSV rows: each line is written and flushed as soon as its site is done.
+fn text_rows(
+    w: &mut dyn std::io::Write,
+    format: BatchFormat,
+    screen_all: impl FnOnce(&mut RowSink<'_>) -> Result<(), String>,
+) -> Result<(), String> {
+    let write_err = |e: std::io::Error| format!("writing rows: {e}");
     if format == BatchFormat::Csv {
-        out.write_all(crate::batch::CSV_HEADER.as_bytes())
+        w.write_all(crate::batch::CSV_HEADER.as_bytes())
             .map_err(write_err)?;
     }
-    let (mut conflicts, mut errors) = (0usize, 0usize);
-    let started = std::time::Instant::now();
-    for (done, e) in entries.into_iter().enumerate() {
-        let row = crate::batch::screen_entry(ds, e, opts, ask, usize::MAX);
-        conflicts += usize::from(
-            row.result
-                .as_ref()
-                .is_some_and(|r| r.verdict == crate::Verdict::Conflict),
-        );
-        errors += usize::from(row.error.is_some());
+    screen_all(&mut |row, _| {
         let line = match format {
-            BatchFormat::Ndjson => crate::batch::ndjson_line(&row),
-            BatchFormat::Csv => crate::batch::csv_line(&row),
+            BatchFormat::Csv => crate::batch::csv_line(row),
+            _ => crate::batch::ndjson_line(row),
         };
-        out.write_all(line.as_bytes()).map_err(write_err)?;
-        out.flush().map_err(write_err)?;
-        if bar {
-            let width = 30;
-            let filled = (done + 1) * width / n.max(1);
-            let _ = write!(
-                std::io::stderr(),
-                "\r[{}{}] {}/{n} sites · {conflicts} in conflict · {errors} errors · {:.1} s",
-                "#".repeat(filled),
-                ".".repeat(width - filled),
-                done + 1,
-                started.elapsed().as_secs_f64()
-            );
-        }
-    }
-    if bar {
-        let _ = writeln!(std::io::stderr());
-    }
-    Ok(())
+        w.write_all(line.as_bytes()).map_err(write_err)?;
+        w.flush().map_err(write_err)
+    })
 }
 
 /// `serve` settings as flags/environment; unset ones come from the config file or defaults.
@@ -566,6 +736,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Tiles(TilesCommand::Export(args)) => run_tiles_export(*args),
         Command::Layers { data, year } => {
             let ds = load(data.as_deref())?;
             let year = year.unwrap_or_else(crate::current_year);

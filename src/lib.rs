@@ -20,6 +20,7 @@ pub mod error;
 pub mod feature_json;
 pub mod geodesy;
 pub mod geometry;
+pub mod geoparquet;
 pub mod indicator;
 pub mod layer;
 pub mod manifest;

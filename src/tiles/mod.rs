@@ -3,6 +3,8 @@
 //! that they can be done in tile pixel space, where "one pixel" is the honest tolerance.
 
 pub mod cache;
+pub mod export;
+pub mod pmtiles;
 pub mod tilejson;
 
 use crate::dataset::Dataset;
