@@ -234,11 +234,11 @@ fn fallback_indicators(ds: &Dataset) -> Value {
             ),
             _ => (
                 format!("{}_length_km", l.id()),
-                live.iter().map(|f| f.length_m).sum::<f64>() / 1e3,
+                live.iter().map(|f| f.length_m()).sum::<f64>() / 1e3,
                 "length_share",
                 groups
                     .iter()
-                    .map(|(c, g)| (c.clone(), g.iter().map(|f| f.length_m).sum::<f64>() / 1e3))
+                    .map(|(c, g)| (c.clone(), g.iter().map(|f| f.length_m()).sum::<f64>() / 1e3))
                     .collect(),
             ),
         };

@@ -29,7 +29,11 @@ fn zone(n: usize) -> Polygon {
     let ring: Vec<(f64, f64)> = (0..n)
         .map(|k| {
             let t = k as f64 / n as f64 * std::f64::consts::TAU;
-            let r = 0.25 * (1.0 + 0.25 * (5.0 * t).sin() + 0.04 * (97.0 * t).sin() + 0.01 * (1013.0 * t).cos());
+            let r = 0.25
+                * (1.0
+                    + 0.25 * (5.0 * t).sin()
+                    + 0.04 * (97.0 * t).sin()
+                    + 0.01 * (1013.0 * t).cos());
             (120.5 + r * t.cos(), 30.5 + r * t.sin())
         })
         .collect();
@@ -44,7 +48,12 @@ fn zone(n: usize) -> Polygon {
     };
     Polygon::new(
         LineString::from(ring),
-        vec![hole(120.4, 30.4), hole(120.55, 30.4), hole(120.4, 30.55), hole(120.55, 30.55)],
+        vec![
+            hole(120.4, 30.4),
+            hole(120.55, 30.4),
+            hole(120.4, 30.55),
+            hole(120.55, 30.55),
+        ],
     )
 }
 
@@ -63,8 +72,13 @@ fn main() {
         let z = zone(n);
         // Written as a data folder and loaded the way a user's layer is.
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let mut text = String::from(r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"z","properties":{"name":"zone"},"geometry":{"type":"Polygon","coordinates":["#);
-        for (i, r) in std::iter::once(z.exterior()).chain(z.interiors()).enumerate() {
+        let mut text = String::from(
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"z","properties":{"name":"zone"},"geometry":{"type":"Polygon","coordinates":["#,
+        );
+        for (i, r) in std::iter::once(z.exterior())
+            .chain(z.interiors())
+            .enumerate()
+        {
             text.push_str(if i > 0 { ",[" } else { "[" });
             for (j, c) in r.0.iter().enumerate() {
                 let _ = write!(text, "{}[{},{}]", if j > 0 { "," } else { "" }, c.x, c.y);
@@ -99,7 +113,9 @@ fn main() {
                 y: 30.2 + 0.6 * rng.next(),
             };
             let t = Instant::now();
-            let inside = !ecospace::zones_at(&ds, c.x, c.y, 2025).expect("zones").is_empty();
+            let inside = !ecospace::zones_at(&ds, c.x, c.y, 2025)
+                .expect("zones")
+                .is_empty();
             pip.push(t.elapsed().as_secs_f64() * 1e6);
             let t = Instant::now();
             let inside_geo = whole.contains(&Point(c));
@@ -111,14 +127,31 @@ fn main() {
             // A ~0.3 km² square site at the same place.
             let d = 0.003;
             let site = Polygon::new(
-                LineString::from(vec![(c.x, c.y), (c.x + d, c.y), (c.x + d, c.y + d), (c.x, c.y + d), (c.x, c.y)]),
+                LineString::from(vec![
+                    (c.x, c.y),
+                    (c.x + d, c.y),
+                    (c.x + d, c.y + d),
+                    (c.x, c.y + d),
+                    (c.x, c.y),
+                ]),
                 vec![],
             );
             let t = Instant::now();
-            let r = check(&ds, &Geometry::Polygon(site.clone()), &CheckOptions { year: 2025, ..CheckOptions::new() })
-                .expect("check");
+            let r = check(
+                &ds,
+                &Geometry::Polygon(site.clone()),
+                &CheckOptions {
+                    year: 2025,
+                    ..CheckOptions::new()
+                },
+            )
+            .expect("check");
             chk.push(t.elapsed().as_secs_f64() * 1e6);
-            let ours = r.hits.first().and_then(|h| h.overlap_area_m2).unwrap_or(0.0);
+            let ours = r
+                .hits
+                .first()
+                .and_then(|h| h.overlap_area_m2)
+                .unwrap_or(0.0);
             let t = Instant::now();
             let inter = site.intersection(&poly);
             let theirs = ecospace::geodesy::area_m2(&Geometry::MultiPolygon(inter));

@@ -322,7 +322,7 @@ pub fn check(
         site: SiteSummary {
             kind: geometry::type_name(site),
             area_m2: site_area,
-            length_m: geodesy::length_m(site),
+            length_m: prepared.length_m,
             bbox,
         },
         verdict,
