@@ -267,9 +267,10 @@ pub fn check(
     opts: &CheckOptions,
 ) -> Result<CheckResult, QueryError> {
     let layers = resolve(ds, opts)?;
-    let site_area = geodesy::area_m2(site);
+    // Area and perimeter in one pass over the rings (each is an inverse geodesic per edge).
+    let (site_area, site_length) = geodesy::area_and_length_m(site);
     let bbox = geodesy::bbox(site).unwrap_or([0.0; 4]);
-    let prepared = PreparedSite::new(site, site_area);
+    let prepared = PreparedSite::new(site, site_area, site_length);
     let centre = site.centroid().map(|p| p.0).unwrap_or(Coord {
         x: bbox[0],
         y: bbox[1],
@@ -355,7 +356,7 @@ impl PreparedSite<'_> {
 }
 
 impl<'a> PreparedSite<'a> {
-    fn new(geom: &'a Geometry, area_m2: f64) -> Self {
+    fn new(geom: &'a Geometry, area_m2: f64, length_m: f64) -> Self {
         PreparedSite {
             geom,
             area_m2,
@@ -364,7 +365,7 @@ impl<'a> PreparedSite<'a> {
             lines: as_multilinestring(geom),
             segments: geodesy::segments(geom),
             bbox: geodesy::bbox(geom).unwrap_or([0.0; 4]),
-            length_m: geodesy::length_m(geom),
+            length_m,
         }
     }
 }
@@ -401,8 +402,31 @@ enum Contact {
 
 fn contact(site: &PreparedSite, f: &Feature) -> Contact {
     let b = site.bbox;
-    let env = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
-    let edges = f.edges_in(&env);
+    let fb = f.bbox;
+    let boxes_meet = |l: &geo::Line| {
+        l.start.x.min(l.end.x) <= fb[2]
+            && l.start.x.max(l.end.x) >= fb[0]
+            && l.start.y.min(l.end.y) <= fb[3]
+            && l.start.y.max(l.end.y) >= fb[1]
+    };
+    // A long line or a large site has a box that meets many features its edges pass far from:
+    // for a line (nothing inside it), no edge box meeting the feature's box settles it.
+    if site.dim < 2 && !site.segments.iter().any(boxes_meet) {
+        return Contact::Disjoint;
+    }
+    let edges = if site.segments.len() <= 64 && f.edge_count_hint() >= crate::layer::EDGE_INDEX_MIN
+    {
+        // The zone's edges near each site edge, not all those in the site's box.
+        let mut e = Vec::new();
+        for l in site.segments.iter().filter(|l| boxes_meet(l)) {
+            let (x0, x1) = (l.start.x.min(l.end.x), l.start.x.max(l.end.x));
+            let (y0, y1) = (l.start.y.min(l.end.y), l.start.y.max(l.end.y));
+            e.extend(f.edges_in(&AABB::from_corners([x0, y0], [x1, y1])));
+        }
+        e
+    } else {
+        f.edges_in(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]))
+    };
     if !edges.is_empty() && crate::geometry::segments_meet(&site.segments, &edges) {
         return Contact::Edges;
     }
@@ -422,7 +446,6 @@ fn contact(site: &PreparedSite, f: &Feature) -> Contact {
     let Some(sp) = &site.polygons else {
         return Contact::Disjoint;
     };
-    let fb = f.bbox;
     if fb[0] > b[2] || fb[2] < b[0] || fb[1] > b[3] || fb[3] < b[1] {
         return Contact::Disjoint;
     }

@@ -190,6 +190,12 @@ impl Feature {
         }
     }
 
+    /// Whether the feature has an edge index: a cheap hint of its size (≥ [`EDGE_INDEX_MIN`]
+    /// edges when it does).
+    pub fn edge_count_hint(&self) -> usize {
+        self.edges.as_ref().map_or(0, |t| t.size())
+    }
+
     /// Number of edges (segments) in the feature.
     pub fn edge_count(&self) -> usize {
         match &self.edges {
