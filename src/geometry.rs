@@ -602,6 +602,25 @@ mod tests {
     }
 
     #[test]
+    fn rings_that_cross_or_nest_wrongly_are_refused_and_touching_ones_kept() {
+        // A hole crossing its shell's east edge.
+        let e = parse(r#"{"type":"Polygon","coordinates":[[[120,30],[121,30],[121,31],[120,31],[120,30]],[[120.5,30.4],[121.5,30.4],[121.5,30.6],[120.5,30.6],[120.5,30.4]]]}"#).unwrap_err();
+        assert!(e.to_string().contains("two rings cross"), "{e}");
+        // A hole inside another hole.
+        let e = parse(r#"{"type":"Polygon","coordinates":[[[120,30],[121,30],[121,31],[120,31],[120,30]],[[120.2,30.2],[120.8,30.2],[120.8,30.8],[120.2,30.8],[120.2,30.2]],[[120.4,30.4],[120.6,30.4],[120.6,30.6],[120.4,30.6],[120.4,30.4]]]}"#).unwrap_err();
+        assert!(e.to_string().contains("inside hole"), "{e}");
+        // A MultiPolygon part inside another part, and two parts sharing an edge.
+        let e = parse(r#"{"type":"MultiPolygon","coordinates":[[[[120,30],[121,30],[121,31],[120,31],[120,30]]],[[[120.4,30.4],[120.6,30.4],[120.6,30.6],[120.4,30.6],[120.4,30.4]]]]}"#).unwrap_err();
+        assert!(e.to_string().contains("inside polygon"), "{e}");
+        let e = parse(r#"{"type":"MultiPolygon","coordinates":[[[[120,30],[121,30],[121,31],[120,31],[120,30]]],[[[121,30],[122,30],[122,31],[121,31],[121,30]]]]}"#).unwrap_err();
+        assert!(e.to_string().contains("share an edge"), "{e}");
+        // A part inside another part's hole is fine; so is a hole touching its shell at a point
+        // (OGC-valid, and `geo`'s full validation, which such polygons go through, agrees).
+        assert!(parse(r#"{"type":"MultiPolygon","coordinates":[[[[120,30],[121,30],[121,31],[120,31],[120,30]],[[120.2,30.2],[120.2,30.8],[120.8,30.8],[120.8,30.2],[120.2,30.2]]],[[[120.4,30.4],[120.6,30.4],[120.6,30.6],[120.4,30.6],[120.4,30.4]]]]}"#).is_ok());
+        assert!(parse(r#"{"type":"Polygon","coordinates":[[[120,30],[121,30],[121,31],[120,31],[120,30]],[[120,30.5],[120.5,30.4],[120.5,30.6],[120,30.5]]]}"#).is_ok());
+    }
+
+    #[test]
     fn refuses_short_rings_and_degenerate_lines() {
         let e = parse(r#"{"type":"Polygon","coordinates":[[[120,30],[121,30],[120,30]]]}"#)
             .unwrap_err();

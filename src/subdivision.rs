@@ -102,12 +102,19 @@ fn split(part: MultiPolygon, rect: Rect, depth: u32, out: &mut Vec<Polygon>) {
             Rect::new(geo::coord! { x: min.x, y: mid }, max),
         )
     };
-    for half in [a, b] {
+    // The two halves are independent: cut them on both cores (one zone has no other work to
+    // share the machine with while it loads).
+    let cut = |half: Rect| {
+        let mut out = Vec::new();
         let piece = part.intersection(&half.to_polygon());
         if !piece.0.is_empty() {
-            split(piece, half, depth + 1, out);
+            split(piece, half, depth + 1, &mut out);
         }
-    }
+        out
+    };
+    let (pa, pb) = rayon::join(|| cut(a), || cut(b));
+    out.extend(pa);
+    out.extend(pb);
 }
 
 #[cfg(test)]
