@@ -286,7 +286,7 @@ impl Layer {
                     source,
                 })
             }
-            Err((crate::collection::Failure::Scan(p), 0)) if p == "expected a JSON object" => {
+            Err((crate::collection::Failure::Scan("expected a JSON object"), 0)) => {
                 return Err(LayerError::NotFeatureCollection {
                     file: file.into(),
                     found: "a non-object".into(),
