@@ -438,7 +438,18 @@ fn contact(site: &PreparedSite, f: &Feature) -> Contact {
         .filter(|c| f.locate(**c) == Location::Inside)
         .count();
     if inside == site_parts.len() && inside > 0 {
-        return Contact::SiteInside;
+        // ... unless a hole of the zone lies in the site (a ring wholly inside, as no edges
+        // meet): then the site only overlaps the zone.
+        let hole_in_site = site.polygons.as_ref().is_some_and(|sp| {
+            hole_vertices(&f.geometry)
+                .iter()
+                .any(|c| sp.intersects(&geo::Point(*c)))
+        });
+        return if hole_in_site {
+            Contact::Edges
+        } else {
+            Contact::SiteInside
+        };
     }
     if inside > 0 {
         return Contact::Edges;
@@ -456,8 +467,30 @@ fn contact(site: &PreparedSite, f: &Feature) -> Contact {
         .count();
     match within {
         0 => Contact::Disjoint,
-        n if n == parts.len() => Contact::FeatureInside,
+        // Likewise a hole of the site inside the feature.
+        n if n == parts.len()
+            && !hole_vertices(site.geom)
+                .iter()
+                .any(|c| f.locate(*c) == Location::Inside) =>
+        {
+            Contact::FeatureInside
+        }
         _ => Contact::Edges,
+    }
+}
+
+/// One vertex of each hole of a polygonal geometry.
+fn hole_vertices(g: &Geometry) -> Vec<Coord> {
+    let of = |p: &geo::Polygon| -> Vec<Coord> {
+        p.interiors()
+            .iter()
+            .filter_map(|r| r.0.first().copied())
+            .collect()
+    };
+    match g {
+        Geometry::Polygon(p) => of(p),
+        Geometry::MultiPolygon(m) => m.iter().flat_map(of).collect(),
+        _ => vec![],
     }
 }
 
