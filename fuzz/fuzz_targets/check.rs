@@ -497,7 +497,7 @@ fn assert_result(ds: &Dataset, site: &Geometry, opts: &CheckOptions, r: &CheckRe
                 ctx()
             );
             assert!(
-                close_le(a, f.area_m2, parts_eps),
+                close_le(a, f.area_m2(), parts_eps),
                 "overlap > zone: {}",
                 ctx()
             );
@@ -535,7 +535,7 @@ fn assert_result(ds: &Dataset, site: &Geometry, opts: &CheckOptions, r: &CheckRe
             let bound = if layer.kind() == LayerKind::Zone {
                 site_len
             } else {
-                f.length_m
+                f.length_m()
             };
             assert!(
                 close_le(l, bound, len_eps),
