@@ -17,8 +17,12 @@ fn bundled_file(layer: &str) -> PathBuf {
         .join(format!("{layer}.geojson"))
 }
 
+/// A fresh folder per call: tests run in parallel and several build the same kind of folder
+/// (two sharing `geojson` once raced, one reading the other's half-written manifest).
 fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ecospace-gdal-{}-{tag}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("ecospace-gdal-{}-{tag}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
