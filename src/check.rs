@@ -269,8 +269,8 @@ pub fn check(
     let layers = resolve(ds, opts)?;
     // Area and perimeter in one pass over the rings (each is an inverse geodesic per edge).
     let (site_area, site_length) = geodesy::area_and_length_m(site);
-    let bbox = geodesy::bbox(site).unwrap_or([0.0; 4]);
     let prepared = PreparedSite::new(site, site_area, site_length);
+    let bbox = prepared.bbox;
     let centre = site.centroid().map(|p| p.0).unwrap_or(Coord {
         x: bbox[0],
         y: bbox[1],
@@ -414,8 +414,7 @@ fn contact(site: &PreparedSite, f: &Feature) -> Contact {
     if site.dim < 2 && !site.segments.iter().any(boxes_meet) {
         return Contact::Disjoint;
     }
-    let edges = if site.segments.len() <= 64 && f.edge_count_hint() >= crate::layer::EDGE_INDEX_MIN
-    {
+    let edges = if site.segments.len() <= 64 && f.has_edge_index() {
         // The zone's edges near each site edge, not all those in the site's box.
         let mut e = Vec::new();
         for l in site.segments.iter().filter(|l| boxes_meet(l)) {

@@ -172,6 +172,8 @@ impl<R: Read, T: FnMut(&[u8])> Cursor<R, T> {
 #[derive(Debug)]
 pub enum Failure {
     Io(std::io::Error),
+    /// The document is not a JSON object at all (an array, a scalar, nothing).
+    NotObject,
     Scan(&'static str),
     /// The feature sink refused a batch (its own error, passed through).
     Sink,
@@ -203,7 +205,10 @@ pub fn scan<R: Read>(
     };
     let mut skeleton = Skeleton::default();
     let mut run = || -> Result<(), Failure> {
-        c.expect(b'{', "expected a JSON object")?;
+        if c.peek_token()? != Some(b'{') {
+            return Err(Failure::NotObject);
+        }
+        c.pos += 1;
         if c.peek_token()? == Some(b'}') {
             c.pos += 1;
         } else {
@@ -342,13 +347,22 @@ mod tests {
     }
 
     #[test]
+    fn tells_a_non_object_from_a_broken_one() {
+        for bad in ["[1,2]", "", "  3", "\"x\""] {
+            assert!(
+                matches!(features(bad, 1), Err((Failure::NotObject, _))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
     fn refuses_broken_structure() {
         for bad in [
             r#"{"type":"FeatureCollection","features":[{"a":1} {"b":2}]}"#,
             r#"{"type":"FeatureCollection","features":[{"a":1}"#,
             r#"{"type":"FeatureCollection","features":[{"a":"unterminated}]}"#,
             r#"{"type":"FeatureCollection","features":[]} trailing"#,
-            r#"[1,2]"#,
             r#"{"type" "FeatureCollection"}"#,
         ] {
             assert!(

@@ -383,29 +383,52 @@ enum RingSide {
     Outside,
 }
 
-/// Where `p` lies against a closed ring: crossing-number test with exact orientation.
-fn ring_location(ring: &LineString, p: Coord) -> RingSide {
+/// How one edge `a`–`b` meets the ray from `p` due east: the step of every crossing-number test
+/// here (rings at validation, features at point location).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EdgeRay {
+    /// `p` lies on the edge.
+    OnEdge,
+    /// The edge crosses the ray east of `p`.
+    Crosses,
+    Misses,
+}
+
+/// Half-open rule: an edge counts when exactly one endpoint is above the ray, and it crosses
+/// east of the point when the point lies left of an upward edge or right of a downward one —
+/// decided with the exact orientation predicate, since a computed intersection x can round to
+/// the wrong side for points next to the edge.
+pub(crate) fn edge_ray(a: Coord, b: Coord, p: Coord) -> EdgeRay {
     use geo::kernels::RobustKernel;
     use geo::{Kernel, Orientation};
+    let o = RobustKernel::orient2d(a, b, p);
+    if o == Orientation::Collinear
+        && p.x >= a.x.min(b.x)
+        && p.x <= a.x.max(b.x)
+        && p.y >= a.y.min(b.y)
+        && p.y <= a.y.max(b.y)
+    {
+        return EdgeRay::OnEdge;
+    }
+    let upward = b.y > a.y;
+    if (a.y > p.y) != (b.y > p.y)
+        && ((upward && o == Orientation::CounterClockwise)
+            || (!upward && o == Orientation::Clockwise))
+    {
+        EdgeRay::Crosses
+    } else {
+        EdgeRay::Misses
+    }
+}
+
+/// Where `p` lies against a closed ring.
+fn ring_location(ring: &LineString, p: Coord) -> RingSide {
     let mut inside = false;
     for l in ring.lines() {
-        let (a, b) = (l.start, l.end);
-        let o = RobustKernel::orient2d(a, b, p);
-        if o == Orientation::Collinear
-            && p.x >= a.x.min(b.x)
-            && p.x <= a.x.max(b.x)
-            && p.y >= a.y.min(b.y)
-            && p.y <= a.y.max(b.y)
-        {
-            return RingSide::Boundary;
-        }
-        if (a.y > p.y) != (b.y > p.y) {
-            let upward = b.y > a.y;
-            if (upward && o == Orientation::CounterClockwise)
-                || (!upward && o == Orientation::Clockwise)
-            {
-                inside = !inside;
-            }
+        match edge_ray(l.start, l.end, p) {
+            EdgeRay::OnEdge => return RingSide::Boundary,
+            EdgeRay::Crosses => inside = !inside,
+            EdgeRay::Misses => {}
         }
     }
     if inside {

@@ -139,24 +139,10 @@ impl Feature {
         let ray = AABB::from_corners(geo::Point(p), geo::Point::new(self.bbox[2], p.y));
         let mut crossings = 0usize;
         for e in self.edges_meeting(&ray) {
-            let (a, b) = (e.start, e.end);
-            if on_segment(p, a, b) {
-                return Location::Boundary;
-            }
-            // Half-open rule: an edge counts when exactly one endpoint is above the ray, and
-            // it crosses east of the point when the point lies left of an upward edge or right
-            // of a downward one — decided with the exact orientation predicate, since a
-            // computed intersection x can round to the wrong side for points next to the edge.
-            if (a.y > p.y) != (b.y > p.y) {
-                use geo::kernels::RobustKernel;
-                use geo::{Kernel, Orientation};
-                let side = RobustKernel::orient2d(a, b, p);
-                let upward = b.y > a.y;
-                if (upward && side == Orientation::CounterClockwise)
-                    || (!upward && side == Orientation::Clockwise)
-                {
-                    crossings += 1;
-                }
+            match geometry::edge_ray(e.start, e.end, p) {
+                geometry::EdgeRay::OnEdge => return Location::Boundary,
+                geometry::EdgeRay::Crosses => crossings += 1,
+                geometry::EdgeRay::Misses => {}
             }
         }
         if crossings % 2 == 1 {
@@ -180,39 +166,39 @@ impl Feature {
     ) -> Box<dyn Iterator<Item = Line> + 'a> {
         match &self.edges {
             Some(t) => Box::new(t.locate_in_envelope_intersecting(env).copied()),
-            None => Box::new(
-                geodesy::segments(&self.geometry)
-                    .into_iter()
-                    .filter(move |l| {
-                        rstar::Envelope::intersects(env, &rstar::RTreeObject::envelope(l))
-                    }),
-            ),
+            None => Box::new(lines_of(&self.geometry).filter(move |l| {
+                rstar::Envelope::intersects(env, &rstar::RTreeObject::envelope(l))
+            })),
         }
     }
 
-    /// Whether the feature has an edge index: a cheap hint of its size (≥ [`EDGE_INDEX_MIN`]
-    /// edges when it does).
-    pub fn edge_count_hint(&self) -> usize {
-        self.edges.as_ref().map_or(0, |t| t.size())
+    /// Whether the feature has an edge index (so ≥ [`EDGE_INDEX_MIN`] edges): then asking it
+    /// for the edges near a small box is cheaper than scanning them.
+    pub fn has_edge_index(&self) -> bool {
+        self.edges.is_some()
     }
 
     /// Number of edges (segments) in the feature.
     pub fn edge_count(&self) -> usize {
         match &self.edges {
             Some(t) => t.size(),
-            None => geodesy::segments(&self.geometry).len(),
+            None => lines_of(&self.geometry).count(),
         }
     }
 }
 
-fn on_segment(p: Coord, a: Coord, b: Coord) -> bool {
-    use geo::kernels::RobustKernel;
-    use geo::{Kernel, Orientation};
-    RobustKernel::orient2d(a, b, p) == Orientation::Collinear
-        && p.x >= a.x.min(b.x)
-        && p.x <= a.x.max(b.x)
-        && p.y >= a.y.min(b.y)
-        && p.y <= a.y.max(b.y)
+/// The edges of a feature's geometry without collecting them (a point lookup scans the edges
+/// of every small feature it meets, so this path should not allocate). Layers hold only
+/// (multi)polygons and (multi)lines; anything else falls back to [`geodesy::segments`].
+fn lines_of(g: &Geometry) -> Box<dyn Iterator<Item = Line> + '_> {
+    use geo::LinesIter;
+    match g {
+        Geometry::Polygon(p) => Box::new(p.lines_iter()),
+        Geometry::MultiPolygon(mp) => Box::new(mp.lines_iter()),
+        Geometry::LineString(ls) => Box::new(ls.lines_iter()),
+        Geometry::MultiLineString(mls) => Box::new(mls.lines_iter()),
+        g => Box::new(geodesy::segments(g).into_iter()),
+    }
 }
 
 /// Envelope of a feature, as an R-tree entry pointing at its index.
@@ -286,7 +272,7 @@ impl Layer {
                     source,
                 })
             }
-            Err((crate::collection::Failure::Scan("expected a JSON object"), 0)) => {
+            Err((crate::collection::Failure::NotObject, _)) => {
                 return Err(LayerError::NotFeatureCollection {
                     file: file.into(),
                     found: "a non-object".into(),
