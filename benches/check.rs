@@ -2,23 +2,9 @@
 //! (seeded) sites spread over the city's extent.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ecospace::synthetic::Rng;
 use ecospace::{check, zones_at, CheckOptions, Dataset};
 use geo::{Geometry, LineString, Point, Polygon};
-
-/// splitmix64: a fixed seed gives the same sites on every run.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next()
-    }
-}
 
 /// Jiaxing's extent (a little wider than the data, so some sites are clear).
 const EXTENT: [f64; 4] = [120.30, 30.30, 121.35, 31.03];
@@ -54,7 +40,7 @@ fn sites(n: usize, r_deg: f64, rng: &mut Rng) -> Vec<Geometry> {
 
 fn bench(c: &mut Criterion) {
     let ds = Dataset::bundled().expect("bundled data");
-    let mut rng = Rng(2025);
+    let mut rng = Rng::new(2025);
     let opts = CheckOptions {
         year: 2025,
         buffer_m: 0.0,

@@ -6,22 +6,11 @@
 //!
 //! `cargo run --release --example hard_cases -- [MAX_VERTICES]` (see `bench/scale.sh`).
 
+use ecospace::synthetic::Rng;
 use ecospace::{check, CheckOptions, Dataset};
 use geo::{BooleanOps, Contains, Coord, Geometry, LineString, Point, Polygon};
 use std::fmt::Write as _;
 use std::time::Instant;
-
-/// splitmix64.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// A wiggly star of `n` vertices, ~0.5° across (a county-sized red-line zone with a ragged
 /// river-following edge), with four holes.
@@ -103,7 +92,7 @@ fn main() {
         };
         let whole = Geometry::Polygon(poly.clone());
 
-        let mut rng = Rng(n as u64);
+        let mut rng = Rng::new(n as u64);
         let (mut pip, mut pip_geo, mut chk, mut chk_geo) = (vec![], vec![], vec![], vec![]);
         let mut worst_rel = 0.0f64;
         let probes = 200;

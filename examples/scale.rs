@@ -4,21 +4,10 @@
 //!
 //! `cargo run --release --example scale -- DIR [CHECKS]` (see `bench/scale.sh`).
 
+use ecospace::synthetic::Rng;
 use ecospace::{check, zones_at, CheckOptions, Dataset};
 use geo::{Coord, Geometry, LineString, Polygon};
 use std::time::Instant;
-
-/// splitmix64.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// Peak resident set (VmHWM), bytes; 0 where /proc is missing.
 fn peak_rss() -> u64 {
@@ -64,7 +53,7 @@ fn main() {
             ]
         })
         .expect("an empty dataset");
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let opts = CheckOptions {
         year: 2025,
         ..CheckOptions::new()

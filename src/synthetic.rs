@@ -56,20 +56,36 @@ pub fn columns(n: usize) -> usize {
     ((n as f64).sqrt().ceil() as usize).max(1)
 }
 
-/// splitmix64, seeded per parcel so any parcel can be built independently (and in parallel).
-struct Rng(u64);
+/// splitmix64: a fixed seed gives the same numbers everywhere (generators, benches, scale
+/// measurements). Parcels seed one each, so any parcel can be built independently (and in
+/// parallel).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
 impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
     fn for_parcel(seed: u64, i: usize) -> Rng {
         let mut r = Rng(seed ^ (i as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
         r.next();
         r
     }
-    fn next(&mut self) -> f64 {
+
+    /// Uniform in [0, 1).
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> f64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in [lo, hi).
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.next()
     }
 }
 
