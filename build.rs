@@ -1,6 +1,7 @@
-//! Embeds the bundled dataset (`data/jiaxing/`), the map styles (`styles/`) and the map page
-//! (`web/`) so the binary serves them from any working directory. File lists are read from the
-//! folders, not written here: the manifest stays the only description of the data.
+//! Embeds the bundled dataset (`data/jiaxing/`), the map styles (`styles/`), the map page (`web/`)
+//! and MapLibre GL JS (from the pinned npm package in `node_modules/`) so the binary serves them
+//! from any working directory. File lists are read from the folders, not written here: the
+//! manifest stays the only description of the data.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -39,6 +40,45 @@ fn embed(out: &mut String, name: &str, dir: &Path, exts: &[&str]) {
     out.push_str("];\n");
 }
 
+/// The MapLibre GL JS files the map page loads, as bytes. Missing files stop the build with the
+/// command that fetches them: a binary without them would serve a map page that cannot start.
+fn embed_maplibre(out: &mut String, pkg: &Path) {
+    const FILES: &[&str] = &["maplibre-gl.js", "maplibre-gl.css"];
+    let dist = pkg.join("dist");
+    println!("cargo:rerun-if-changed={}", pkg.join("package.json").display());
+    let version = std::fs::read_to_string(pkg.join("package.json"))
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.trim().strip_prefix("\"version\": \"").map(str::to_string))
+        })
+        .and_then(|v| v.split('"').next().map(str::to_string));
+    let missing: Vec<_> = FILES.iter().filter(|f| !dist.join(f).is_file()).collect();
+    let Some(version) = version.filter(|_| missing.is_empty()) else {
+        eprintln!(
+            "error: MapLibre GL JS is missing ({} not found).\n\
+             The binary embeds it for the map page. Fetch the pinned npm package with\n\
+             \n    bash scripts/setup.sh --serve     (or: npm ci)\n\nthen build again.",
+            dist.join(FILES[0]).display()
+        );
+        std::process::exit(1);
+    };
+    let _ = writeln!(out, "/// The version of the embedded MapLibre GL JS (npm `maplibre-gl`).");
+    let _ = writeln!(out, "pub const MAPLIBRE_VERSION: &str = {version:?};");
+    let _ = writeln!(out, "/// MapLibre GL JS files: (file name, contents).");
+    let _ = writeln!(out, "pub static MAPLIBRE: &[(&str, &[u8])] = &[");
+    for f in FILES {
+        let path = dist.join(f);
+        println!("cargo:rerun-if-changed={}", path.display());
+        let _ = writeln!(
+            out,
+            "    ({f:?}, include_bytes!({:?})),",
+            path.display().to_string()
+        );
+    }
+    out.push_str("];\n");
+}
+
 fn main() {
     // Read at run time: a build-script binary may be reused for a checkout at another path.
     let root_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
@@ -57,6 +97,7 @@ fn main() {
         &root.join("web"),
         &["html", "js", "css", "svg"],
     );
+    embed_maplibre(&mut out, &root.join("node_modules").join("maplibre-gl"));
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("embedded.rs");
     if let Err(e) = std::fs::write(&dest, out) {
         panic!("cannot write {}: {e}", dest.display());

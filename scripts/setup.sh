@@ -1,22 +1,78 @@
 #!/usr/bin/env bash
-# Installs what the browser parts of ecospace need, on a fresh Debian 12, as root.
-# Idempotent and quiet: it prints nothing unless something fails (then the failing
-# step's output). Steps that are already done are skipped:
-#   - apt: GDAL/PROJ for the `gdal` cargo feature (libgdal-dev, libproj-dev, clang/libclang-dev for
-#     proj-sys' bindgen, pkg-config, gdal-bin for ogr2ogr/ogrinfo in tests), only if missing
-#   - apt: chromium and fonts-noto-cjk, only if /usr/bin/chromium or the CJK font is missing
-#   - npm: `npm ci`, only if node_modules is missing or older than package-lock.json
-#   - pip: the independent readers the tests check our output with, each only if missing:
-#     mapbox-vector-tile (MVT), pmtiles (PMTiles archives), pyarrow + shapely (GeoParquet, WKB)
-# `setup.sh --serve` does only what running the service needs (npm: the MapLibre assets).
+# Installs what building, running and testing ecospace needs on Debian 12, as root.
+# Idempotent and quiet: it prints nothing unless something fails (then the failing step's output).
+#
+# What is missing is asked of the package system, never guessed from file names: a Debian package
+# counts as present only when `dpkg-query` says "install ok installed" (a glob such as
+# libclang*.so* also matches libclang-cpp, which bindgen cannot use).
+#   apt, both modes: libgdal-dev libproj-dev clang libclang-dev pkg-config (the `gdal` feature;
+#                    proj-sys runs bindgen, which needs libclang), gdal-bin (ogr2ogr/ogrinfo), curl
+#   apt, tests only: chromium fonts-noto-cjk (headless map test), procps (`kill` in the signal tests),
+#                    python3-venv when Python has no working `venv`
+#   npm:  `npm ci` when node_modules is missing or older than package-lock.json (MapLibre GL JS, which
+#         the build embeds; the style validator and playwright-core for the tests)
+#   pip, tests only: the independent readers the tests check our output with, in the project's own
+#         virtualenv `.venv/` (Debian's Python refuses system-wide installs, PEP 668)
+#
+# usage: setup.sh           everything the test suite needs
+#        setup.sh --serve   only what building and running the service needs
+#        setup.sh --plan    print what would be installed (one `apt|npm|pip: …` line each), change nothing
 set -euo pipefail
-serve_only=false
-[ "${1:-}" = "--serve" ] && serve_only=true
+serve_only=false plan=false
+for a in "$@"; do
+  case $a in
+    --serve) serve_only=true ;;
+    --plan) plan=true ;;
+    *) echo "setup.sh: unknown option $a (use --serve or --plan)" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
+
+# The readers the tests use, pinned: these are what the suite was measured against.
+pip_pkgs=(mapbox-vector-tile==2.2.0 pmtiles==3.8.1 pyarrow==26.0.1 shapely==2.2.0)
+venv=.venv
+
+installed() { # is Debian package $1 installed? (dpkg's own answer)
+  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+apt_pkgs=()
+want() { for p in "$@"; do installed "$p" || apt_pkgs+=("$p"); done; }
+want libgdal-dev libproj-dev clang libclang-dev pkg-config gdal-bin curl
+if ! $serve_only; then
+  want chromium fonts-noto-cjk procps
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || want python3-venv
+fi
+
+npm_needed=false
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm_needed=true; fi
+
+pip_missing=()
+if ! $serve_only; then
+  if [ -x "$venv/bin/python3" ]; then
+    for spec in "${pip_pkgs[@]}"; do
+      # `pip` names are not module names; ask the venv's own metadata for the exact version.
+      "$venv/bin/python3" - "$spec" >/dev/null 2>&1 <<'PY' || pip_missing+=("$spec")
+import sys
+from importlib.metadata import version
+name, want = sys.argv[1].split("==")
+sys.exit(version(name) != want)
+PY
+    done
+  else
+    pip_missing=("${pip_pkgs[@]}")
+  fi
+fi
+
+if $plan; then
+  [ ${#apt_pkgs[@]} -eq 0 ] || echo "apt: ${apt_pkgs[*]}"
+  ! $npm_needed || echo "npm: ci"
+  [ ${#pip_missing[@]} -eq 0 ] || echo "pip: ${pip_missing[*]}"
+  exit 0
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-
 run() { # run a step quietly; on failure show its output and stop
   if ! "$@" >"$log" 2>&1; then
     echo "setup.sh: failed: $*" >&2
@@ -25,48 +81,23 @@ run() { # run a step quietly; on failure show its output and stop
   fi
 }
 
-have_font() {
-  [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] ||
-    { command -v fc-list >/dev/null 2>&1 && fc-list ':lang=zh' family | grep -qi 'Noto Sans CJK'; }
-}
-
-pkgs=()
-# Building with `--features gdal` needs these in both modes.
-pkg-config --exists gdal 2>/dev/null || pkgs+=(libgdal-dev)
-pkg-config --exists proj 2>/dev/null || pkgs+=(libproj-dev)
-[ -e /usr/lib/llvm-14/lib/libclang.so ] || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || pkgs+=(clang libclang-dev)
-command -v pkg-config >/dev/null || pkgs+=(pkg-config)
-command -v ogr2ogr >/dev/null || pkgs+=(gdal-bin)
-if ! $serve_only; then
-  [ -x /usr/bin/chromium ] || pkgs+=(chromium)
-  have_font || pkgs+=(fonts-noto-cjk)
-fi
-if [ "${#pkgs[@]}" -gt 0 ]; then
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "setup.sh: need root to apt-get install ${pkgs[*]}" >&2
+    echo "setup.sh: need root to apt-get install ${apt_pkgs[*]}" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   run apt-get update
-  run apt-get install -y --no-install-recommends "${pkgs[@]}"
+  run apt-get install -y --no-install-recommends "${apt_pkgs[@]}"
 fi
 
-if ! command -v npm >/dev/null 2>&1; then
-  echo "setup.sh: npm not found (node >= 18 with npm is needed)" >&2
-  exit 1
-fi
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+if $npm_needed; then
+  command -v npm >/dev/null 2>&1 || { echo "setup.sh: npm not found (Node.js >= 18 with npm is needed)" >&2; exit 1; }
   run npm ci --no-audit --no-fund --loglevel=error
   touch node_modules # npm ci may keep an old mtime; mark it as fresh
 fi
 
-if ! $serve_only; then
-  py=()
-  python3 -c "import mapbox_vector_tile" >/dev/null 2>&1 || py+=("mapbox-vector-tile==2.2.0")
-  python3 -c "import pmtiles" >/dev/null 2>&1 || py+=("pmtiles==3.8.1")
-  python3 -c "import pyarrow" >/dev/null 2>&1 || py+=("pyarrow==26.0.1")
-  python3 -c "import shapely" >/dev/null 2>&1 || py+=("shapely==2.2.0")
-  if [ "${#py[@]}" -gt 0 ]; then
-    run python3 -m pip install --quiet --disable-pip-version-check "${py[@]}"
-  fi
+if [ ${#pip_missing[@]} -gt 0 ]; then
+  [ -x "$venv/bin/python3" ] || run python3 -m venv "$venv"
+  run "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check "${pip_missing[@]}"
 fi

@@ -14,12 +14,38 @@ use std::sync::Arc;
 #[derive(Debug, Parser)]
 #[command(
     name = "ecospace",
-    version,
+    disable_version_flag = true,
+    arg_required_else_help = true,
     about = "Guards a city's ecological space: site checks against the red line, reserves, water-source zones, shoreline and banks."
 )]
 pub struct Cli {
+    /// Print the version, the bundled data's version and the build's features.
+    #[arg(short = 'V', long)]
+    pub version: bool,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+}
+
+/// What `ecospace --version` prints: the crate version, the version hash of the bundled dataset
+/// (the one `/health` reports when serving it) and what this build can read.
+pub fn version_text() -> Result<String, String> {
+    let ds = Dataset::bundled().map_err(|e| e.to_string())?;
+    #[cfg(feature = "gdal")]
+    let gdal = format!(
+        "on (GDAL {})",
+        gdal::version::version_info("RELEASE_NAME")
+    );
+    #[cfg(not(feature = "gdal"))]
+    let gdal = "off (GeoJSON only; rebuild with --features gdal for Shapefile/GeoPackage/FileGDB and CRSs)".to_string();
+    Ok(format!(
+        "ecospace {}\nbundled data: {} {} ({} layers, {} features; illustrative)\ngdal feature: {gdal}\nmaplibre-gl: {} (embedded)",
+        env!("CARGO_PKG_VERSION"),
+        ds.manifest.id,
+        ds.version,
+        ds.layers.len(),
+        ds.feature_count(),
+        crate::dataset::embedded::MAPLIBRE_VERSION,
+    ))
 }
 
 #[derive(Debug, Subcommand)]
@@ -483,7 +509,7 @@ pub struct ServeArgs {
     /// Build absolute URLs from X-Forwarded-Proto/-Host (only behind a trusted proxy).
     #[arg(long, env = "ECOSPACE_TRUST_FORWARDED")]
     trust_forwarded: Option<bool>,
-    /// MapLibre GL JS dist folder [default: node_modules/maplibre-gl/dist of the source tree].
+    /// A MapLibre GL JS dist folder to serve instead of the copy built into the binary.
     #[arg(long, env = "ECOSPACE_MAPLIBRE_DIR")]
     maplibre_dir: Option<PathBuf>,
     /// Byte budget of the in-memory tile cache [default: 64 MiB].
@@ -578,10 +604,7 @@ impl ServeArgs {
                 .trust_forwarded
                 .or(file.trust_forwarded)
                 .unwrap_or(dw.trust_forwarded),
-            maplibre_dir: self
-                .maplibre_dir
-                .or(file.maplibre_dir)
-                .unwrap_or(dw.maplibre_dir),
+            maplibre_dir: self.maplibre_dir.or(file.maplibre_dir).or(dw.maplibre_dir),
             tile_cache_bytes: self
                 .tile_cache_bytes
                 .or(file.tile_cache_bytes)
@@ -626,7 +649,12 @@ pub enum Format {
 
 /// Runs the parsed command; errors come back as one readable message.
 pub fn run(cli: Cli) -> Result<(), String> {
-    match cli.command {
+    let (false, Some(command)) = (cli.version, cli.command) else {
+        // `--version`, or nothing at all (which `arg_required_else_help` answers with the help).
+        println!("{}", version_text()?);
+        return Ok(());
+    };
+    match command {
         Command::Serve(args) => {
             let ServeSettings {
                 addr,
@@ -1130,7 +1158,7 @@ mod serve_settings_tests {
             "3",
         ])
         .unwrap();
-        let Command::Serve(args) = cli.command else {
+        let Some(Command::Serve(args)) = cli.command else {
             panic!("serve")
         };
         let s = args.resolve().unwrap();
@@ -1149,7 +1177,7 @@ mod serve_settings_tests {
         std::fs::write(&file, "max_batch = 7\nmax_bach = 1\n").unwrap();
         let cli =
             Cli::try_parse_from(["ecospace", "serve", "--config", file.to_str().unwrap()]).unwrap();
-        let Command::Serve(args) = cli.command else {
+        let Some(Command::Serve(args)) = cli.command else {
             panic!("serve")
         };
         let e = args.resolve().unwrap_err();

@@ -27,7 +27,7 @@ fn s(p: &Path) -> &str {
 }
 
 fn read_back(file: &Path, sites: Option<&Path>) -> Value {
-    let mut c = Command::new("python3");
+    let mut c = common::python();
     c.arg(fixture("../tools/read_geoparquet.py")).arg(file);
     if let Some(g) = sites {
         c.arg(g);

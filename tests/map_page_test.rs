@@ -65,12 +65,12 @@ fn the_page_and_its_assets_are_served() {
         "page loads MapLibre from the server"
     );
     let js = get(addr, "/assets/maplibre-gl/maplibre-gl.js");
-    assert_eq!(js.status, 200, "run scripts/setup.sh: {}", js.body);
+    assert_eq!(js.status, 200, "{}", js.body);
     assert!(js.body.len() > 100_000);
     assert_eq!(
         get(addr, "/assets/maplibre-gl/package.json").status,
         404,
-        "only the listed files"
+        "only the embedded files"
     );
     assert_eq!(
         get(addr, "/assets/maplibre-gl/..%2F..%2Fpackage.json").status,
@@ -78,14 +78,87 @@ fn the_page_and_its_assets_are_served() {
     );
     assert_eq!(get(addr, "/map/..%2FCargo.toml").status, 404);
     assert_eq!(get(addr, "/fonts/Noto%20Sans/0-255.pbf").status, 200);
+
+    // `--maplibre-dir` serves another build from disk instead of the embedded one.
+    let dir = std::env::temp_dir().join(format!("ecospace-maplibre-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("maplibre-gl.js"), "/* another build */").unwrap();
+    let web = ecospace::api::WebConfig {
+        maplibre_dir: Some(dir.clone()),
+        ..Default::default()
+    };
+    let state = ecospace::api::AppState::new(mini(), Limits::default(), web);
+    let addr = serve_state(std::sync::Arc::new(state));
+    assert_eq!(get(addr, "/assets/maplibre-gl/maplibre-gl.js").body, "/* another build */");
+    let css = get(addr, "/assets/maplibre-gl/maplibre-gl.css");
+    assert_eq!((css.status, css.json()["error"].as_str()), (404, Some("asset_missing")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `ecospace` binary copied into an empty folder and started there: it must carry
+/// everything the page needs (data, styles, page, MapLibre GL JS) inside itself.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve_copied_binary(dir: &std::path::Path) -> (Server, std::net::SocketAddr) {
+    use std::io::BufRead;
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    let bin = dir.join("ecospace");
+    std::fs::copy(env!("CARGO_BIN_EXE_ecospace"), &bin).unwrap();
+    let mut child = Server(
+        Command::new(&bin)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env_remove("ECOSPACE_MAPLIBRE_DIR")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut log = std::io::BufReader::new(child.0.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(log.read_line(&mut line).unwrap() > 0, "server exited early");
+        if let Some(rest) = line.split("addr=").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+    (child, addr)
 }
 
 #[test]
-fn headless_chromium_renders_the_red_line_and_lists_a_clicked_zone() {
-    let ds = ecospace::Dataset::bundled().expect("bundled data");
-    let addr = serve(ds, Limits::default());
+fn the_binary_in_an_empty_folder_serves_a_map_that_headless_chromium_renders() {
+    let dir = std::env::temp_dir().join(format!("ecospace-empty-{}", std::process::id()));
+    let (_server, addr) = serve_copied_binary(&dir);
+    let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(entries.len(), 1, "nothing but the binary in {}", dir.display());
+
+    // The embedded MapLibre is byte for byte the pinned npm package's file.
+    for file in ["maplibre-gl.js", "maplibre-gl.css"] {
+        let served = get(addr, &format!("/assets/maplibre-gl/{file}"));
+        assert_eq!(served.status, 200, "{file}: {}", served.body);
+        let npm = std::fs::read(root().join("node_modules/maplibre-gl/dist").join(file)).unwrap();
+        assert!(
+            served.body == String::from_utf8_lossy(&npm),
+            "{file}: {} bytes served, {} in npm",
+            served.body.len(),
+            npm.len()
+        );
+    }
+
     let shot = root().join("target/artifacts/map.png");
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&shot);
     let out = Command::new("node")
         .arg(root().join("tests/browser/map_check.mjs"))
         .arg(format!("http://{addr}"))
@@ -104,4 +177,5 @@ fn headless_chromium_renders_the_red_line_and_lists_a_clicked_zone() {
         "screenshot kept at {}",
         shot.display()
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }

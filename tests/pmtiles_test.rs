@@ -19,7 +19,7 @@ fn tmp(tag: &str) -> PathBuf {
 
 /// Runs the reader; returns its JSON, with the decompressed tiles left in `dir`.
 fn read_back(archive: &Path, dir: &Path) -> Value {
-    let out = Command::new("python3")
+    let out = common::python()
         .arg(fixture("../tools/read_pmtiles.py"))
         .arg(archive)
         .arg(dir)

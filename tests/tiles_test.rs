@@ -50,7 +50,7 @@ fn decoded(path: &str) -> Option<Value> {
         path.replace(['/', '?', '=', ','], "_")
     ));
     std::fs::write(&file, bytes).unwrap();
-    let out = std::process::Command::new("python3")
+    let out = common::python()
         .arg(fixture("../tools/decode_mvt.py"))
         .arg(&file)
         .output()

@@ -65,8 +65,8 @@ impl Default for Limits {
 pub struct WebConfig {
     /// Build absolute URLs from `X-Forwarded-Proto`/`-Host` (only behind a trusted proxy).
     pub trust_forwarded: bool,
-    /// MapLibre GL JS `dist` folder (from npm).
-    pub maplibre_dir: std::path::PathBuf,
+    /// A MapLibre GL JS `dist` folder to serve instead of the copy embedded at build time.
+    pub maplibre_dir: Option<std::path::PathBuf>,
     /// Byte budget of the tile cache.
     pub tile_cache_bytes: usize,
     /// Admin routes exist only when this is set (never logged).
@@ -79,8 +79,7 @@ impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             trust_forwarded: false,
-            maplibre_dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("node_modules/maplibre-gl/dist"),
+            maplibre_dir: None,
             tile_cache_bytes: 64 * 1024 * 1024,
             admin_token: None,
             cors_origins: Vec::new(),

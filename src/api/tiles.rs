@@ -296,7 +296,7 @@ pub async fn web_file(Path(file): Path<String>) -> Result<Response, ApiError> {
         .into_response())
 }
 
-/// The MapLibre files served from the assets folder; nothing else there is reachable.
+/// The MapLibre files served from a `--maplibre-dir`; nothing else there is reachable.
 const MAPLIBRE_FILES: &[&str] = &[
     "maplibre-gl.js",
     "maplibre-gl.css",
@@ -305,29 +305,42 @@ const MAPLIBRE_FILES: &[&str] = &[
     "maplibre-gl-csp-worker.js",
 ];
 
-/// `GET /assets/maplibre-gl/{file}` from the MapLibre `dist` folder (npm).
+/// `GET /assets/maplibre-gl/{file}`: MapLibre GL JS as embedded at build time, or from the
+/// `dist` folder given with `--maplibre-dir` (e.g. to try another release without rebuilding).
 pub async fn maplibre(
     State(st): State<Arc<AppState>>,
     Path(file): Path<String>,
 ) -> Result<Response, ApiError> {
-    if !MAPLIBRE_FILES.contains(&file.as_str()) {
-        return Err(ApiError::new(
+    let not_found = || {
+        ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
             format!("no asset {file:?}"),
-        ));
-    }
-    let path = st.web.maplibre_dir.join(&file);
-    let bytes = tokio::fs::read(&path).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "asset_missing",
-            format!(
-                "{} is missing: run scripts/setup.sh (npm ci) or pass --maplibre-dir",
-                path.display()
-            ),
         )
-    })?;
+    };
+    let bytes: std::borrow::Cow<'static, [u8]> = match &st.web.maplibre_dir {
+        None => embedded::MAPLIBRE
+            .iter()
+            .find(|(n, _)| *n == file)
+            .map(|(_, b)| (*b).into())
+            .ok_or_else(not_found)?,
+        Some(dir) => {
+            if !MAPLIBRE_FILES.contains(&file.as_str()) {
+                return Err(not_found());
+            }
+            let path = dir.join(&file);
+            tokio::fs::read(&path)
+                .await
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "asset_missing",
+                        format!("{} is missing (from --maplibre-dir)", path.display()),
+                    )
+                })?
+                .into()
+        }
+    };
     Ok((
         [
             (header::CONTENT_TYPE, content_type(&file)),

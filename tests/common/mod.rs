@@ -40,6 +40,17 @@ pub fn parallel_arc(lat: f64, dlon: f64) -> f64 {
     A / (1.0 - e2 * s * s).sqrt() * lat.to_radians().cos() * dlon.to_radians()
 }
 
+/// The Python the tests check our output with: the project's virtualenv made by
+/// `scripts/setup.sh` (`.venv/`, where the pinned readers live), else `python3` on PATH.
+pub fn python() -> std::process::Command {
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python3");
+    std::process::Command::new(if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    })
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
