@@ -19,7 +19,7 @@ for a in "$@"; do
   esac
 done
 cd "$(dirname "$0")/.."
-cargo_deb_version=3.6.3
+cargo_deb_version=3.8.0
 
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 apt_install() {
@@ -36,7 +36,7 @@ if ! cargo deb --version 2>/dev/null | grep -q "$cargo_deb_version"; then
   echo "deb.sh: cargo install cargo-deb@$cargo_deb_version" >&2
   cargo install --quiet --locked "cargo-deb@$cargo_deb_version"
 fi
-cargo deb --quiet
+cargo deb --quiet --strip
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 deb=target/debian/ecospace_${version}-1_amd64.deb
 [ -f "$deb" ] || deb=$(ls -t target/debian/ecospace_*.deb | head -n 1)
@@ -47,7 +47,7 @@ fail() { echo "deb.sh: FAILED: $*" >&2; exit 1; }
 say() { echo "deb.sh: $*"; }
 [ "$(id -u)" -eq 0 ] || fail "--check needs root (it installs the package)"
 apt_install curl
-unit=/lib/systemd/system/ecospace.service
+unit=/usr/lib/systemd/system/ecospace.service
 
 say "1. apt-get install ./$deb"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$deb" >/tmp/ecospace-deb-install.log 2>&1 ||
