@@ -27,7 +27,8 @@ apt_install() {
   for p in "$@"; do installed "$p" || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return
   [ "$(id -u)" -eq 0 ] || { echo "deb.sh: need root to apt-get install ${missing[*]}" >&2; exit 1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
+    >/tmp/ecospace-deb-apt.log 2>&1 || { cat /tmp/ecospace-deb-apt.log >&2; exit 1; }
 }
 
 # dpkg-shlibdeps (dpkg-dev) turns the binary's shared libraries into `Depends:` ($auto).
