@@ -45,7 +45,10 @@ fn embed(out: &mut String, name: &str, dir: &Path, exts: &[&str]) {
 fn embed_maplibre(out: &mut String, pkg: &Path) {
     const FILES: &[&str] = &["maplibre-gl.js", "maplibre-gl.css"];
     let dist = pkg.join("dist");
-    println!("cargo:rerun-if-changed={}", pkg.join("package.json").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        pkg.join("package.json").display()
+    );
     let version = std::fs::read_to_string(pkg.join("package.json"))
         .ok()
         .and_then(|t| {
@@ -63,7 +66,10 @@ fn embed_maplibre(out: &mut String, pkg: &Path) {
         );
         std::process::exit(1);
     };
-    let _ = writeln!(out, "/// The version of the embedded MapLibre GL JS (npm `maplibre-gl`).");
+    let _ = writeln!(
+        out,
+        "/// The version of the embedded MapLibre GL JS (npm `maplibre-gl`)."
+    );
     let _ = writeln!(out, "pub const MAPLIBRE_VERSION: &str = {version:?};");
     let _ = writeln!(out, "/// MapLibre GL JS files: (file name, contents).");
     let _ = writeln!(out, "pub static MAPLIBRE: &[(&str, &[u8])] = &[");

@@ -19,14 +19,19 @@ fn bench(c: &mut Criterion) {
     g.bench_function("series 2018-2025, cold", |b| {
         b.iter_batched(
             text_ds,
-            |ds| indicator::series(&ds, 2018, 2025).map(|s| s.len()),
+            |ds| {
+                indicator::Cache::default()
+                    .series(&ds, 2018, 2025)
+                    .map(|s| s.series.len())
+            },
             criterion::BatchSize::LargeInput,
         )
     });
     let warm = text_ds();
-    let _ = indicator::compute(&warm, 2025);
+    let cache = indicator::Cache::default();
+    let _ = cache.year(&warm, 2025);
     g.bench_function("one year, cached", |b| {
-        b.iter(|| indicator::compute(&warm, 2025).map(|y| y.year))
+        b.iter(|| cache.year(&warm, 2025).map(|y| y.year))
     });
     g.finish();
 }

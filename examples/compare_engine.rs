@@ -207,14 +207,14 @@ fn indicator_answer(ds: &Dataset, yi: &ecospace::indicator::YearIndicators) -> V
 /// with the same library function — the geodesic area of the union of each zone layer's features
 /// in force (in total and per county) and the total length of each line layer.
 fn fallback_indicators(ds: &Dataset) -> Value {
-    use ecospace::manifest::LayerKind;
+    use ecospace::LayerKind;
     let mut specs = serde_json::Map::new();
     let mut ind = serde_json::Map::new();
     let mut by_county: std::collections::BTreeMap<String, serde_json::Map<String, Value>> =
         Default::default();
     for l in &ds.layers {
-        let live: Vec<&ecospace::layer::Feature> = l.features_in(YEAR).collect();
-        let mut groups: std::collections::BTreeMap<String, Vec<&ecospace::layer::Feature>> =
+        let live: Vec<&ecospace::Feature> = l.features_in(YEAR).collect();
+        let mut groups: std::collections::BTreeMap<String, Vec<&ecospace::Feature>> =
             Default::default();
         for f in &live {
             groups
@@ -335,7 +335,7 @@ pub fn tiles_over(ds: &Dataset, lo: u32, hi: u32) -> Vec<(u32, u32, u32)> {
 
 fn run_tiles(a: &Args, ds: &Dataset) -> Result<Value, String> {
     use geozero::mvt::{Message, Tile};
-    let layers: Vec<&ecospace::layer::Layer> = ds.layers.iter().collect();
+    let layers: Vec<&ecospace::Layer> = ds.layers.iter().collect();
     let list = tiles_over(ds, a.zooms.0, a.zooms.1);
     let mut answers = Vec::new();
     for &(z, x, y) in &list {

@@ -87,6 +87,7 @@ def modules(src):
 
 def expand(tree):
     """`a::{b, c::{d, e}}` → ['a::b', 'a::c::d', 'a::c::e']."""
+    tree = re.sub(r"\s+as\s+\w+", "", tree)
     tree = re.sub(r"\s+", "", tree)
     out = []
 
@@ -154,15 +155,36 @@ def without_tests(text):
         text = text[: m.start()] + "\n" * text.count("\n", m.start(), i) + text[i:]
 
 
+def inline_mods(text):
+    """`super::` inside an inline `mod x { … }` is the file's own module: written as `self::`."""
+    out, pos = [], 0
+    for m in re.finditer(r"\bmod\s+\w+\s*\{", text):
+        if m.start() < pos:
+            continue
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        out.append(text[pos:m.end()])
+        out.append(text[m.end():i].replace("super::", "self::"))
+        pos = i
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def imports(mods):
     edges = {}  # (a, b) -> set of names
     for here, file in mods.items():
-        text = without_tests(strip(open(file, encoding="utf-8").read()))
+        text = inline_mods(without_tests(strip(open(file, encoding="utf-8").read())))
         paths = []
         for m in re.finditer(r"\buse\s+([^;]+);", text):
             paths += expand(m.group(1))
         body = re.sub(r"\buse\s+[^;]+;", " ", text)
         paths += re.findall(r"\b(?:crate|super|self)(?:::[A-Za-z_][A-Za-z0-9_]*)+", body)
+        # Paths that start with a child module's name (`routes::check::zones_at`).
+        for m in re.finditer(r"(?<![\w:])([a-z_][a-z0-9_]*)((?:::[A-Za-z_][A-Za-z0-9_]*)+)", body):
+            if here + (m.group(1),) in mods:
+                paths.append(m.group(0))
         for p in paths:
             target = resolve(p, here, mods)
             if target is None or target == here:
@@ -256,4 +278,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:
+        sys.exit(0)

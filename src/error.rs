@@ -1,43 +1,36 @@
-//! The core's errors, joined into one type. The HTTP layer maps it to status codes in one place.
+//! The crate's errors, joined into one type: each layer has its own error (a posted site, a
+//! parameter, a load, a layer update, a batch file, the settings) and [`Error`] joins them by
+//! `#[from]`. The HTTP layer maps [`Error`] to status codes in one place (`api/error.rs`).
 
-use crate::dataset::LoadError;
-use crate::site::SiteError;
+use crate::data::store::StoreError;
+use crate::data::LoadError;
+use crate::params::QueryError;
+use crate::query::batch::BatchError;
+use crate::query::site::SiteError;
+use crate::service::ConfigError;
 
-/// A query that cannot be answered as asked (bad parameter, unknown layer).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum QueryError {
-    #[error("unknown layer {name:?}; valid layers: {}", .valid.join(", "))]
-    UnknownLayer { name: String, valid: Vec<String> },
-    #[error("parameter `{name}`: {message}")]
-    InvalidParameter { name: String, message: String },
-}
-
-impl QueryError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            QueryError::UnknownLayer { .. } => "unknown_layer",
-            QueryError::InvalidParameter { .. } => "invalid_parameter",
-        }
-    }
-
-    pub(crate) fn param(name: &str, message: impl Into<String>) -> Self {
-        QueryError::InvalidParameter {
-            name: name.to_string(),
-            message: message.into(),
-        }
-    }
-}
-
-/// Any error the core can raise.
+/// Any error ecospace can raise.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The data could not be loaded (nothing is served from it).
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// A posted site was refused.
     #[error(transparent)]
     Site(#[from] SiteError),
+    /// A parameter was out of range or malformed.
     #[error(transparent)]
     Query(#[from] QueryError),
+    /// A layer update, rollback or history query was refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A batch file could not be read as a list of sites.
+    #[error(transparent)]
+    Batch(#[from] BatchError),
+    /// The service's settings cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 impl Error {
@@ -47,6 +40,9 @@ impl Error {
             Error::Load(_) => "load_failed",
             Error::Site(e) => e.code(),
             Error::Query(e) => e.code(),
+            Error::Store(e) => e.code(),
+            Error::Batch(e) => e.code(),
+            Error::Config(_) => "invalid_config",
         }
     }
 }

@@ -18,7 +18,7 @@ fn main() -> std::process::ExitCode {
                 && std::env::var_os("NO_COLOR").is_none(),
         )
         .init();
-    match ecospace::cli::run(ecospace::cli::Cli::parse()) {
+    match ecospace::Cli::parse().run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: {e}");

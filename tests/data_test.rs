@@ -313,8 +313,8 @@ fn the_library_measures_what_the_independent_formulas_measure() {
             match layer.kind() {
                 // Long straight edges differ slightly between the two edge models (geodesic vs straight in
                 // the equal-area plane): a few parts per million on a 10 km² zone.
-                ecospace::manifest::LayerKind::Zone => close(f.area_m2(), area_m2(r), 1e-5),
-                ecospace::manifest::LayerKind::Line => close(f.length_m(), length_m(r), 1e-6),
+                ecospace::LayerKind::Zone => close(f.area_m2(), area_m2(r), 1e-5),
+                ecospace::LayerKind::Line => close(f.length_m(), length_m(r), 1e-6),
             }
         }
     }

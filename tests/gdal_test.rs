@@ -265,7 +265,7 @@ fn export_round_trips_through_import() {
     let ds = Dataset::bundled().unwrap();
     let dir = tmpdir("export");
     let shore = ds.layer("shoreline").unwrap();
-    let n = ecospace::source::gdal::export(
+    let n = ecospace::export_layer(
         shore,
         None,
         &dir.join("shore.shp"),
@@ -275,7 +275,7 @@ fn export_round_trips_through_import() {
     .unwrap();
     assert_eq!(n, shore.features.len());
     let red = ds.layer("redline").unwrap();
-    ecospace::source::gdal::export(red, Some(2025), &dir.join("red.gpkg"), "GPKG", None).unwrap();
+    ecospace::export_layer(red, Some(2025), &dir.join("red.gpkg"), "GPKG", None).unwrap();
     let text = "id = \"t\"\ntitle_zh = \"测试\"\ntitle_en = \"test\"\n\n\
         [[layer]]\nid = \"shoreline\"\ntitle_zh = \"岸线\"\ntitle_en = \"Shore\"\nkind = \"line\"\nfile = \"shore.shp\"\n\
         [layer.fields]\nrestoration = \"restoratio\"\nrestored_year = \"restored_y\"\n\n\
@@ -357,7 +357,7 @@ fn sites_posted_in_gauss_kruger_are_converted_or_caught() {
 
 #[test]
 fn check_over_http_in_gauss_kruger() {
-    let addr = serve(mini(), ecospace::api::Limits::default());
+    let addr = serve(mini(), ecospace::Limits::default());
     // Square A of the fixture (120.705–120.715 × 30.705–30.715), corners converted to EPSG:4549.
     let t = Transformer::from_lonlat("EPSG:4549").unwrap();
     let c: Vec<(f64, f64)> = [
@@ -417,7 +417,7 @@ fn a_file_geodatabase_loads() {
 
 #[test]
 fn a_geopackage_layer_is_updated_over_http_and_a_shapefile_is_refused() {
-    use ecospace::api::{AppState, Limits, WebConfig};
+    use ecospace::{AppState, Limits, WebConfig};
     let dir = tmpdir("put-gpkg");
     let gpkg = |path: &Path, sql: &str| {
         ogr2ogr(&[

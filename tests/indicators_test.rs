@@ -2,9 +2,10 @@
 
 mod common;
 use common::*;
-use ecospace::api::Limits;
-use ecospace::indicator::{self, change, Status};
+use ecospace::indicator::{self, change};
 use ecospace::Dataset;
+use ecospace::Limits;
+use ecospace::Status;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
@@ -135,10 +136,28 @@ fn bad_years_and_ranges_are_400() {
 #[test]
 fn a_year_is_computed_once_per_data_version() {
     let ds = mini();
-    let a = indicator::compute(&ds, 2020).unwrap();
-    let b = indicator::compute(&ds, 2020).unwrap();
+    let cache = indicator::Cache::default();
+    let a = cache.year(&ds, 2020).unwrap();
+    let b = cache.year(&ds, 2020).unwrap();
     assert!(Arc::ptr_eq(&a, &b), "second call is served from the cache");
-    assert_eq!(ds.indicator_cache.len(), 1);
+    assert_eq!(cache.len(), 1);
+    // Another data version (new targets) is computed afresh, and the old years are dropped.
+    let mut other = mini();
+    other
+        .use_targets_file(&fixture("mini").join("targets.toml"))
+        .unwrap();
+    assert_ne!(other.version, ds.version);
+    let c = cache.year(&other, 2020).unwrap();
+    assert!(
+        !Arc::ptr_eq(&a, &c),
+        "a new version is not served the old answer"
+    );
+    assert_eq!(cache.len(), 1);
+    // Without a cache every call computes.
+    assert!(!Arc::ptr_eq(
+        &indicator::compute(&ds, 2020).unwrap(),
+        &indicator::compute(&ds, 2020).unwrap()
+    ));
 }
 
 // ---- the bundled Jiaxing data ----
@@ -191,8 +210,11 @@ fn county_figures_add_up_to_the_city() {
     for year in [2018, 2020, 2025] {
         let y = indicator::compute(ds, year).unwrap();
         for (id, city) in &y.indicators {
-            let parts: Vec<&indicator::Value> =
-                y.by_county.values().filter_map(|m| m.get(id)).collect();
+            let parts: Vec<&indicator::Measured> = y
+                .by_county_detail
+                .values()
+                .filter_map(|m| m.get(id))
+                .collect();
             let num: f64 = parts.iter().map(|v| v.numerator).sum();
             close(num, city.value.numerator, 1e-6);
             if let Some(d) = city.value.denominator {

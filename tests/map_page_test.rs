@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use ecospace::api::Limits;
+use ecospace::Limits;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -83,15 +83,21 @@ fn the_page_and_its_assets_are_served() {
     let dir = std::env::temp_dir().join(format!("ecospace-maplibre-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("maplibre-gl.js"), "/* another build */").unwrap();
-    let web = ecospace::api::WebConfig {
+    let web = ecospace::WebConfig {
         maplibre_dir: Some(dir.clone()),
         ..Default::default()
     };
-    let state = ecospace::api::AppState::new(mini(), Limits::default(), web);
+    let state = ecospace::AppState::new(mini(), Limits::default(), web);
     let addr = serve_state(std::sync::Arc::new(state));
-    assert_eq!(get(addr, "/assets/maplibre-gl/maplibre-gl.js").body, "/* another build */");
+    assert_eq!(
+        get(addr, "/assets/maplibre-gl/maplibre-gl.js").body,
+        "/* another build */"
+    );
     let css = get(addr, "/assets/maplibre-gl/maplibre-gl.css");
-    assert_eq!((css.status, css.json()["error"].as_str()), (404, Some("asset_missing")));
+    assert_eq!(
+        (css.status, css.json()["error"].as_str()),
+        (404, Some("asset_missing"))
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -141,7 +147,12 @@ fn the_binary_in_an_empty_folder_serves_a_map_that_headless_chromium_renders() {
     let dir = std::env::temp_dir().join(format!("ecospace-empty-{}", std::process::id()));
     let (_server, addr) = serve_copied_binary(&dir);
     let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-    assert_eq!(entries.len(), 1, "nothing but the binary in {}", dir.display());
+    assert_eq!(
+        entries.len(),
+        1,
+        "nothing but the binary in {}",
+        dir.display()
+    );
 
     // The embedded MapLibre is byte for byte the pinned npm package's file.
     for file in ["maplibre-gl.js", "maplibre-gl.css"] {

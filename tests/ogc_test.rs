@@ -8,7 +8,7 @@
 mod common;
 
 use common::{get, mini, serve, Response};
-use ecospace::api::Limits;
+use ecospace::Limits;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -458,13 +458,49 @@ fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
 /// nullable, required members, no members beyond `properties` (unless `additionalProperties`),
 /// enums, arrays, allOf/oneOf. Returns where it does not.
 fn fits(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    fits_with(doc, schema, value, at, &BTreeSet::new())
+}
+
+/// The names of the properties a schema declares, its `allOf` branches' included (a flattened
+/// struct is an `allOf` of its parts: a member belongs to the object if any part declares it).
+fn declared<'a>(doc: &'a Value, schema: &'a Value) -> BTreeSet<&'a str> {
+    let s = resolve(doc, schema);
+    let mut names: BTreeSet<&str> = s["properties"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.keys().map(String::as_str))
+        .collect();
+    for b in s["allOf"].as_array().into_iter().flatten() {
+        names.extend(declared(doc, b));
+    }
+    names
+}
+
+/// [`fits`], where members named in `siblings` are declared by another part of an `allOf`.
+fn fits_with(
+    doc: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+    siblings: &BTreeSet<&str>,
+) -> Result<(), String> {
     let s = resolve(doc, schema);
     if value.is_null() && s["nullable"] == true {
         return Ok(());
     }
     if let Some(all) = s["allOf"].as_array() {
+        let mut whole = declared(doc, schema);
+        whole.extend(siblings.iter().copied());
         for b in all {
-            fits(doc, b, value, at)?;
+            // A nullable part of an `allOf` is a flattened `Option`: all of its members or none.
+            let part = declared(doc, b);
+            let absent = value
+                .as_object()
+                .is_some_and(|o| !o.keys().any(|k| part.contains(k.as_str())));
+            if resolve(doc, b)["nullable"] == true && absent {
+                continue;
+            }
+            fits_with(doc, b, value, at, &whole)?;
         }
     }
     if let Some(one) = s["oneOf"].as_array() {
@@ -501,6 +537,7 @@ fn fits(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), Stri
             match props.get(k) {
                 Some(p) => fits(doc, p, v, &format!("{at}.{k}"))?,
                 None if s.get("additionalProperties").is_some() => {}
+                None if siblings.contains(k.as_str()) => {}
                 None => return Err(format!("{at}: member {k:?} is not in the schema")),
             }
         }
@@ -772,9 +809,16 @@ fn api_response_schemas_fit_real_answers() {
             common::boxed(120.71, 30.71, 120.8, 30.72)
         ),
     );
+    // With rulings (flattened into each hit) and rings.
+    let ruled = common::post(
+        addr,
+        "/check?year=2020&type=industrial&rings=0,500",
+        &common::boxed(120.71, 30.71, 120.8, 30.72),
+    );
+    assert!(ruled.body.contains("\"basis\"") && ruled.body.contains("\"rings\""));
     let schema = &doc["paths"]["/check"]["post"]["responses"]["200"]["content"]["application/json"]
         ["schema"];
-    for r in [one, batch] {
+    for r in [one, batch, ruled] {
         assert_eq!(r.status, 200, "{}", r.body);
         fits(&doc, schema, &r.json(), "/check").unwrap_or_else(|e| panic!("{e}"));
     }

@@ -39,7 +39,7 @@ fn zxy(t: &Value) -> (u32, u32, u32) {
 }
 
 /// Every tile the reader found decodes to exactly what `render` draws for that z/x/y.
-fn assert_tiles_render(layers: &[&ecospace::layer::Layer], v: &Value, dir: &Path, year: i32) {
+fn assert_tiles_render(layers: &[&ecospace::Layer], v: &Value, dir: &Path, year: i32) {
     let tiles = v["tiles"].as_array().unwrap();
     assert!(!tiles.is_empty());
     for t in tiles {

@@ -8,9 +8,9 @@
 
 mod common;
 
-use ecospace::check::{CheckOptions, CheckResult, Hit, Relation, Verdict};
-use ecospace::geometry;
-use ecospace::layer::Layer;
+use ecospace::{CheckOptions, CheckResult, Hit, Relation, Verdict};
+
+use ecospace::Layer;
 use ecospace::{check, zones_at, Dataset};
 use geo::{Coord, Geometry, Point, Relate};
 use proptest::prelude::*;
@@ -157,14 +157,14 @@ fn site_json(s: &SiteShape) -> Value {
     }
 }
 
-/// Validates the site as a posted one is (`geometry::from_geojson`: checks, ring orientation).
+/// Validates the site as a posted one is (`ecospace::from_geojson`: checks, ring orientation).
 ///
 /// From a JSON value rather than text: serde_json (without `float_roundtrip`) may read a
 /// coordinate one ulp off, which would move a site that shares a zone's vertex off it (the zones
 /// are built from values too).
 fn site_geom(s: &SiteShape) -> Geometry {
     let g: geojson::Geometry = serde_json::from_value(site_json(s)).expect("GeoJSON geometry");
-    geometry::from_geojson(&g).expect("generated site is valid")
+    ecospace::from_geojson(&g).expect("generated site is valid")
 }
 
 fn run(ds: &Dataset, s: &SiteShape, buffer_m: f64) -> CheckResult {

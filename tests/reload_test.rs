@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use ecospace::api::{AppState, Limits, WebConfig};
+use ecospace::{AppState, Limits, WebConfig};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -132,7 +132,7 @@ fn a_watched_folder_reloads_on_change_and_keeps_the_old_data_on_a_bad_one() {
         ..WebConfig::default()
     };
     let state = Arc::new(AppState::new(ds, Limits::default(), web));
-    ecospace::api::watch(Arc::clone(&state), std::time::Duration::from_millis(50));
+    Arc::clone(&state.live).watch(std::time::Duration::from_millis(50));
     let addr = serve_state(state);
     let attempts = |addr| {
         admin(addr, "GET", "/admin/status", Some("Bearer w")).json()["reload"]["attempts"]

@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use ecospace::api::Limits;
+use ecospace::Limits;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

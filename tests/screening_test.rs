@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use ecospace::api::Limits;
+use ecospace::Limits;
 use ecospace::{screen, CheckOptions, Dataset, Screening};
 use geo::{line_string, polygon, Geometry, Point};
 use serde_json::Value;
@@ -20,10 +20,11 @@ fn opts() -> CheckOptions {
     }
 }
 
-fn ruled(ds: &Dataset, g: &Geometry, ty: &str) -> ecospace::CheckResult {
+fn ruled(ds: &Dataset, g: &Geometry, ty: &str) -> ecospace::Screened {
     let ask = Screening {
         project_type: Some(ty.into()),
         rings_m: None,
+        ..Default::default()
     };
     screen(ds, g, &opts(), &ask).unwrap()
 }
@@ -33,13 +34,13 @@ fn pt(x: f64, y: f64) -> Geometry {
 }
 
 /// (hit id, decision, first basis) of every hit with a ruling.
-fn rulings(r: &ecospace::CheckResult) -> Vec<(String, String, String)> {
+fn rulings(r: &ecospace::Screened) -> Vec<(String, String, String)> {
     r.hits
         .iter()
         .filter_map(|h| {
             h.ruling.as_ref().map(|x| {
                 (
-                    h.id.clone(),
+                    h.hit.id.clone(),
                     x.decision.as_str().to_string(),
                     x.basis[0].clone(),
                 )
@@ -129,7 +130,7 @@ fn the_site_decision_is_the_strictest_and_only_what_the_site_is_on_counts() {
     ]);
     let r = ruled(&ds, &touching, "industrial");
     assert_eq!(r.hits.len(), 1);
-    assert_eq!(r.hits[0].relation, ecospace::Relation::Touches);
+    assert_eq!(r.hits[0].hit.relation, ecospace::Relation::Touches);
     assert!(r.hits[0].ruling.is_none());
     assert_eq!(r.decision.unwrap().as_str(), "allowed");
     // A road across the natural coast: prohibited by the natural-shoreline rule; the artificial
@@ -220,6 +221,7 @@ fn ring_areas_and_lengths_match_the_disc_and_segment_formulas() {
     let ask = Screening {
         project_type: None,
         rings_m: Some(vec![0.0, 400.0, 1000.0, 5000.0]),
+        ..Default::default()
     };
     let r = screen(&ds, &site, &opts(), &ask).unwrap();
     let rings = r.rings.unwrap();
@@ -340,10 +342,7 @@ fn batch_rows_equal_single_checks_for_geojson_and_csv() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let mut lines = r.body.lines();
-    assert_eq!(
-        lines.next().unwrap(),
-        ecospace::batch::CSV_HEADER.trim_end()
-    );
+    assert_eq!(lines.next().unwrap(), ecospace::rows::CSV_HEADER.trim_end());
     let csv_rows: Vec<&str> = lines.collect();
     assert_eq!(csv_rows.len(), 2);
     assert!(
@@ -464,12 +463,12 @@ fn the_plans_key_projects_screen_and_the_coast_restorations_meet_the_shoreline()
         {
             assert_eq!(ty, "ecological_restoration", "{name}");
             let on_shore = r.hits.iter().any(|h| {
-                h.layer == "shoreline"
+                h.hit.layer == "shoreline"
                     && !matches!(
-                        h.relation,
+                        h.hit.relation,
                         ecospace::Relation::Near | ecospace::Relation::Touches
                     )
-                    && h.overlap_length_m.unwrap_or(0.0) > 100.0
+                    && h.hit.overlap_length_m.unwrap_or(0.0) > 100.0
             });
             assert!(on_shore, "{name} meets the shoreline: {:?}", r.hits);
             restorations.push(name);
@@ -501,7 +500,7 @@ fn the_bundled_rules_follow_the_water_law_by_level_and_the_red_line_guideline() 
         let h = r
             .hits
             .iter()
-            .find(|h| h.layer == layer && h.ruling.is_some())
+            .find(|h| h.hit.layer == layer && h.ruling.is_some())
             .unwrap_or_else(|| panic!("no {layer} ruling: {:?}", r.hits));
         let x = h.ruling.as_ref().unwrap();
         (x.decision.as_str().to_string(), x.basis.join(" "))
@@ -555,6 +554,7 @@ fn ring_areas_of_a_convex_site_follow_steiners_formula() {
     let ask = Screening {
         project_type: None,
         rings_m: Some(vec![0.0, 250.0, 2000.0]),
+        ..Default::default()
     };
     let rings = screen(&ds, &site, &opts(), &ask).unwrap().rings.unwrap();
     close(rings[0].ring_area_m2, a, 1e-9);

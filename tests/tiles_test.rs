@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use ecospace::api::Limits;
+use ecospace::Limits;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::OnceLock;

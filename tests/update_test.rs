@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use ecospace::api::{AppState, Limits, WebConfig};
+use ecospace::{AppState, Limits, WebConfig};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -15,8 +15,8 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use ecospace::check::MAX_BUFFER_M;
-use ecospace::manifest::LayerKind;
+use ecospace::MAX_BUFFER_M;
+use ecospace::LayerKind;
 use ecospace::site::{self, SiteInput};
 use ecospace::{check, CheckOptions, CheckResult, Dataset, Relation, Verdict};
 use geo::{Coord, CoordsIter, Geometry};

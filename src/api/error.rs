@@ -1,21 +1,40 @@
 //! The one place errors become HTTP responses: `{"error": CODE, "message": ...}`.
 
-use crate::dataset::LoadError;
-use crate::error::{Error, QueryError};
-use crate::site::SiteError;
+use crate::data::store::StoreError;
+use crate::data::LoadError;
+use crate::error::Error;
+use crate::params::QueryError;
+use crate::query::batch::BatchError;
+use crate::query::site::SiteError;
+use crate::spatial::crs::CrsError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 
 /// An error on its way to the client.
 #[derive(Debug)]
 pub struct ApiError {
+    /// The status it is answered with.
     pub status: StatusCode,
+    /// The stable code of the body's `error`.
     pub code: &'static str,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+/// The body of every error answer.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// A stable machine-readable code, e.g. `self_intersection`, `unknown_layer`.
+    pub error: String,
+    /// What is wrong and where (ring, position, feature), for people.
     pub message: String,
 }
 
 impl ApiError {
+    /// An error with this status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
@@ -25,21 +44,46 @@ impl ApiError {
     }
 }
 
+/// A failure of the server itself (a join error, a serialiser failure): a 500 whose details
+/// go to the log only.
+pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+}
+
+/// The status of each error: bad requests 400, payloads too large 413, refused geometry and
+/// layers 422, missing things 404, conflicts with the data's kind 409, the server's own 500.
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let status = match &e {
-            Error::Site(
-                SiteError::InvalidJson(_) | SiteError::TooDeep(_) | SiteError::NotGeoJson(_),
-            ) => StatusCode::BAD_REQUEST,
-            Error::Site(SiteError::BatchTooLarge { .. } | SiteError::TooManyVertices { .. }) => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
-            Error::Site(SiteError::Crs(
-                crate::crs::CrsError::Unknown(_) | crate::crs::CrsError::NotBuilt(_),
-            )) => StatusCode::BAD_REQUEST,
-            Error::Site(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Site(s) | Error::Batch(BatchError::Site(s)) => match s {
+                SiteError::InvalidJson(_) | SiteError::TooDeep(_) | SiteError::NotGeoJson(_) => {
+                    StatusCode::BAD_REQUEST
+                }
+                SiteError::BatchTooLarge { .. } | SiteError::TooManyVertices { .. } => {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                }
+                SiteError::Crs(CrsError::Unknown(_) | CrsError::NotBuilt(_)) => {
+                    StatusCode::BAD_REQUEST
+                }
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            Error::Batch(BatchError::Csv(_)) => StatusCode::BAD_REQUEST,
             Error::Query(_) => StatusCode::BAD_REQUEST,
-            Error::Load(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Store(s) => match s {
+                StoreError::ReadOnly => StatusCode::CONFLICT,
+                StoreError::UnknownLayer { .. } | StoreError::NoSuchVersion { .. } => {
+                    StatusCode::NOT_FOUND
+                }
+                StoreError::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                StoreError::Invalid { .. } | StoreError::NotUtf8 { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                StoreError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
+                StoreError::Io { .. } | StoreError::Manifest(_) => {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            },
+            Error::Load(_) | Error::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
             #[allow(unreachable_patterns)]
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -47,38 +91,16 @@ impl From<Error> for ApiError {
     }
 }
 
-impl From<QueryError> for ApiError {
-    fn from(e: QueryError) -> Self {
-        Error::from(e).into()
-    }
+macro_rules! via_error {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ApiError {
+            fn from(e: $t) -> Self {
+                Error::from(e).into()
+            }
+        }
+    )*};
 }
-
-impl From<SiteError> for ApiError {
-    fn from(e: SiteError) -> Self {
-        Error::from(e).into()
-    }
-}
-
-impl From<LoadError> for ApiError {
-    fn from(e: LoadError) -> Self {
-        Error::from(e).into()
-    }
-}
-
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
-        use crate::store::StoreError as S;
-        let status = match &e {
-            S::ReadOnly => StatusCode::CONFLICT,
-            S::UnknownLayer { .. } | S::NoSuchVersion { .. } => StatusCode::NOT_FOUND,
-            S::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            S::Invalid { .. } | S::NotUtf8 { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            S::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
-            S::Io { .. } | S::Manifest(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        ApiError::new(status, e.code(), e.to_string())
-    }
-}
+via_error!(QueryError, SiteError, LoadError, StoreError, BatchError);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -89,10 +111,10 @@ impl IntoResponse for ApiError {
         } else {
             self.message
         };
-        (
-            self.status,
-            Json(serde_json::json!({ "error": self.code, "message": message })),
-        )
-            .into_response()
+        let body = ErrorBody {
+            error: self.code.to_string(),
+            message,
+        };
+        (self.status, Json(body)).into_response()
     }
 }

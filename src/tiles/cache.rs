@@ -25,7 +25,7 @@ pub struct Tile {
 
 impl Tile {
     pub fn new(body: Option<Vec<u8>>) -> Tile {
-        let mut h = crate::dataset::Fnv1a::default();
+        let mut h = crate::data::hash::Fnv1a::default();
         h.write(body.as_deref().unwrap_or_default());
         Tile {
             etag: format!("\"{:016x}\"", h.0),

@@ -3,9 +3,10 @@
 //! server uses (so a static map and the live one draw the same tiles), empty tiles skipped.
 
 use super::pmtiles::{self, Extent, PmtilesError, Stats, Writer};
-use super::{project, render, tilejson, TileId, BUFFER, EXTENT, MAX_ZOOM};
-use crate::dataset::Dataset;
-use crate::layer::Layer;
+use super::{render, tilejson, TileId, BUFFER, EXTENT, MAX_ZOOM};
+use crate::data::dataset::Dataset;
+use crate::data::layer::Layer;
+use crate::spatial::frames::mercator_project as project;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -120,13 +121,8 @@ pub fn export(
         }
     }
     let doc = tilejson::document(ds, layers, "");
-    let bounds = [
-        doc["bounds"][0].as_f64().unwrap_or(-180.0),
-        doc["bounds"][1].as_f64().unwrap_or(-85.051_128_78),
-        doc["bounds"][2].as_f64().unwrap_or(180.0),
-        doc["bounds"][3].as_f64().unwrap_or(85.051_128_78),
-    ];
-    let centre_zoom = doc["center"][2].as_f64().unwrap_or(0.0) as u8;
+    let bounds = doc.bounds;
+    let centre_zoom = doc.center[2] as u8;
     let extent = Extent {
         min_zoom: p.min_zoom,
         max_zoom: p.max_zoom,
@@ -143,19 +139,17 @@ pub fn export(
 
 /// The archive's metadata: the TileJSON's descriptive fields and `vector_layers` (with this
 /// pyramid's zooms), without the URL template, which a static archive has no use for.
-fn metadata(doc: &serde_json::Value, p: &Pyramid) -> serde_json::Value {
-    let mut layers = doc["vector_layers"].clone();
-    if let Some(ls) = layers.as_array_mut() {
-        for l in ls {
-            l["minzoom"] = p.min_zoom.into();
-            l["maxzoom"] = p.max_zoom.into();
-        }
+fn metadata(doc: &tilejson::TileJson, p: &Pyramid) -> serde_json::Value {
+    let mut layers = doc.vector_layers.clone();
+    for l in &mut layers {
+        l.minzoom = p.min_zoom;
+        l.maxzoom = p.max_zoom;
     }
     serde_json::json!({
-        "name": doc["name"],
-        "description": doc["description"],
-        "version": doc["version"],
-        "attribution": doc["attribution"],
+        "name": doc.name,
+        "description": doc.description,
+        "version": doc.version,
+        "attribution": doc.attribution,
         "type": "overlay",
         "format": "pbf",
         "year": p.year,

@@ -7,10 +7,11 @@ pub mod export;
 pub mod pmtiles;
 pub mod tilejson;
 
-use crate::dataset::Dataset;
-use crate::error::QueryError;
-use crate::layer::Layer;
-use crate::manifest::LayerKind;
+use crate::data::{Dataset, Layer, LayerKind};
+use crate::params::QueryError;
+use crate::spatial::frames::{
+    mercator_project as project, mercator_unproject as unproject, MERCATOR_HALF_WORLD as HALF_WORLD,
+};
 use geo::orient::{Direction, Orient};
 use geo::{
     BooleanOps, Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon, Rect, Simplify,
@@ -27,9 +28,6 @@ pub const MAX_ZOOM: u8 = 18;
 pub const BUFFER: f64 = 64.0;
 /// Simplification tolerance in tile units: below a pixel at 256-px display, invisible.
 pub const SIMPLIFY: f64 = 1.0;
-
-const R: f64 = 6_378_137.0;
-const HALF_WORLD: f64 = std::f64::consts::PI * R;
 
 /// An XYZ tile address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,25 +75,6 @@ impl TileId {
         let (x1, y1) = unproject(r + m, t + m);
         AABB::from_corners([x0, y0.max(-90.0)], [x1, y1.min(90.0)])
     }
-}
-
-/// lon/lat → Web Mercator metres (latitude clamped to the Mercator limit).
-pub fn project(lon: f64, lat: f64) -> (f64, f64) {
-    let lat = lat.clamp(-85.051_128_78, 85.051_128_78);
-    (
-        R * lon.to_radians(),
-        R * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
-            .tan()
-            .ln(),
-    )
-}
-
-/// Web Mercator metres → lon/lat.
-pub fn unproject(x: f64, y: f64) -> (f64, f64) {
-    (
-        (x / R).to_degrees(),
-        (2.0 * (y / R).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees(),
-    )
 }
 
 /// Renders one tile with one MVT layer per requested source layer (named by its id), using the
@@ -289,5 +268,5 @@ pub fn parse_layers<'a>(ds: &'a Dataset, list: &str) -> Result<Vec<&'a Layer>, Q
     if names.is_empty() {
         return Err(QueryError::param("layers", "name at least one layer"));
     }
-    crate::check::select_layers(ds, Some(&names))
+    ds.select(Some(&names))
 }

@@ -76,13 +76,13 @@ pub fn mini() -> ecospace::Dataset {
 }
 
 /// Starts the real router on 127.0.0.1:0 in a background runtime; returns its address.
-pub fn serve(ds: ecospace::Dataset, limits: ecospace::api::Limits) -> SocketAddr {
-    let web = ecospace::api::WebConfig::default();
-    serve_state(Arc::new(ecospace::api::AppState::new(ds, limits, web)))
+pub fn serve(ds: ecospace::Dataset, limits: ecospace::Limits) -> SocketAddr {
+    let web = ecospace::WebConfig::default();
+    serve_state(Arc::new(ecospace::AppState::new(ds, limits, web)))
 }
 
 /// Serves a prepared state on 127.0.0.1:0 in a background runtime; returns its address.
-pub fn serve_state(state: Arc<ecospace::api::AppState>) -> SocketAddr {
+pub fn serve_state(state: Arc<ecospace::AppState>) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -95,7 +95,7 @@ pub fn serve_state(state: Arc<ecospace::api::AppState>) -> SocketAddr {
                 .await
                 .expect("bind");
             tx.send(listener.local_addr().expect("addr")).expect("send");
-            axum::serve(listener, ecospace::api::app(state))
+            axum::serve(listener, ecospace::app(state))
                 .await
                 .expect("serve");
         });

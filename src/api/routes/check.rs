@@ -1,0 +1,277 @@
+//! The planner's routes: the zones at a point, a site check (one site or a FeatureCollection),
+//! a streamed batch, the printable report, and the rules table. Geometry work is CPU-bound: it
+//! runs off the async workers, and a panic in it (a bug, never bad input: input is validated)
+//! becomes a logged 500 while the server keeps serving.
+
+use crate::api::error::{internal, ApiError};
+use crate::api::extract::{Body, CheckQuery, NoExtra, Params};
+use crate::api::state::AppState;
+use crate::params::{current_year, QueryError};
+use crate::query::batch;
+use crate::query::screen::{screen_input, Answer};
+use crate::query::site::{self, SiteInput};
+use crate::query::zones::{zones, Zones};
+use crate::render::report::{self, Lang};
+use crate::render::rows;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// `GET /zones`'s query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ZonesQuery {
+    /// Longitude, degrees (EPSG:4326/CGCS2000).
+    lon: f64,
+    /// Latitude, degrees.
+    lat: f64,
+    /// Year the layers are taken in (default: this year).
+    year: Option<i32>,
+}
+
+/// `GET /zones`: the zones a point lies in or on.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/zones", tag = "Planning",
+    params(ZonesQuery),
+    responses((status = 200, description = "The zones at the point", body = Zones),
+        (status = 400, description = "Bad or unknown parameter", body = crate::api::error::ErrorBody))))]
+pub async fn zones_at(
+    State(st): State<Arc<AppState>>,
+    Params(q): Params<ZonesQuery>,
+) -> Result<Json<Zones>, ApiError> {
+    let year = q.year.unwrap_or_else(current_year);
+    Ok(Json(zones(&st.dataset(), q.lon, q.lat, year)?))
+}
+
+/// `POST /check`: a Geometry or Feature gets one screening; a FeatureCollection `{"results":
+/// [...]}` in input order.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/check", tag = "Planning",
+    params(crate::query::screen::CheckParams),
+    request_body(content = serde_json::Value, description = "A GeoJSON Geometry, Feature or FeatureCollection (lon/lat unless `crs` says otherwise)"),
+    responses((status = 200, description = "The screening of the site, or of each site", body = Answer),
+        (status = 400, description = "Bad JSON, not GeoJSON, or a bad parameter", body = crate::api::error::ErrorBody),
+        (status = 413, description = "Body or batch too large", body = crate::api::error::ErrorBody),
+        (status = 422, description = "Invalid geometry", body = crate::api::error::ErrorBody))))]
+pub async fn check(
+    State(st): State<Arc<AppState>>,
+    CheckQuery(params, NoExtra {}): CheckQuery,
+    Body(body): Body,
+) -> Result<Json<Answer>, ApiError> {
+    let ds = st.dataset();
+    let opts = params.options();
+    let ask = params.screening(&ds)?;
+    let limits = st.limits.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        site::check_depth(&body, limits.max_depth)?;
+        let input = site::parse_in(&body, limits.max_batch, ask.crs.as_deref())?;
+        site::check_vertices(&input, limits.max_vertices)?;
+        Ok::<_, ApiError>(screen_input(&ds, input, &opts, &ask)?)
+    })
+    .await
+    .map_err(internal)??;
+    Ok(Json(answer))
+}
+
+/// `POST /check/batch`'s own parameter.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct BatchFormat {
+    /// `ndjson` (default) or `csv` (also chosen by `Accept: text/csv`).
+    format: Option<String>,
+}
+
+/// `POST /check/batch`: screens a FeatureCollection or CSV of sites and streams one row per
+/// site as it is done — NDJSON by default, CSV with `?format=csv` or `Accept: text/csv`.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/check/batch", tag = "Planning",
+    params(crate::query::screen::CheckParams, BatchFormat),
+    request_body(content = String, description = "A GeoJSON FeatureCollection, or CSV with a `wkt` or `lon`/`lat` columns (`id`, `type`, `name` when present)"),
+    responses((status = 200, description = "One row per site as it is done (NDJSON or CSV)", content_type = "application/x-ndjson"),
+        (status = 400, description = "Not a list of sites, or a bad parameter", body = crate::api::error::ErrorBody),
+        (status = 413, description = "Body or batch too large", body = crate::api::error::ErrorBody))))]
+pub async fn batch(
+    State(st): State<Arc<AppState>>,
+    slot: Option<axum::Extension<crate::api::middleware::PermitSlot>>,
+    CheckQuery(params, q): CheckQuery<BatchFormat>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let csv = match q.format.as_deref() {
+        Some("csv") => true,
+        Some("ndjson") => false,
+        Some(other) => {
+            return Err(QueryError::param(
+                "format",
+                format!("{other:?}: use ndjson (default) or csv"),
+            )
+            .into())
+        }
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/csv")),
+    };
+    let ds = st.dataset();
+    let opts = params.options();
+    let ask = params.screening(&ds)?;
+    crate::params::check_year(opts.year)?;
+    let (max_batch, max_vertices) = (st.limits.max_batch, st.limits.max_vertices);
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        site::check_depth(&body, st.limits.max_depth)?;
+    }
+    // Reading the whole list first: a file that is not a list of sites is refused before any
+    // row is sent, so a 200 always means "rows follow".
+    let entries = tokio::task::spawn_blocking(move || batch::read(&body, max_batch))
+        .await
+        .map_err(internal)??;
+    let (tx, rx) = tokio::sync::mpsc::channel::<String>(64);
+    // The rows outlive the response head: the concurrency permit stays with them, so streamed
+    // batches count against the limit until their last row.
+    let permit = slot.and_then(|s| s.take());
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        if csv && tx.blocking_send(rows::CSV_HEADER.to_string()).is_err() {
+            return;
+        }
+        for e in entries {
+            let row = batch::screen_entry(&ds, e, &opts, &ask, max_vertices);
+            let line = if csv {
+                rows::csv_line(&row)
+            } else {
+                rows::ndjson_line(&row)
+            };
+            // The client went away: stop working for it.
+            if tx.blocking_send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|line| (Ok::<_, std::convert::Infallible>(line), rx))
+    });
+    let ty = if csv {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/x-ndjson"
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, ty)
+        .body(axum::body::Body::from_stream(stream))
+        .map_err(internal)
+}
+
+/// The report's own parameter.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ReportLang {
+    /// `zh` (default) or `en`.
+    lang: Option<String>,
+}
+
+/// `GET /check/report`'s own parameters: the point, and the language.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ReportPoint {
+    /// Longitude, degrees.
+    lon: f64,
+    /// Latitude, degrees.
+    lat: f64,
+    /// `zh` (default) or `en`.
+    lang: Option<String>,
+}
+
+/// `GET /check/report`: the printable HTML report of a point, so a report on a place can be
+/// linked to. Rings default to the data's default rings.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/check/report", tag = "Planning",
+    params(crate::query::screen::CheckParams, ReportPoint),
+    responses((status = 200, description = "The printable report", content_type = "text/html"),
+        (status = 400, description = "Bad or unknown parameter", body = crate::api::error::ErrorBody))))]
+pub async fn get_report(
+    State(st): State<Arc<AppState>>,
+    CheckQuery(params, q): CheckQuery<ReportPoint>,
+) -> Result<Response, ApiError> {
+    let body =
+        serde_json::to_vec(&serde_json::json!({"type": "Point", "coordinates": [q.lon, q.lat]}))
+            .map_err(internal)?;
+    render(st, params, q.lang, body).await
+}
+
+/// `POST /check/report`: the printable HTML report of the posted site (like `/check`).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/check/report", tag = "Planning",
+    params(crate::query::screen::CheckParams, ReportLang),
+    request_body(content = serde_json::Value, description = "One GeoJSON Geometry or Feature"),
+    responses((status = 200, description = "The printable report", content_type = "text/html"),
+        (status = 400, description = "Bad JSON, several sites, or a bad parameter", body = crate::api::error::ErrorBody),
+        (status = 422, description = "Invalid geometry", body = crate::api::error::ErrorBody))))]
+pub async fn post_report(
+    State(st): State<Arc<AppState>>,
+    CheckQuery(params, q): CheckQuery<ReportLang>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    render(st, params, q.lang, body.to_vec()).await
+}
+
+async fn render(
+    st: Arc<AppState>,
+    mut params: crate::query::screen::CheckParams,
+    lang: Option<String>,
+    body: Vec<u8>,
+) -> Result<Response, ApiError> {
+    let lang = Lang::parse(lang.as_deref().unwrap_or("zh"))?;
+    params.rings.get_or_insert_with(String::new);
+    let ds = st.dataset();
+    let opts = params.options();
+    let ask = params.screening(&ds)?;
+    let (max_vertices, max_depth) = (st.limits.max_vertices, st.limits.max_depth);
+    let html = tokio::task::spawn_blocking(move || {
+        site::check_depth(&body, max_depth)?;
+        let input = site::parse_in(&body, usize::MAX, ask.crs.as_deref())?;
+        site::check_vertices(&input, max_vertices)?;
+        let s = match input {
+            SiteInput::One(s) => s,
+            SiteInput::Batch(mut v) if v.len() == 1 => v.remove(0),
+            SiteInput::Batch(_) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "one_site_only",
+                    "a report is for one site: send a Geometry, a Feature or a one-feature collection; /check/batch screens many",
+                ))
+            }
+        };
+        let geometry = s.geometry.clone();
+        let Answer::One(r) = screen_input(&ds, SiteInput::One(s), &opts, &ask)? else {
+            return Err(internal("one site gave a batch answer"));
+        };
+        Ok(report::html(&ds, &geometry, &r, &body, lang))
+    })
+    .await
+    .map_err(internal)??;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// `GET /rules`: project types, default rings and the decision table.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/rules", tag = "Planning",
+    responses((status = 200, description = "The rules table", body = crate::data::plan::rules::Rules),
+        (status = 404, description = "The dataset has no rules file", body = crate::api::error::ErrorBody))))]
+pub async fn rules(State(st): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let ds = st.dataset();
+    let Some(r) = &ds.rules else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_rules",
+            "this dataset has no rules file (manifest key `rules`)",
+        ));
+    };
+    Ok(Json(r).into_response())
+}

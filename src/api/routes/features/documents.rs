@@ -1,0 +1,221 @@
+//! The documents of OGC API – Features, Part 1, as the serde types the handlers serialise and
+//! the schemas `/api` describes: links, the landing page, conformance, collections and their
+//! extents, GeoJSON features and feature collections, and the query parameters.
+
+use crate::data::Feature;
+use crate::query::features;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Conformance classes this service implements.
+pub const CONFORMS_TO: [&str; 3] = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+];
+/// Lon/lat on WGS84 (CGCS2000 coincides at this precision): the only CRS served.
+pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+pub(super) const GREGORIAN: &str = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";
+pub const GEOJSON: &str = "application/geo+json";
+pub(super) const JSON: &str = "application/json";
+pub const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
+/// Page size without `limit`.
+pub const DEFAULT_LIMIT: u64 = 10;
+/// Largest page: a larger `limit` is clamped to it (OGC: not an error).
+pub const MAX_LIMIT: u64 = 10_000;
+
+/// A hyperlink, as OGC API and RFC 8288 describe it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Link {
+    pub href: String,
+    pub rel: String,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+pub(super) fn link(href: String, rel: &str, media_type: &str, title: &str) -> Link {
+    Link {
+        href,
+        rel: rel.into(),
+        media_type: Some(media_type.into()),
+        title: Some(title.into()),
+    }
+}
+
+/// `GET /`: what the service is and where its parts are.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LandingPage {
+    pub title: String,
+    pub description: String,
+    pub links: Vec<Link>,
+}
+
+/// `GET /conformance`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Conformance {
+    pub conforms_to: Vec<String>,
+}
+
+/// The spatial extent: one box, lon/lat.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SpatialExtent {
+    /// `[[min_lon, min_lat, max_lon, max_lat]]`.
+    pub bbox: Vec<Vec<f64>>,
+    pub crs: String,
+}
+
+/// The temporal extent: `[[start, end]]`, RFC 3339, `null` for an open end.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemporalExtent {
+    pub interval: Vec<Vec<Option<String>>>,
+    pub trs: String,
+}
+
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Extent {
+    pub spatial: SpatialExtent,
+    pub temporal: TemporalExtent,
+}
+
+/// One layer as an OGC collection.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Collection {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub extent: Extent,
+    /// Always `feature`.
+    pub item_type: String,
+    pub crs: Vec<String>,
+    pub links: Vec<Link>,
+}
+
+/// `GET /collections`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Collections {
+    pub links: Vec<Link>,
+    pub collections: Vec<Collection>,
+}
+
+/// The GeoJSON `type` of a Feature.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum FeatureType {
+    Feature,
+}
+
+/// The GeoJSON `type` of a FeatureCollection.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum FeatureCollectionType {
+    FeatureCollection,
+}
+
+/// A GeoJSON Feature (RFC 7946) with lon/lat geometry.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GeoJsonFeature {
+    #[serde(rename = "type")]
+    pub kind: FeatureType,
+    pub id: String,
+    /// A GeoJSON geometry (Polygon, MultiPolygon, LineString or MultiLineString).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub geometry: Value,
+    /// Every property of the feature as loaded (`name`, `county`, `valid_from`, `valid_to`, …).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub properties: Value,
+    /// Present on `/collections/{id}/items/{featureId}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<Link>>,
+}
+
+impl GeoJsonFeature {
+    pub(super) fn of(f: &Feature, links: Option<Vec<Link>>) -> Self {
+        GeoJsonFeature {
+            kind: FeatureType::Feature,
+            id: f.id.clone(),
+            geometry: features::geometry_json(f),
+            properties: Value::Object(f.properties.clone()),
+            links,
+        }
+    }
+}
+
+/// A page of features.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FeatureCollection {
+    #[serde(rename = "type")]
+    pub kind: FeatureCollectionType,
+    pub features: Vec<GeoJsonFeature>,
+    /// Features matching the filters, over all pages.
+    pub number_matched: u64,
+    pub number_returned: u64,
+    /// When the response was made (RFC 3339, UTC).
+    pub time_stamp: String,
+    pub links: Vec<Link>,
+}
+
+/// Output format. Both are GeoJSON/JSON: there is no HTML rendering (the map is at `/map`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Json,
+    Geojson,
+}
+
+/// The `f` parameter every OGC resource takes.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct FormatQuery {
+    /// Output format (`json` and `geojson` are the same document; `html` is not offered).
+    #[cfg_attr(feature = "openapi", param(inline))]
+    #[allow(dead_code)]
+    pub(super) f: Option<Format>,
+}
+
+/// Parameters of `/collections/{collectionId}/items`.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ItemsQuery {
+    /// Output format (`json` and `geojson` are the same GeoJSON document).
+    #[cfg_attr(feature = "openapi", param(inline))]
+    #[allow(dead_code)]
+    pub(super) f: Option<Format>,
+    /// `min_lon,min_lat,max_lon,max_lat` (CRS84): features whose geometry meets the box. Six
+    /// numbers (with heights) are accepted and the heights ignored.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Vec<f64>>, style = Form, explode = false, min_items = 4, max_items = 6))]
+    pub(super) bbox: Option<String>,
+    /// Page size; a value over the maximum is treated as the maximum.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 10000, default = 10))]
+    pub(super) limit: Option<u64>,
+    /// Features to skip (paging; the `next` link carries it).
+    #[cfg_attr(feature = "openapi", param(minimum = 0, default = 0))]
+    pub(super) offset: Option<u64>,
+    /// An RFC 3339 instant (`2025-06-01T00:00:00Z`), a date (`2025-06-01`) or an interval
+    /// (`2019-01-01/2021-12-31`, `..` for an open end): features in force in any calendar year
+    /// (UTC) it touches. Without it (and without `year`), features of every year.
+    pub(super) datetime: Option<String>,
+    /// ecospace extension: features in force in this year (`valid_from <= year < valid_to`).
+    /// Not together with `datetime`.
+    #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
+    pub(super) year: Option<i32>,
+}

@@ -1,0 +1,11 @@
+//! One file per group of routes: the planner's ([`check`]), feature APIs ([`features`], OGC API –
+//! Features), tiles and styles ([`tiles`]), the map page ([`map`]), the analyst's
+//! ([`indicators`]), the admin routes ([`admin`]) and the operator's ([`ops`]).
+
+pub mod admin;
+pub mod check;
+pub mod features;
+pub mod indicators;
+pub mod map;
+pub mod ops;
+pub mod tiles;

@@ -1,0 +1,298 @@
+//! Map endpoints: vector tiles, TileJSON, the catalog, styles, glyph stubs, the map page and the
+//! MapLibre assets. Static files are served from fixed lists, so no path can leave its folder.
+
+use crate::api::error::ApiError;
+use crate::api::extract::Params;
+use crate::api::state::AppState;
+use crate::assets;
+use crate::tiles::tilejson::{self, TileCatalog, TileJson};
+use crate::tiles::{self, cache::Key, TileId};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The year of the tiles.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct YearQuery {
+    /// Features in force in this year (default: the current year).
+    #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
+    year: Option<i32>,
+}
+
+/// `scheme://host` of the request: from `X-Forwarded-Proto`/`-Host` when the server is told to
+/// trust a proxy, else from `Host`.
+pub fn base_url(st: &AppState, headers: &HeaderMap) -> String {
+    let h = |k: &str| {
+        headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.split(',').next().unwrap_or("").trim().to_string())
+    };
+    let (proto, host) = if st.web.trust_forwarded {
+        (
+            h("x-forwarded-proto"),
+            h("x-forwarded-host").or_else(|| h("host")),
+        )
+    } else {
+        (None, h("host"))
+    };
+    let host = host.filter(|s| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+    });
+    format!(
+        "{}://{}",
+        proto
+            .filter(|p| p == "http" || p == "https")
+            .unwrap_or_else(|| "http".into()),
+        host.unwrap_or_else(|| "localhost".into())
+    )
+}
+
+fn year_of(q: &YearQuery) -> Result<i32, ApiError> {
+    let y = q.year.unwrap_or_else(crate::params::current_year);
+    crate::params::check_year(y)?;
+    Ok(y)
+}
+
+/// `GET /tiles/{layers}` or `/tiles/{layers}.json`: TileJSON with absolute tile URLs.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/tiles/{layers}", tag = "Map",
+    params(("layers" = String, Path, description = "Comma-separated layer ids (also `{layers}.json`)"), YearQuery),
+    responses((status = 200, description = "TileJSON 3.0.0", body = TileJson),
+        (status = 400, description = "Unknown layer or bad parameter", body = crate::api::error::ErrorBody))))]
+pub async fn tilejson(
+    State(st): State<Arc<AppState>>,
+    Path(layers): Path<String>,
+    headers: HeaderMap,
+    Params(q): Params<YearQuery>,
+) -> Result<Json<TileJson>, ApiError> {
+    let list = layers.strip_suffix(".json").unwrap_or(&layers);
+    let ds = &st.dataset();
+    let ls = tiles::parse_layers(ds, list)?;
+    let mut url = format!(
+        "{}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt",
+        base_url(&st, &headers),
+        ls.iter().map(|l| l.id()).collect::<Vec<_>>().join(",")
+    );
+    if q.year.is_some() {
+        url.push_str(&format!("?year={}", year_of(&q)?));
+    }
+    Ok(Json(tilejson::document(ds, &ls, &url)))
+}
+
+/// `GET /catalog`: every layer as a tile source, and one source with all of them.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/catalog", tag = "Map",
+    responses((status = 200, description = "Tile sources and styles", body = TileCatalog))))]
+pub async fn catalog(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Json<TileCatalog> {
+    Json(tilejson::catalog(&st.dataset(), &base_url(&st, &headers)))
+}
+
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt` (also `.pbf`): a Mapbox Vector Tile; gzip on
+/// `Accept-Encoding: gzip`, 204 when empty, 304 on a matching `If-None-Match`.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/tiles/{layers}/{z}/{x}/{y}.mvt", tag = "Map",
+    params(
+        ("layers" = String, Path, description = "Comma-separated layer ids"),
+        ("z" = u32, Path, description = "Zoom"),
+        ("x" = u32, Path, description = "Column"),
+        ("y" = u32, Path, description = "Row (XYZ scheme)"),
+        YearQuery,
+    ),
+    responses(
+        (status = 200, description = "The tile", body = Vec<u8>, content_type = "application/vnd.mapbox-vector-tile"),
+        (status = 204, description = "Empty tile"),
+        (status = 304, description = "Unchanged (`If-None-Match`)"),
+        (status = 400, description = "Bad tile address or parameter", body = crate::api::error::ErrorBody),
+        (status = 404, description = "Not a tile path", body = crate::api::error::ErrorBody),
+    )))]
+pub async fn tile(
+    State(st): State<Arc<AppState>>,
+    Path((layers, z, x, y)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+    Params(q): Params<YearQuery>,
+) -> Result<Response, ApiError> {
+    let num = |name: &str, s: &str| {
+        s.parse::<u32>().map_err(|_| {
+            ApiError::from(crate::params::QueryError::param(
+                name,
+                format!("must be a whole number, got {s:?}"),
+            ))
+        })
+    };
+    let y = y
+        .strip_suffix(".mvt")
+        .or_else(|| y.strip_suffix(".pbf"))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "tiles end in .mvt (or .pbf)",
+            )
+        })?;
+    let id = TileId::new(num("z", &z)?, num("x", &x)?, num("y", y)?)?;
+    let year = year_of(&q)?;
+    let ds = st.dataset();
+    let names: Vec<String> = tiles::parse_layers(&ds, &layers)?
+        .iter()
+        .map(|l| l.id().to_string())
+        .collect();
+    let key = Key {
+        version: ds.version.clone(),
+        layers: names.join(","),
+        z: id.z,
+        x: id.x,
+        y: id.y,
+        year,
+    };
+    let st2 = Arc::clone(&st);
+    let tile = tokio::task::spawn_blocking(move || {
+        st2.tile_cache.get_or_render(key, || {
+            let ls: Vec<_> = names.iter().filter_map(|n| ds.layer(n)).collect();
+            tiles::render(&ls, id, year)
+        })
+    })
+    .await
+    .map_err(crate::api::error::internal)?;
+
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::ETAG,
+        HeaderValue::from_str(&tile.etag).map_err(crate::api::error::internal)?,
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == tile.etag || t.trim() == "*")
+        });
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, h).into_response());
+    }
+    let Some(body) = &tile.body else {
+        return Ok((StatusCode::NO_CONTENT, h).into_response());
+    };
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
+    );
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|e| e.split(';').next().is_some_and(|n| n.trim() == "gzip"))
+        });
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        Ok((h, tile.gzip().to_vec()).into_response())
+    } else {
+        Ok((h, body.clone()).into_response())
+    }
+}
+
+/// Makes root-relative URLs in a style (sources, tiles, glyphs, sprite) absolute.
+fn absolutise(style: &mut Value, base: &str) {
+    let fix = |v: &mut Value| {
+        if let Some(s) = v.as_str().filter(|s| s.starts_with('/')) {
+            *v = Value::String(format!("{base}{s}"));
+        }
+    };
+    if let Some(v) = style.get_mut("glyphs") {
+        fix(v);
+    }
+    if let Some(v) = style.get_mut("sprite") {
+        fix(v);
+    }
+    if let Some(Value::Object(sources)) = style.get_mut("sources") {
+        for src in sources.values_mut() {
+            if let Some(v) = src.get_mut("url") {
+                fix(v);
+            }
+            if let Some(Value::Array(ts)) = src.get_mut("tiles") {
+                ts.iter_mut().for_each(fix);
+            }
+            if let Some(v) = src.get_mut("data") {
+                fix(v);
+            }
+        }
+    }
+}
+
+/// `GET /styles/{name}`: an embedded MapLibre style with absolute URLs.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/styles/{name}", tag = "Map",
+    params(("name" = String, Path, description = "Style file name, e.g. `ecospace.json`")),
+    responses((status = 200, description = "MapLibre style", body = Object),
+        (status = 404, description = "No such style", body = crate::api::error::ErrorBody))))]
+pub async fn style(
+    State(st): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let text = assets::STYLES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no style {name:?}"),
+            )
+        })?;
+    let mut v: Value = serde_json::from_str(text).map_err(crate::api::error::internal)?;
+    absolutise(&mut v, &base_url(&st, &headers));
+    Ok(Json(v))
+}
+
+/// `GET /fonts/{stack}/{range}.pbf`: an empty glyph set. CJK labels are drawn by MapLibre from
+/// local fonts (`localIdeographFontFamily`); this keeps the style valid offline.
+pub async fn glyphs(Path((_stack, range)): Path<(String, String)>) -> Result<Response, ApiError> {
+    if !range.ends_with(".pbf") {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "glyph ranges end in .pbf",
+        ));
+    }
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-protobuf")],
+        Vec::<u8>::new(),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_root_relative_urls_are_rewritten() {
+        let mut s = json!({"glyphs": "/fonts/{fontstack}/{range}.pbf", "sources": {
+            "a": {"type": "vector", "url": "/tiles/redline.json"},
+            "b": {"type": "raster", "tiles": ["https://t0.example/{z}/{x}/{y}", "/r/{z}/{x}/{y}.png"]}}});
+        absolutise(&mut s, "http://h:1");
+        assert_eq!(s["glyphs"], "http://h:1/fonts/{fontstack}/{range}.pbf");
+        assert_eq!(s["sources"]["a"]["url"], "http://h:1/tiles/redline.json");
+        assert_eq!(
+            s["sources"]["b"]["tiles"],
+            json!([
+                "https://t0.example/{z}/{x}/{y}",
+                "http://h:1/r/{z}/{x}/{y}.png"
+            ])
+        );
+    }
+}

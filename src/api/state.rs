@@ -1,0 +1,49 @@
+//! What every handler shares: the live snapshot, the limits and web settings, the tile cache,
+//! the request metrics and the concurrency permits.
+
+use super::metrics::Metrics;
+use crate::data::{Dataset, LoadError};
+use crate::service::{Limits, Live, WebConfig};
+use crate::tiles::cache::TileCache;
+use std::sync::Arc;
+
+/// Shared state of every handler.
+#[derive(Debug)]
+pub struct AppState {
+    /// The dataset in service (swapped whole on reload) and its indicator cache.
+    pub live: Arc<Live>,
+    /// Limits of the HTTP layer.
+    pub limits: Limits,
+    /// Settings of the map endpoints and admin routes.
+    pub web: WebConfig,
+    /// Rendered tiles, keyed by data version.
+    pub tile_cache: TileCache,
+    /// Request counters and latencies.
+    pub metrics: Metrics,
+    /// Permits for requests in flight (the concurrency limit).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// The state of a service on `dataset`.
+    pub fn new(dataset: Dataset, limits: Limits, web: WebConfig) -> Self {
+        AppState {
+            live: Arc::new(Live::new(dataset)),
+            tile_cache: TileCache::new(web.tile_cache_bytes),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(limits.max_concurrency.max(1))),
+            limits,
+            web,
+            metrics: Metrics::default(),
+        }
+    }
+
+    /// The current snapshot.
+    pub fn dataset(&self) -> Arc<Dataset> {
+        self.live.dataset()
+    }
+
+    /// Reloads the data (see [`Live::reload`]).
+    pub fn reload(&self) -> Result<Arc<Dataset>, LoadError> {
+        self.live.reload()
+    }
+}

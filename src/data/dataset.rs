@@ -1,0 +1,248 @@
+//! A dataset: the manifest and its validated, indexed layers, loaded all or nothing.
+//!
+//! A `Dataset` is immutable once built, so it can be shared behind an `Arc` by every request and
+//! swapped whole on reload.
+
+use super::hash::Fnv1a;
+use super::layer::{Layer, LayerError};
+use super::manifest::{Manifest, ManifestError, Reader};
+use super::plan::indicators::{parse_specs, IndicatorSpec};
+use super::plan::rules::Rules;
+use super::plan::targets::Targets;
+use super::plan::PlanError;
+use crate::params::QueryError;
+use std::path::{Path, PathBuf};
+
+/// The manifest file name inside a data folder.
+pub const MANIFEST: &str = "layers.toml";
+
+/// Why a dataset could not be loaded; nothing is served from a dataset that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}: cannot read the manifest: {1}")]
+    ManifestIo(String, #[source] std::io::Error),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Layer(#[from] LayerError),
+    #[error("bundled dataset is missing {0} (rebuild after `cargo run --example gen_jiaxing`)")]
+    BundledMissing(String),
+    /// An indicators, targets or rules file is malformed (the error names the file).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("{0}: cannot read: {1}")]
+    Io(String, #[source] std::io::Error),
+}
+
+/// Where the data came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The illustrative Jiaxing dataset compiled into the binary.
+    Bundled,
+    /// A folder holding `layers.toml`.
+    Dir(PathBuf),
+}
+
+/// The manifest plus every layer, validated and indexed.
+#[derive(Debug)]
+pub struct Dataset {
+    pub manifest: Manifest,
+    pub layers: Vec<Layer>,
+    pub origin: Origin,
+    /// A hash of the manifest and every file it names: changes whenever the data changes.
+    pub version: String,
+    /// Indicator definitions (empty when the manifest names none).
+    pub indicators: Vec<IndicatorSpec>,
+    /// The plan's targets (empty when the manifest names none).
+    pub targets: Targets,
+    /// Decisions per layer and project type (none when the manifest names no rules file).
+    pub rules: Option<Rules>,
+}
+
+impl Dataset {
+    /// Loads the bundled Jiaxing dataset.
+    ///
+    /// # Examples
+    /// ```
+    /// let ds = ecospace::Dataset::bundled().unwrap();
+    /// assert!(ds.layer("redline").is_some());
+    /// ```
+    pub fn bundled() -> Result<Dataset, LoadError> {
+        let read = |name: &str| {
+            crate::assets::FILES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| LoadError::BundledMissing(name.to_string()))
+        };
+        Self::load_with(Origin::Bundled, &read(MANIFEST)?, MANIFEST, read, None)
+    }
+
+    /// Loads the dataset described by `dir/layers.toml`.
+    pub fn from_dir(dir: &Path) -> Result<Dataset, LoadError> {
+        Self::from_dir_replacing(dir, None)
+    }
+
+    /// Loads `dir` as [`from_dir`](Self::from_dir) would, reading the file named
+    /// `replacement.0` (a manifest `file`) from `replacement.1` instead: a candidate version
+    /// of a layer is validated together with everything else before it replaces anything.
+    /// The version hash is the one a later load of the folder with the file in place gives.
+    pub fn from_dir_replacing(
+        dir: &Path,
+        replacement: Option<(&str, &Path)>,
+    ) -> Result<Dataset, LoadError> {
+        let manifest_path = dir.join(MANIFEST);
+        let text = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| LoadError::ManifestIo(manifest_path.display().to_string(), e))?;
+        let locate = |file: &str| match replacement {
+            Some((name, path)) if name == file => path.to_path_buf(),
+            _ => dir.join(file),
+        };
+        Self::load_with(
+            Origin::Dir(dir.to_path_buf()),
+            &text,
+            &manifest_path.display().to_string(),
+            |file| {
+                let path = locate(file);
+                std::fs::read_to_string(&path).map_err(|source| {
+                    LoadError::Layer(LayerError::Io {
+                        file: path.display().to_string(),
+                        source,
+                    })
+                })
+            },
+            Some(&locate),
+        )
+    }
+
+    /// Loads the folder when given, the bundled dataset otherwise.
+    pub fn open(dir: Option<&Path>) -> Result<Dataset, LoadError> {
+        match dir {
+            Some(d) => Self::from_dir(d),
+            None => Self::bundled(),
+        }
+    }
+
+    fn load_with(
+        origin: Origin,
+        manifest_text: &str,
+        manifest_name: &str,
+        read: impl Fn(&str) -> Result<String, LoadError>,
+        locate: Option<&dyn Fn(&str) -> PathBuf>,
+    ) -> Result<Dataset, LoadError> {
+        let manifest = Manifest::parse(manifest_text, manifest_name)?;
+        let mut hash = Fnv1a::default();
+        hash.write(manifest_text.as_bytes());
+        let mut layers = Vec::with_capacity(manifest.layers.len());
+        for spec in &manifest.layers {
+            let layer = match (spec.reader(), locate) {
+                // A folder's layer is streamed from its file: a province's layer is gigabytes.
+                (Reader::Geojson, Some(locate)) => {
+                    let path = locate(&spec.file);
+                    let f = std::fs::File::open(&path).map_err(|source| LayerError::Io {
+                        file: path.display().to_string(),
+                        source,
+                    })?;
+                    Layer::from_reader(spec.clone(), f, &spec.file, |b| hash.write(b))?
+                }
+                (Reader::Geojson, None) => {
+                    let text = read(&spec.file)?;
+                    Layer::from_reader(spec.clone(), text.as_bytes(), &spec.file, |b| {
+                        hash.write(b)
+                    })?
+                }
+                (Reader::Gdal, Some(locate)) => {
+                    let path = locate(&spec.file);
+                    let (features, bytes) = super::source::read_gdal(&path, spec)?;
+                    hash.write(&bytes);
+                    Layer::from_features(spec.clone(), features, &spec.file)?
+                }
+                (Reader::Gdal, None) => {
+                    return Err(LayerError::Source {
+                        file: spec.file.clone(),
+                        message: "the bundled dataset holds GeoJSON only".into(),
+                    }
+                    .into())
+                }
+            };
+            layers.push(layer);
+        }
+        let indicators = match &manifest.indicators {
+            Some(file) => {
+                let text = read(file)?;
+                hash.write(text.as_bytes());
+                parse_specs(&text, file, &manifest)?
+            }
+            None => Vec::new(),
+        };
+        let targets = match &manifest.targets {
+            Some(file) => {
+                let text = read(file)?;
+                hash.write(text.as_bytes());
+                Targets::parse(&text, file)?
+            }
+            None => Targets::default(),
+        };
+        let rules = match &manifest.rules {
+            Some(file) => {
+                let text = read(file)?;
+                hash.write(text.as_bytes());
+                Some(Rules::parse(&text, file, &layers)?)
+            }
+            None => None,
+        };
+        Ok(Dataset {
+            rules,
+            manifest,
+            layers,
+            origin,
+            version: format!("{:016x}", hash.0),
+            indicators,
+            targets,
+        })
+    }
+
+    /// Replaces the targets with a user's own file (before the dataset is shared).
+    pub fn use_targets_file(&mut self, path: &Path) -> Result<(), LoadError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| LoadError::Io(path.display().to_string(), e))?;
+        self.targets = Targets::parse(&text, &path.display().to_string())?;
+        // Statuses depend on targets: a new version keeps indicators computed with the old ones
+        // (cached by version) from being served.
+        let mut h = Fnv1a(u64::from_str_radix(&self.version, 16).unwrap_or(0));
+        h.write(text.as_bytes());
+        self.version = format!("{:016x}", h.0);
+        Ok(())
+    }
+
+    /// The layer with this id.
+    pub fn layer(&self, id: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.id() == id)
+    }
+
+    /// Total number of features over all layers (all years).
+    pub fn feature_count(&self) -> usize {
+        self.layers.iter().map(|l| l.features.len()).sum()
+    }
+
+    /// The layers named (all when `None`), refusing unknown names with the list of valid ones.
+    pub fn select(&self, names: Option<&[String]>) -> Result<Vec<&Layer>, QueryError> {
+        match names {
+            None => Ok(self.layers.iter().collect()),
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    self.layer(n).ok_or_else(|| QueryError::UnknownLayer {
+                        name: n.clone(),
+                        valid: self.layer_ids().iter().map(|s| s.to_string()).collect(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// Layer ids, in manifest order.
+    pub fn layer_ids(&self) -> Vec<&str> {
+        self.layers.iter().map(|l| l.id()).collect()
+    }
+}

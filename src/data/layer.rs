@@ -1,0 +1,504 @@
+//! A loaded layer: validated features, an R-tree over their envelopes, and per-feature edge
+//! indexes that make point location and distance queries sub-linear in the vertex count.
+
+use super::feature::{Attributes, Feature};
+use crate::data::manifest::{LayerKind, LayerSpec};
+use crate::spatial::geojson::{self as geometry, GeometryError};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+/// Why a layer file was refused. Every variant names the file; feature problems name the
+/// feature's index in the collection and its id when it has one.
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: not valid JSON: {source}")]
+    Json {
+        file: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{file}: not valid JSON at byte {at}: {problem}")]
+    Syntax {
+        file: String,
+        at: u64,
+        problem: &'static str,
+    },
+    #[error("{file}: expected a GeoJSON FeatureCollection, found {found}")]
+    NotFeatureCollection { file: String, found: String },
+    #[error("{file}: feature {index}{}: {problem}", id_suffix(.id))]
+    Feature {
+        file: String,
+        index: usize,
+        id: Option<String>,
+        problem: String,
+    },
+    #[error("{file}: {message}")]
+    Source { file: String, message: String },
+    #[error("{file}: feature {index}{}: {source}", id_suffix(.id))]
+    Geometry {
+        file: String,
+        index: usize,
+        id: Option<String>,
+        #[source]
+        source: GeometryError,
+    },
+}
+
+fn id_suffix(id: &Option<String>) -> String {
+    id.as_ref()
+        .map(|i| format!(" (id {i:?})"))
+        .unwrap_or_default()
+}
+
+/// Envelope of a feature, as an R-tree entry pointing at its index.
+type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// A validated, indexed layer.
+#[derive(Debug)]
+pub struct Layer {
+    pub spec: LayerSpec,
+    pub features: Vec<Feature>,
+    /// Envelope of all features, `None` when the layer is empty.
+    pub bbox: Option<[f64; 4]>,
+    index: RTree<Entry>,
+}
+
+impl Layer {
+    /// Parses and validates a FeatureCollection for `spec`. `file` names it in errors.
+    ///
+    /// All or nothing: the first bad feature refuses the whole file.
+    pub fn from_geojson(spec: LayerSpec, text: &str, file: &str) -> Result<Layer, LayerError> {
+        Layer::from_reader(spec, text.as_bytes(), file, |_| {})
+    }
+
+    /// Reads a FeatureCollection from `r` as a stream: the features are cut out one by one
+    /// ([`crate::data::collection`]) and parsed, validated and measured in parallel batches, so memory
+    /// holds one batch of text, not the file. `tap` sees every byte read (the version hash).
+    ///
+    /// All or nothing, and the error reported is the first in file order, as a sequential load
+    /// would report it.
+    pub fn from_reader(
+        spec: LayerSpec,
+        r: impl std::io::Read,
+        file: &str,
+        tap: impl FnMut(&[u8]),
+    ) -> Result<Layer, LayerError> {
+        use rayon::prelude::*;
+        let mut out: Vec<Feature> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut failed: Option<LayerError> = None;
+        let sink = |batch: Vec<Vec<u8>>| -> bool {
+            let base = out.len();
+            let parsed: Vec<Result<Feature, LayerError>> = batch
+                .par_iter()
+                .enumerate()
+                .map(|(i, raw)| parse_feature(&spec, raw, file, base + i))
+                .collect();
+            for (i, r) in parsed.into_iter().enumerate() {
+                let f = match r {
+                    Ok(f) => f,
+                    Err(e) => {
+                        failed = Some(e);
+                        return false;
+                    }
+                };
+                if !seen.insert(f.id.clone()) {
+                    failed = Some(duplicate(file, base + i, f.id));
+                    return false;
+                }
+                out.push(f);
+            }
+            true
+        };
+        let skeleton = match crate::data::collection::scan(r, BATCH_BYTES, tap, sink) {
+            Ok(sk) => sk,
+            Err((crate::data::collection::Failure::Sink, _)) => {
+                return Err(failed.expect("a refused batch leaves its error"))
+            }
+            Err((crate::data::collection::Failure::Io(source), _)) => {
+                return Err(LayerError::Io {
+                    file: file.into(),
+                    source,
+                })
+            }
+            Err((crate::data::collection::Failure::NotObject, _)) => {
+                return Err(LayerError::NotFeatureCollection {
+                    file: file.into(),
+                    found: "a non-object".into(),
+                })
+            }
+            Err((crate::data::collection::Failure::Scan(problem), at)) => {
+                return Err(LayerError::Syntax {
+                    file: file.into(),
+                    at,
+                    problem,
+                })
+            }
+        };
+        let root: Map<String, Value> =
+            serde_json::from_slice(&skeleton.to_json()).map_err(|source| LayerError::Json {
+                file: file.to_string(),
+                source,
+            })?;
+        let ty = root
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("no type");
+        match (ty, skeleton.has_features) {
+            ("FeatureCollection", true) => Ok(Layer::new(spec, out)),
+            ("FeatureCollection", false) => Err(LayerError::NotFeatureCollection {
+                file: file.into(),
+                found: "a FeatureCollection without a features array".into(),
+            }),
+            _ => Err(LayerError::NotFeatureCollection {
+                file: file.into(),
+                found: ty.to_string(),
+            }),
+        }
+    }
+
+    /// Validates raw GeoJSON Feature objects (from a file, or built by another source such as
+    /// GDAL) into a layer, with the same checks and error messages whatever their origin.
+    pub fn from_features(
+        spec: LayerSpec,
+        features: impl IntoIterator<Item = Value>,
+        file: &str,
+    ) -> Result<Layer, LayerError> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for (index, raw) in features.into_iter().enumerate() {
+            let f = load_feature(&spec, raw, file, index)?;
+            if !seen.insert(f.id.clone()) {
+                return Err(duplicate(file, index, f.id));
+            }
+            out.push(f);
+        }
+        Ok(Layer::new(spec, out))
+    }
+
+    fn new(spec: LayerSpec, features: Vec<Feature>) -> Layer {
+        let entries: Vec<Entry> = features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let [a, b, c, d] = f.bbox;
+                GeomWithData::new(Rectangle::from_corners([a, b], [c, d]), i)
+            })
+            .collect();
+        let bbox = features.iter().map(|f| f.bbox).reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        });
+        Layer {
+            spec,
+            features,
+            bbox,
+            index: RTree::bulk_load(entries),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    pub fn kind(&self) -> LayerKind {
+        self.spec.kind
+    }
+
+    /// Features whose envelope meets `env` (any year).
+    pub fn candidates<'a>(
+        &'a self,
+        env: &AABB<[f64; 2]>,
+    ) -> impl Iterator<Item = &'a Feature> + 'a {
+        self.index
+            .locate_in_envelope_intersecting(env)
+            .map(move |e| &self.features[e.data])
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// Measures every feature now, in parallel (what a listing or an indicator will read).
+    pub fn measure_all(&self) {
+        use rayon::prelude::*;
+        self.features.par_iter().for_each(|f| {
+            f.area_m2();
+        });
+    }
+
+    /// Features in force in `year`.
+    pub fn features_in(&self, year: i32) -> impl Iterator<Item = &Feature> {
+        self.features.iter().filter(move |f| f.valid_in(year))
+    }
+}
+
+/// Text of features parsed per parallel batch: large enough to keep both cores busy, small
+/// enough that memory holds a few batches, not the file.
+const BATCH_BYTES: usize = 8 << 20;
+
+fn duplicate(file: &str, index: usize, id: String) -> LayerError {
+    LayerError::Feature {
+        file: file.into(),
+        index,
+        id: Some(id),
+        problem: "duplicate id in this layer".into(),
+    }
+}
+
+/// One feature's text → feature. The typed parse is the fast path; when it fails, the text is
+/// parsed again loosely so the error can name the feature's id and say what is wrong.
+fn parse_feature(
+    spec: &LayerSpec,
+    raw: &[u8],
+    file: &str,
+    index: usize,
+) -> Result<Feature, LayerError> {
+    match serde_json::from_slice::<geojson::Feature>(raw) {
+        Ok(f) => {
+            let id = match &f.id {
+                Some(::geojson::feature::Id::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(::geojson::feature::Id::Number(n)) => Some(n.to_string()),
+                _ => None,
+            };
+            feature_from(spec, f, id, file, index)
+        }
+        Err(_) => match serde_json::from_slice::<Value>(raw) {
+            Ok(v) => load_feature(spec, v, file, index),
+            Err(e) => Err(LayerError::Feature {
+                file: file.into(),
+                index,
+                id: None,
+                problem: format!("not valid JSON: {e}"),
+            }),
+        },
+    }
+}
+
+fn load_feature(
+    spec: &LayerSpec,
+    raw: Value,
+    file: &str,
+    index: usize,
+) -> Result<Feature, LayerError> {
+    let raw_id = raw.get("id").cloned();
+    let id = match &raw_id {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let f: geojson::Feature = serde_json::from_value(raw).map_err(|e| LayerError::Feature {
+        file: file.into(),
+        index,
+        id: id.clone(),
+        problem: format!("not a GeoJSON Feature: {e}"),
+    })?;
+    feature_from(spec, f, id, file, index)
+}
+
+fn feature_from(
+    spec: &LayerSpec,
+    f: geojson::Feature,
+    id: Option<String>,
+    file: &str,
+    index: usize,
+) -> Result<Feature, LayerError> {
+    let bad = |problem: String| LayerError::Feature {
+        file: file.into(),
+        index,
+        id: id.clone(),
+        problem,
+    };
+    let Some(fid) = id.clone() else {
+        return Err(bad("missing a string `id` (the Feature id member)".into()));
+    };
+    let properties = f.properties.unwrap_or_default();
+    let name = match properties.get("name") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        _ => return Err(bad("missing a non-empty string property `name`".into())),
+    };
+    let county = match properties.get("county") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(other) => {
+            return Err(bad(format!(
+                "property `county` must be an adcode string, found {other}"
+            )))
+        }
+    };
+    let year = |key: &str| -> Result<Option<i32>, LayerError> {
+        match properties.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .filter(|y| (1000..=9999).contains(y))
+                .map(|y| Some(y as i32))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "property `{key}` must be a four-digit year, found {v}"
+                    ))
+                }),
+        }
+    };
+    let (valid_from, valid_to) = (year("valid_from")?, year("valid_to")?);
+    if let (Some(a), Some(b)) = (valid_from, valid_to) {
+        if a >= b {
+            return Err(bad(format!(
+                "valid_from {a} must be before valid_to {b} (valid_to is exclusive)"
+            )));
+        }
+    }
+    let Some(g) = f.geometry else {
+        return Err(bad("has no geometry".into()));
+    };
+    let geometry = geometry::from_geojson(&g).map_err(|source| LayerError::Geometry {
+        file: file.into(),
+        index,
+        id: id.clone(),
+        source,
+    })?;
+    let dim = geometry::dimension(&geometry);
+    let expected = match spec.kind {
+        LayerKind::Zone => 2,
+        LayerKind::Line => 1,
+    };
+    if dim != expected {
+        return Err(bad(format!(
+            "a {} layer holds {} geometries, found {}",
+            match spec.kind {
+                LayerKind::Zone => "zone",
+                LayerKind::Line => "line",
+            },
+            if expected == 2 {
+                "Polygon/MultiPolygon"
+            } else {
+                "LineString/MultiLineString"
+            },
+            geometry::type_name(&geometry)
+        )));
+    }
+    let constraint = spec.constraint
+        && spec
+            .constraint_if
+            .iter()
+            .all(|(k, v)| properties.get(k).is_some_and(|p| toml_eq(v, p)));
+    Feature::new(
+        Attributes {
+            id: fid,
+            name,
+            county,
+            valid_from,
+            valid_to,
+            properties,
+            constraint,
+        },
+        geometry,
+    )
+    .ok_or_else(|| bad("empty geometry".into()))
+}
+
+/// Compares a manifest (TOML) value with a feature property (JSON).
+pub(crate) fn toml_eq(t: &toml::Value, j: &Value) -> bool {
+    match (t, j) {
+        (toml::Value::String(a), Value::String(b)) => a == b,
+        (toml::Value::Boolean(a), Value::Bool(b)) => a == b,
+        (toml::Value::Integer(a), Value::Number(b)) => b.as_i64() == Some(*a),
+        (toml::Value::Float(a), Value::Number(b)) => b.as_f64() == Some(*a),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::manifest::LayerKind;
+    use crate::data::Location;
+    use geo::Coord;
+    use std::collections::BTreeMap;
+
+    fn spec(kind: LayerKind) -> LayerSpec {
+        LayerSpec {
+            id: "t".into(),
+            title_zh: "测".into(),
+            title_en: "t".into(),
+            file: "t.geojson".into(),
+            kind,
+            constraint: true,
+            constraint_if: BTreeMap::new(),
+            properties: BTreeMap::new(),
+            colour: None,
+            reader: None,
+            source_layer: None,
+            encoding: None,
+            crs: None,
+            fields: BTreeMap::new(),
+        }
+    }
+
+    const SQUARE_WITH_HOLE: &str = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","properties":{"name":"A","county":"330402","valid_from":2019},
+        "geometry":{"type":"Polygon","coordinates":[[[120,30],[121,30],[121,31],[120,31],[120,30]],[[120.4,30.4],[120.4,30.6],[120.6,30.6],[120.6,30.4],[120.4,30.4]]]}}]}"#;
+
+    #[test]
+    fn locates_points_inside_on_and_outside_with_holes() {
+        let l = Layer::from_geojson(spec(LayerKind::Zone), SQUARE_WITH_HOLE, "t.geojson").unwrap();
+        let f = &l.features[0];
+        let at = |x, y| f.locate(Coord { x, y });
+        assert_eq!(at(120.2, 30.2), Location::Inside);
+        assert_eq!(at(120.5, 30.5), Location::Outside, "in the hole");
+        assert_eq!(at(120.4, 30.5), Location::Boundary, "on the hole's edge");
+        assert_eq!(at(121.0, 30.5), Location::Boundary, "on the shell's edge");
+        assert_eq!(at(121.5, 30.5), Location::Outside);
+        // A ray through a vertex (y = 30.4 passes the hole's corners) is counted once.
+        assert_eq!(at(120.1, 30.4), Location::Inside);
+        assert!(f.valid_in(2019) && !f.valid_in(2018));
+    }
+
+    #[test]
+    fn locate_agrees_with_geo_contains_on_a_grid() {
+        use geo::Contains;
+        let l = Layer::from_geojson(spec(LayerKind::Zone), SQUARE_WITH_HOLE, "t.geojson").unwrap();
+        let f = &l.features[0];
+        for i in 0..50 {
+            for j in 0..50 {
+                let c = Coord {
+                    x: 119.93 + i as f64 * 0.0231,
+                    y: 29.95 + j as f64 * 0.0227,
+                };
+                let geo_says = f.geometry.contains(&geo::Point(c));
+                assert_eq!(f.locate(c) == Location::Inside, geo_says, "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_the_feature_that_is_wrong() {
+        let bad = SQUARE_WITH_HOLE.replace("[120,31],[120,30]]", "[120,31]]");
+        let e = Layer::from_geojson(spec(LayerKind::Zone), &bad, "x.geojson")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("x.geojson: feature 0 (id \"a\")") && e.contains("not closed"),
+            "{e}"
+        );
+        let e = Layer::from_geojson(spec(LayerKind::Line), SQUARE_WITH_HOLE, "x.geojson")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line layer holds LineString"), "{e}");
+        let no_name = SQUARE_WITH_HOLE.replace(r#""name":"A","#, "");
+        let e = Layer::from_geojson(spec(LayerKind::Zone), &no_name, "x.geojson")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`name`"), "{e}");
+    }
+}

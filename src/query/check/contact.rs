@@ -1,0 +1,182 @@
+//! How a site and a feature meet — apart, site inside, feature inside, or edges meeting — found
+//! from the feature's edges near the site (its edge index) and point location, without building
+//! either shape's full intersection graph. Only the last case needs a boolean operation.
+
+use crate::data::{Feature, Location};
+use crate::spatial::geodesy;
+use crate::spatial::geojson::dimension;
+use crate::spatial::segments::{segments, segments_meet};
+use geo::{Coord, Geometry, Intersects, MultiLineString, MultiPolygon};
+use rstar::AABB;
+
+/// The site in the forms the predicates need, computed once per check.
+pub(super) struct PreparedSite<'a> {
+    pub(super) geom: &'a Geometry,
+    pub(super) area_m2: f64,
+    pub(super) dim: u8,
+    pub(super) polygons: Option<MultiPolygon>,
+    pub(super) lines: Option<MultiLineString>,
+    pub(super) segments: Vec<geo::Line>,
+    pub(super) bbox: [f64; 4],
+    pub(super) length_m: f64,
+}
+
+impl PreparedSite<'_> {
+    pub(super) fn part_vertices(&self) -> Vec<Coord> {
+        part_vertices(self.geom)
+    }
+}
+
+impl<'a> PreparedSite<'a> {
+    pub(super) fn new(geom: &'a Geometry, area_m2: f64, length_m: f64) -> Self {
+        PreparedSite {
+            geom,
+            area_m2,
+            dim: dimension(geom),
+            polygons: as_multipolygon(geom),
+            lines: as_multilinestring(geom),
+            segments: segments(geom),
+            bbox: geodesy::bbox(geom).unwrap_or([0.0; 4]),
+            length_m,
+        }
+    }
+}
+
+pub(super) fn as_multipolygon(g: &Geometry) -> Option<MultiPolygon> {
+    match g {
+        Geometry::Polygon(p) => Some(MultiPolygon(vec![p.clone()])),
+        Geometry::MultiPolygon(mp) => Some(mp.clone()),
+        _ => None,
+    }
+}
+
+pub(super) fn as_multilinestring(g: &Geometry) -> Option<MultiLineString> {
+    match g {
+        Geometry::LineString(ls) => Some(MultiLineString(vec![ls.clone()])),
+        Geometry::MultiLineString(mls) => Some(mls.clone()),
+        _ => None,
+    }
+}
+
+/// How a site and a feature meet, found from the feature's edges near the site (its edge index)
+/// and point location, without building either shape's full intersection graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Contact {
+    /// No point in common.
+    Disjoint,
+    /// No edges meet and the site lies in the zone's interior.
+    SiteInside,
+    /// No edges meet and the feature lies in the (areal) site's interior.
+    FeatureInside,
+    /// Edges meet or cross (or parts lie on both sides): the general case.
+    Edges,
+}
+
+pub(super) fn contact(site: &PreparedSite, f: &Feature) -> Contact {
+    let b = site.bbox;
+    let fb = f.bbox;
+    let boxes_meet = |l: &geo::Line| {
+        l.start.x.min(l.end.x) <= fb[2]
+            && l.start.x.max(l.end.x) >= fb[0]
+            && l.start.y.min(l.end.y) <= fb[3]
+            && l.start.y.max(l.end.y) >= fb[1]
+    };
+    // A long line or a large site has a box that meets many features its edges pass far from:
+    // for a line (nothing inside it), no edge box meeting the feature's box settles it.
+    if site.dim < 2 && !site.segments.iter().any(boxes_meet) {
+        return Contact::Disjoint;
+    }
+    let edges = if site.segments.len() <= 64 && f.has_edge_index() {
+        // The zone's edges near each site edge, not all those in the site's box.
+        let mut e = Vec::new();
+        for l in site.segments.iter().filter(|l| boxes_meet(l)) {
+            let (x0, x1) = (l.start.x.min(l.end.x), l.start.x.max(l.end.x));
+            let (y0, y1) = (l.start.y.min(l.end.y), l.start.y.max(l.end.y));
+            e.extend(f.edges_in(&AABB::from_corners([x0, y0], [x1, y1])));
+        }
+        e
+    } else {
+        f.edges_in(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]))
+    };
+    if !edges.is_empty() && segments_meet(&site.segments, &edges) {
+        return Contact::Edges;
+    }
+    // No edges meet: each part of one shape lies wholly inside or outside the other, so one
+    // vertex per part decides.
+    let site_parts = site.part_vertices();
+    let inside = site_parts
+        .iter()
+        .filter(|c| f.locate(**c) == Location::Inside)
+        .count();
+    if inside == site_parts.len() && inside > 0 {
+        // ... unless a hole of the zone lies in the site (a ring wholly inside, as no edges
+        // meet): then the site only overlaps the zone.
+        let hole_in_site = site.polygons.as_ref().is_some_and(|sp| {
+            hole_vertices(&f.geometry)
+                .iter()
+                .any(|c| sp.intersects(&geo::Point(*c)))
+        });
+        return if hole_in_site {
+            Contact::Edges
+        } else {
+            Contact::SiteInside
+        };
+    }
+    if inside > 0 {
+        return Contact::Edges;
+    }
+    let Some(sp) = &site.polygons else {
+        return Contact::Disjoint;
+    };
+    if fb[0] > b[2] || fb[2] < b[0] || fb[1] > b[3] || fb[3] < b[1] {
+        return Contact::Disjoint;
+    }
+    let parts = part_vertices(&f.geometry);
+    let within = parts
+        .iter()
+        .filter(|c| sp.intersects(&geo::Point(**c)))
+        .count();
+    match within {
+        0 => Contact::Disjoint,
+        // Likewise a hole of the site inside the feature.
+        n if n == parts.len()
+            && !hole_vertices(site.geom)
+                .iter()
+                .any(|c| f.locate(*c) == Location::Inside) =>
+        {
+            Contact::FeatureInside
+        }
+        _ => Contact::Edges,
+    }
+}
+
+/// One vertex of each hole of a polygonal geometry.
+fn hole_vertices(g: &Geometry) -> Vec<Coord> {
+    let of = |p: &geo::Polygon| -> Vec<Coord> {
+        p.interiors()
+            .iter()
+            .filter_map(|r| r.0.first().copied())
+            .collect()
+    };
+    match g {
+        Geometry::Polygon(p) => of(p),
+        Geometry::MultiPolygon(m) => m.iter().flat_map(of).collect(),
+        _ => vec![],
+    }
+}
+
+/// One vertex of each part (polygon or line) of a geometry.
+fn part_vertices(g: &Geometry) -> Vec<Coord> {
+    match g {
+        Geometry::Point(p) => vec![p.0],
+        Geometry::MultiPoint(mp) => mp.iter().map(|p| p.0).collect(),
+        Geometry::LineString(ls) => ls.0.first().copied().into_iter().collect(),
+        Geometry::MultiLineString(m) => m.iter().filter_map(|l| l.0.first().copied()).collect(),
+        Geometry::Polygon(p) => p.exterior().0.first().copied().into_iter().collect(),
+        Geometry::MultiPolygon(m) => m
+            .iter()
+            .filter_map(|p| p.exterior().0.first().copied())
+            .collect(),
+        _ => vec![],
+    }
+}

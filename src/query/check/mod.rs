@@ -1,0 +1,455 @@
+//! Site checks: which features a proposed site touches or comes near, by how much, and whether
+//! that is a conflict with the constraint layers.
+
+mod contact;
+
+use crate::data::{Dataset, Feature, Layer, LayerKind, Location};
+use crate::params::{check_buffer, check_year, QueryError};
+use crate::spatial::frames::LocalFrame;
+use crate::spatial::geodesy;
+use crate::spatial::geojson;
+use contact::{as_multilinestring, as_multipolygon, contact, Contact, PreparedSite};
+use geo::{
+    BooleanOps, Centroid, Coord, Geometry, Intersects, MultiLineString, MultiPolygon, Relate,
+};
+use rstar::AABB;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Options of a check.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Features valid in this year are considered.
+    pub year: i32,
+    /// Also report features within this many metres of the site.
+    pub buffer_m: f64,
+    /// Only these layers (all when `None`).
+    pub layers: Option<Vec<String>>,
+}
+
+impl CheckOptions {
+    /// Defaults: the current year, no buffer, all layers.
+    pub fn new() -> Self {
+        CheckOptions {
+            year: crate::params::current_year(),
+            buffer_m: 0.0,
+            layers: None,
+        }
+    }
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// How the site relates to a feature (DE-9IM, site first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// The site lies inside the feature.
+    Within,
+    /// The site contains the whole feature.
+    Contains,
+    /// Interiors overlap, neither contains the other (same dimension).
+    Overlaps,
+    /// Interiors meet in a lower dimension (a line passing through a zone, a site cut by a line).
+    Crosses,
+    /// Only boundaries meet.
+    Touches,
+    /// No contact, but within the buffer.
+    Near,
+}
+
+/// The site-level answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Touches or enters at least one constraint feature.
+    Conflict,
+    /// Only near (within the buffer of) features, or only non-constraint hits nearby.
+    Near,
+    /// Nothing within the buffer.
+    Clear,
+}
+
+/// What the site is.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SiteSummary {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Geodesic area, m² (0 for points and lines).
+    pub area_m2: f64,
+    /// Geodesic length, m (perimeter for polygons, 0 for points).
+    pub length_m: f64,
+    pub bbox: [f64; 4],
+}
+
+/// One feature the site meets or comes near.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Hit {
+    pub layer: String,
+    pub id: String,
+    pub name: String,
+    pub relation: Relation,
+    /// Whether this hit is on a constraint feature.
+    pub constraint: bool,
+    /// Geodesic area of site ∩ zone, m² (zones and areal sites only).
+    pub overlap_area_m2: Option<f64>,
+    /// `overlap_area_m2` / site area (areal sites only).
+    pub overlap_ratio: Option<f64>,
+    /// Length of line inside the other geometry, m (line feature in an areal site, or a line site in a zone).
+    pub overlap_length_m: Option<f64>,
+    /// Geodesic distance, m: 0 when they meet.
+    pub distance_m: f64,
+    pub properties: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Totals for one layer.
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LayerSummary {
+    pub hits: usize,
+    /// Hits that meet the site (not `near`) on constraint features.
+    pub conflicts: usize,
+    /// Area of the site inside the layer's zones (overlaps within the layer counted once), m².
+    pub overlap_area_m2: f64,
+    /// `overlap_area_m2` / site area (null for non-areal sites).
+    pub overlap_ratio: Option<f64>,
+    /// Sum of per-hit overlap lengths, m.
+    pub overlap_length_m: f64,
+    /// Smallest distance to any hit, m.
+    pub min_distance_m: Option<f64>,
+}
+
+/// The answer to a check.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckResult {
+    pub site: SiteSummary,
+    pub verdict: Verdict,
+    pub year: i32,
+    pub buffer_m: f64,
+    pub hits: Vec<Hit>,
+    /// Per layer checked, keyed by layer id.
+    pub summary: BTreeMap<String, LayerSummary>,
+}
+
+/// Validates options against the dataset; returns the layers to check.
+fn resolve<'a>(ds: &'a Dataset, opts: &CheckOptions) -> Result<Vec<&'a Layer>, QueryError> {
+    check_year(opts.year)?;
+    check_buffer(opts.buffer_m)?;
+    ds.select(opts.layers.as_deref())
+}
+
+/// Checks a site against the dataset.
+///
+/// # Examples
+/// ```
+/// use ecospace::{check, CheckOptions, Dataset};
+/// use geo::{Geometry, Point};
+/// let ds = Dataset::bundled().unwrap();
+/// // Open sea far east of Jiaxing: nothing there.
+/// let r = check(&ds, &Geometry::Point(Point::new(122.5, 30.0)), &CheckOptions::new()).unwrap();
+/// assert_eq!(r.verdict, ecospace::Verdict::Clear);
+/// ```
+pub fn check(
+    ds: &Dataset,
+    site: &Geometry,
+    opts: &CheckOptions,
+) -> Result<CheckResult, QueryError> {
+    let layers = resolve(ds, opts)?;
+    // Area and perimeter in one pass over the rings (each is an inverse geodesic per edge).
+    let (site_area, site_length) = geodesy::area_and_length_m(site);
+    let prepared = PreparedSite::new(site, site_area, site_length);
+    let bbox = prepared.bbox;
+    let centre = site.centroid().map(|p| p.0).unwrap_or(Coord {
+        x: bbox[0],
+        y: bbox[1],
+    });
+    // Pad the envelope by the buffer (plus 1 %, and a hair for rounding) in degrees at the site.
+    let (dx, dy) = LocalFrame::new(centre).degrees_for(opts.buffer_m * 1.01 + 0.01);
+    let env = AABB::from_corners([bbox[0] - dx, bbox[1] - dy], [bbox[2] + dx, bbox[3] + dy]);
+
+    let mut hits = Vec::new();
+    let mut summary = BTreeMap::new();
+    for layer in layers {
+        let mut s = LayerSummary::default();
+        let mut overlaps: Vec<(MultiPolygon, f64)> = Vec::new();
+        let mut candidates: Vec<&Feature> = layer
+            .candidates(&env)
+            .filter(|f| f.valid_in(opts.year))
+            .collect();
+        candidates.sort_by(|a, b| a.id.cmp(&b.id));
+        for f in candidates {
+            let Some((hit, overlap)) = examine(&prepared, layer, f, opts.buffer_m, &env) else {
+                continue;
+            };
+            if let Some(o) = overlap {
+                overlaps.push((o, hit.overlap_area_m2.unwrap_or(0.0)));
+            }
+            s.hits += 1;
+            s.conflicts += usize::from(hit.constraint && hit.relation != Relation::Near);
+            s.overlap_length_m += hit.overlap_length_m.unwrap_or(0.0);
+            s.min_distance_m = Some(
+                s.min_distance_m
+                    .map_or(hit.distance_m, |d: f64| d.min(hit.distance_m)),
+            );
+            hits.push(hit);
+        }
+        s.overlap_area_m2 = clamp_to_site(layer_overlap_m2(overlaps), site_area);
+        s.overlap_ratio = (site_area > 0.0).then(|| s.overlap_area_m2 / site_area);
+        summary.insert(layer.id().to_string(), s);
+    }
+    let verdict = if hits
+        .iter()
+        .any(|h| h.constraint && h.relation != Relation::Near)
+    {
+        Verdict::Conflict
+    } else if hits.is_empty() {
+        Verdict::Clear
+    } else {
+        Verdict::Near
+    };
+    Ok(CheckResult {
+        site: SiteSummary {
+            kind: geojson::type_name(site),
+            area_m2: site_area,
+            length_m: prepared.length_m,
+            bbox,
+        },
+        verdict,
+        year: opts.year,
+        buffer_m: opts.buffer_m,
+        hits,
+        summary,
+    })
+}
+
+/// Relative slack when comparing an overlap with the whole (boolean-op snapping is ~1e-9).
+const SAME_AREA: f64 = 1e-7;
+
+/// Relates the site to one feature; `None` when it is neither met nor within the buffer.
+/// Also returns the site ∩ zone polygons for the layer total.
+///
+/// The relation is read from how the shapes meet and what their intersection measures, not
+/// from a DE-9IM matrix: `geo`'s `relate` rebuilds the zone's edge graph on every call and was
+/// half of a check's time. For areal sites against zones, "within" is an overlap equal to the
+/// site, "contains" one equal to the zone, "touches" a contact of zero area; lines likewise
+/// with lengths. Other pairs (point and line sites against lines) still use `relate`.
+fn examine(
+    site: &PreparedSite,
+    layer: &Layer,
+    f: &Feature,
+    buffer_m: f64,
+    env: &AABB<[f64; 2]>,
+) -> Option<(Hit, Option<MultiPolygon>)> {
+    let zone = layer.kind() == LayerKind::Zone;
+    let c = match site.geom {
+        Geometry::Point(p) if zone => match f.locate(p.0) {
+            Location::Inside => Contact::SiteInside,
+            Location::Boundary => Contact::Edges,
+            Location::Outside => Contact::Disjoint,
+        },
+        _ => contact(site, f),
+    };
+    if c == Contact::Disjoint {
+        if buffer_m <= 0.0 {
+            return None;
+        }
+        let d = geodesy::segments_distance_m(&site.segments, &f.edges_in(env))?;
+        if d > buffer_m {
+            return None;
+        }
+        // A near hit measures nothing inside, in the measures that apply to the pair.
+        let (a, r, l) = match (site.dim, zone) {
+            (2, true) => (Some(0.0), Some(0.0), None),
+            (0, true) => (Some(0.0), None, None),
+            (2, false) | (1, true) => (None, None, Some(0.0)),
+            _ => (None, None, None),
+        };
+        return Some((hit(layer, f, Relation::Near, d, a, r, l), None));
+    }
+    // A very large zone is represented by its pieces near the site (see `subdivision`); they
+    // tile the zone, so intersections with them add up to the intersection with the zone.
+    let zone_polys = || match f.subdivision() {
+        Some(s) => s.near(site.bbox),
+        None => as_multipolygon(&f.geometry).unwrap_or_else(|| MultiPolygon(vec![])),
+    };
+    let mut overlap = None;
+    let (mut area, mut ratio, mut length) = (None, None, None);
+    let point = matches!(site.geom, Geometry::Point(_));
+    let relation = match (site.dim, zone, c) {
+        (0, true, Contact::SiteInside) if point => {
+            area = Some(0.0);
+            Relation::Within
+        }
+        (0, true, _) if point => {
+            area = Some(0.0);
+            Relation::Touches
+        }
+        (2, true, Contact::SiteInside) => {
+            area = Some(site.area_m2);
+            overlap = site.polygons.clone();
+            Relation::Within
+        }
+        (2, true, Contact::FeatureInside) => {
+            let a = clamp_to_site(f.area_m2(), site.area_m2);
+            area = Some(a);
+            overlap = as_multipolygon(&f.geometry);
+            Relation::Contains
+        }
+        (2, true, _) => {
+            let sp = site.polygons.as_ref()?;
+            let inter = sp.intersection(&zone_polys());
+            let a = clamp_to_site(
+                geodesy::area_m2(&Geometry::MultiPolygon(inter.clone())),
+                site.area_m2,
+            );
+            area = Some(a);
+            overlap = (a > 0.0).then_some(inter);
+            if a <= 0.0 {
+                Relation::Touches
+            } else if (site.area_m2 - a).abs() <= SAME_AREA * site.area_m2 {
+                Relation::Within
+            } else if (f.area_m2() - a).abs() <= SAME_AREA * f.area_m2() {
+                Relation::Contains
+            } else {
+                Relation::Overlaps
+            }
+        }
+        (1, true, Contact::SiteInside) => {
+            length = Some(site.length_m);
+            Relation::Within
+        }
+        (1, true, _) => {
+            let sl = site.lines.as_ref()?;
+            let l = geodesy::lines_length_m(&zone_polys().clip(sl, false));
+            length = Some(l);
+            if l <= 0.0 {
+                Relation::Touches
+            } else if (site.length_m - l).abs() <= SAME_AREA * site.length_m {
+                Relation::Within
+            } else {
+                Relation::Crosses
+            }
+        }
+        (2, false, Contact::FeatureInside) => {
+            length = Some(f.length_m());
+            Relation::Contains
+        }
+        (2, false, _) => {
+            let sp = site.polygons.as_ref()?;
+            let l = geodesy::lines_length_m(&sp.clip(&feature_lines(f), false));
+            length = Some(l);
+            if l <= 0.0 {
+                Relation::Touches
+            } else if (f.length_m() - l).abs() <= SAME_AREA * f.length_m() {
+                Relation::Contains
+            } else {
+                Relation::Crosses
+            }
+        }
+        _ => {
+            if !site.geom.intersects(&f.geometry) {
+                return None;
+            }
+            if site.dim == 0 && zone {
+                area = Some(0.0);
+            }
+            relation_of(site.geom.relate(&f.geometry))
+        }
+    };
+    if site.dim == 2 && zone {
+        let a = area.unwrap_or(0.0);
+        ratio = Some(if site.area_m2 > 0.0 {
+            a / site.area_m2
+        } else {
+            0.0
+        });
+    }
+    Some((hit(layer, f, relation, 0.0, area, ratio, length), overlap))
+}
+
+fn hit(
+    layer: &Layer,
+    f: &Feature,
+    relation: Relation,
+    distance_m: f64,
+    overlap_area_m2: Option<f64>,
+    overlap_ratio: Option<f64>,
+    overlap_length_m: Option<f64>,
+) -> Hit {
+    Hit {
+        layer: layer.id().to_string(),
+        id: f.id.clone(),
+        name: f.name.clone(),
+        relation,
+        constraint: f.constraint,
+        overlap_area_m2,
+        overlap_ratio,
+        overlap_length_m,
+        distance_m,
+        properties: f.properties.clone(),
+    }
+}
+
+/// Area of the site inside a layer's zones, counting overlaps between zones once. Overlaps
+/// whose envelopes are apart cannot share area, so their measured areas just add up; only when
+/// some meet is the union taken (pairwise: `unary_union` was seen to stall on parts that share
+/// edges).
+fn layer_overlap_m2(overlaps: Vec<(MultiPolygon, f64)>) -> f64 {
+    use geo::BoundingRect;
+    let boxes: Vec<Option<geo::Rect>> = overlaps.iter().map(|(o, _)| o.bounding_rect()).collect();
+    let apart = boxes.iter().enumerate().all(|(i, a)| {
+        boxes[i + 1..].iter().all(|b| match (a, b) {
+            (Some(a), Some(b)) => {
+                a.max().x < b.min().x
+                    || b.max().x < a.min().x
+                    || a.max().y < b.min().y
+                    || b.max().y < a.min().y
+            }
+            _ => true,
+        })
+    });
+    if apart {
+        return overlaps.iter().map(|(_, a)| a).sum();
+    }
+    let union = overlaps
+        .into_iter()
+        .map(|(o, _)| o)
+        .reduce(|acc, o| acc.union(&o))
+        .unwrap_or_else(|| MultiPolygon(vec![]));
+    geodesy::area_m2(&Geometry::MultiPolygon(union))
+}
+
+/// An overlap cannot exceed the site: boolean-op and summation rounding (~1e-7) is cut off so
+/// ratios stay within [0, 1]. `+ 0.0` turns the -0.0 of an empty float sum into 0.0, which
+/// answers would otherwise print as `-0.0`.
+fn clamp_to_site(overlap_m2: f64, site_m2: f64) -> f64 {
+    (overlap_m2 + 0.0).clamp(0.0, site_m2)
+}
+
+fn feature_lines(f: &Feature) -> MultiLineString {
+    as_multilinestring(&f.geometry).unwrap_or_else(|| MultiLineString(vec![]))
+}
+
+/// Maps a DE-9IM matrix (site, feature) to the relation names planners read.
+fn relation_of(m: geo::relate::IntersectionMatrix) -> Relation {
+    if m.is_within() {
+        Relation::Within
+    } else if m.is_contains() {
+        Relation::Contains
+    } else if m.is_touches() {
+        Relation::Touches
+    } else if m.is_crosses() {
+        Relation::Crosses
+    } else {
+        Relation::Overlaps
+    }
+}
