@@ -9,7 +9,8 @@
 #      `dpkg --purge` then removes those too.
 # Run it in a fresh root: bash ../shared/tools/fresh-machine.sh . -- "bash scripts/setup.sh --serve" \
 #   "bash scripts/deb.sh --check"  (a chroot: no systemd runs there, so the unit is not started).
-# Needs what `scripts/setup.sh --serve` installs; installs cargo-deb (crates.io) and dpkg-dev itself.
+# Needs what `scripts/setup.sh --serve` installs; installs cargo-deb (crates.io, into target/tools)
+# and dpkg-dev itself.
 set -euo pipefail
 check=false
 for a in "$@"; do
@@ -33,11 +34,13 @@ apt_install() {
 
 # dpkg-shlibdeps (dpkg-dev) turns the binary's shared libraries into `Depends:` ($auto).
 apt_install dpkg-dev
-if ! cargo deb --version 2>/dev/null | grep -q "$cargo_deb_version"; then
-  echo "deb.sh: cargo install cargo-deb@$cargo_deb_version" >&2
-  cargo install --quiet --locked "cargo-deb@$cargo_deb_version"
+# cargo-deb goes into target/tools (CARGO_HOME/bin may be read-only, as in fresh-machine roots).
+tools=$PWD/target/tools
+if ! "$tools/bin/cargo-deb" --version 2>/dev/null | grep -q "$cargo_deb_version"; then
+  echo "deb.sh: cargo install cargo-deb@$cargo_deb_version (into target/tools)" >&2
+  cargo install --quiet --locked --root "$tools" "cargo-deb@$cargo_deb_version"
 fi
-cargo deb --quiet --strip
+"$tools/bin/cargo-deb" --quiet --strip
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 deb=target/debian/ecospace_${version}-1_amd64.deb
 [ -f "$deb" ] || deb=$(ls -t target/debian/ecospace_*.deb | head -n 1)
