@@ -5,13 +5,12 @@ mod common;
 use common::*;
 use ecospace::Limits;
 use serde_json::Value;
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-fn addr() -> SocketAddr {
-    static ADDR: OnceLock<SocketAddr> = OnceLock::new();
+fn addr() -> Target {
+    static ADDR: OnceLock<Target> = OnceLock::new();
     *ADDR.get_or_init(|| {
-        serve(
+        app(
             mini(),
             Limits {
                 max_body_bytes: 64 * 1024,

@@ -31,7 +31,7 @@ fn serve_binds_an_ephemeral_port_and_answers() {
     }
     // Keep draining the log (one line per request), as a supervisor would.
     std::thread::spawn(move || lines.for_each(drop));
-    let addr = addr.expect("the log names the bound address");
+    let addr: std::net::SocketAddr = addr.expect("the log names the bound address");
     let v = get(addr, "/health").json();
     assert_eq!(v["features"], 5);
     let r = post(

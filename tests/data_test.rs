@@ -3,6 +3,7 @@
 //! Measured twice and independently: once by reading the GeoJSON with serde_json and applying
 //! closed-form ellipsoid formulas (equal-area shoelace, local-radius lengths), once through the
 //! library (Karney geodesics on the loaded layers). Nothing is read back from a targets file.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;

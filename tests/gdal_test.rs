@@ -1,6 +1,7 @@
 //! GDAL and PROJ at the edges (`--features gdal`): planners' files made from the bundled data
 //! with GDAL itself (a GBK Gauss-Krüger Shapefile, a GeoPackage) load and give the same answers
 //! as the GeoJSON; PROJ hits known control points; export round-trips through import.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 #![cfg(feature = "gdal")]
 
 mod common;
@@ -357,7 +358,7 @@ fn sites_posted_in_gauss_kruger_are_converted_or_caught() {
 
 #[test]
 fn check_over_http_in_gauss_kruger() {
-    let addr = serve(mini(), ecospace::Limits::default());
+    let addr = app(mini(), ecospace::Limits::default());
     // Square A of the fixture (120.705–120.715 × 30.705–30.715), corners converted to EPSG:4549.
     let t = Transformer::from_lonlat("EPSG:4549").unwrap();
     let c: Vec<(f64, f64)> = [
@@ -442,7 +443,7 @@ fn a_geopackage_layer_is_updated_over_http_and_a_shapefile_is_refused() {
         ..WebConfig::default()
     };
     let ds = Dataset::from_dir(&dir).unwrap();
-    let addr = serve_state(std::sync::Arc::new(AppState::new(
+    let addr = app_state(std::sync::Arc::new(AppState::new(
         ds,
         Limits::default(),
         web,
@@ -487,7 +488,7 @@ fn a_geopackage_layer_is_updated_over_http_and_a_shapefile_is_refused() {
         ..WebConfig::default()
     };
     let ds = Dataset::from_dir(&shp_dir).unwrap();
-    let addr = serve_state(std::sync::Arc::new(AppState::new(
+    let addr = app_state(std::sync::Arc::new(AppState::new(
         ds,
         Limits::default(),
         web,

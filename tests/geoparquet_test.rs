@@ -1,6 +1,7 @@
 //! `check --batch --format geoparquet`, read back by independent readers (pyarrow for the
 //! table and its `geo` metadata, shapely for the WKB) and compared with the NDJSON output of the
 //! same batch.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;

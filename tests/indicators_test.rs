@@ -6,12 +6,11 @@ use ecospace::indicator::{self, change};
 use ecospace::Dataset;
 use ecospace::Limits;
 use ecospace::Status;
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
-fn addr() -> SocketAddr {
-    static ADDR: OnceLock<SocketAddr> = OnceLock::new();
-    *ADDR.get_or_init(|| serve(mini(), Limits::default()))
+fn addr() -> Target {
+    static ADDR: OnceLock<Target> = OnceLock::new();
+    *ADDR.get_or_init(|| app(mini(), Limits::default()))
 }
 
 fn area_a() -> f64 {

@@ -1,5 +1,6 @@
 //! Operating limits over HTTP: vertices, timeout (504), load shedding (503 + Retry-After),
 //! metrics, request ids and CORS.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;

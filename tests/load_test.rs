@@ -1,4 +1,5 @@
 //! Loading: a bad file is refused whole, with the file, the feature and the problem named.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;

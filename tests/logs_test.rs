@@ -1,4 +1,5 @@
 //! What the server writes to its log: never a secret, and losing the log never stops it.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;

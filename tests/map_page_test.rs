@@ -1,6 +1,7 @@
 //! The map frontend for real: the style passes MapLibre's own validator (npm), and the map page
 //! is driven in headless Chromium against a live server on the bundled data.
 //! Needs `scripts/setup.sh` (npm ci, chromium) — the README's test command runs it first.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;
@@ -35,7 +36,7 @@ fn the_style_file_and_the_served_style_pass_the_maplibre_validator() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let addr = serve(mini(), Limits::default());
+    let addr = app(mini(), Limits::default());
     let served = get(addr, "/styles/ecospace.json").json();
     let url = served["sources"]["ecospace"]["url"].as_str().unwrap();
     assert!(
@@ -56,7 +57,7 @@ fn the_style_file_and_the_served_style_pass_the_maplibre_validator() {
 
 #[test]
 fn the_page_and_its_assets_are_served() {
-    let addr = serve(mini(), Limits::default());
+    let addr = app(mini(), Limits::default());
     let page = get(addr, "/map");
     assert_eq!(page.status, 200);
     assert!(page.headers.to_ascii_lowercase().contains("text/html"));
@@ -88,7 +89,7 @@ fn the_page_and_its_assets_are_served() {
         ..Default::default()
     };
     let state = ecospace::AppState::new(mini(), Limits::default(), web);
-    let addr = serve_state(std::sync::Arc::new(state));
+    let addr = app_state(std::sync::Arc::new(state));
     assert_eq!(
         get(addr, "/assets/maplibre-gl/maplibre-gl.js").body,
         "/* another build */"

@@ -1,6 +1,7 @@
 //! `tiles export --format pmtiles`, read back by the independent reader (Python `pmtiles`, the
 //! Protomaps reference implementation): every tile is where its z/x/y says, its bytes are what
 //! `tiles::render` draws, no non-empty tile is missing, and the header and metadata describe it.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;

@@ -1,11 +1,10 @@
 //! Snapshots and reload: a good reload swaps the data whole; a bad one is refused and the old
 //! data keeps serving. Admin routes exist only with a token and need it.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;
 use ecospace::{AppState, Limits, WebConfig};
-use std::io::{Read, Write};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,29 +12,18 @@ fn copy_mini(tag: &str) -> PathBuf {
     copy_fixture("mini", tag)
 }
 
-fn serve_with(dir: &Path, token: Option<&str>) -> SocketAddr {
+fn serve_with(dir: &Path, token: Option<&str>) -> Target {
     let ds = ecospace::Dataset::from_dir(dir).unwrap();
     let web = WebConfig {
         admin_token: token.map(str::to_string),
         ..WebConfig::default()
     };
-    serve_state(Arc::new(AppState::new(ds, Limits::default(), web)))
+    app_state(Arc::new(AppState::new(ds, Limits::default(), web)))
 }
 
-fn admin(addr: SocketAddr, method: &str, path: &str, auth: Option<&str>) -> Response {
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    let auth = auth
-        .map(|a| format!("Authorization: {a}\r\n"))
-        .unwrap_or_default();
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    Response {
-        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
-        headers: head.into(),
-        body: body.into(),
-    }
+fn admin(to: Target, method: &str, path: &str, auth: Option<&str>) -> Response {
+    let headers: Vec<(&str, &str)> = auth.map(|a| ("Authorization", a)).into_iter().collect();
+    request_with(to, method, path, &headers, b"")
 }
 
 #[test]
@@ -133,7 +121,7 @@ fn a_watched_folder_reloads_on_change_and_keeps_the_old_data_on_a_bad_one() {
     };
     let state = Arc::new(AppState::new(ds, Limits::default(), web));
     Arc::clone(&state.live).watch(std::time::Duration::from_millis(50));
-    let addr = serve_state(state);
+    let addr = app_state(state);
     let attempts = |addr| {
         admin(addr, "GET", "/admin/status", Some("Bearer w")).json()["reload"]["attempts"]
             .as_u64()

@@ -33,7 +33,7 @@ const ACROSS: &str = r#"{"type":"Feature","id":"plot-9","properties":{},"geometr
 #[test]
 fn the_served_report_matches_the_check_and_prints() {
     let ds = ecospace::Dataset::from_dir(&fixture("rules")).unwrap();
-    let addr = serve(ds, Limits::default());
+    let addr = app(ds, Limits::default());
     let q = "year=2025&type=industrial&rings=0,400,1000";
     let check = post(addr, &format!("/check?{q}"), ACROSS).json();
     let r = post(addr, &format!("/check/report?{q}"), ACROSS);
@@ -126,7 +126,7 @@ fn the_cli_writes_the_same_report() {
     );
     let html = std::fs::read_to_string(&out).unwrap();
     // Same request as the served one: same digest.
-    let addr = serve(
+    let addr = app(
         ecospace::Dataset::from_dir(&fixture("rules")).unwrap(),
         Limits::default(),
     );

@@ -1,5 +1,6 @@
 //! The planner's workflow: rulings per project type, proximity rings, batch screening.
 //! `tests/fixtures/rules/` has decisions that can be read off its rules.toml by hand.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;
@@ -153,7 +154,7 @@ fn the_site_decision_is_the_strictest_and_only_what_the_site_is_on_counts() {
 
 #[test]
 fn unknown_types_and_incomplete_tables_are_refused_clearly() {
-    let addr = serve(rules_ds(), Limits::default());
+    let addr = app(rules_ds(), Limits::default());
     let r = post(
         addr,
         "/check?type=casino",
@@ -259,7 +260,7 @@ fn ring_areas_and_lengths_match_the_disc_and_segment_formulas() {
 }
 
 /// Runs one site through `/check` and returns its JSON result.
-fn single(addr: std::net::SocketAddr, query: &str, geometry: &str) -> Value {
+fn single(addr: Target, query: &str, geometry: &str) -> Value {
     let r = post(addr, &format!("/check?{query}"), geometry);
     assert_eq!(r.status, 200, "{}", r.body);
     r.json()
@@ -267,7 +268,7 @@ fn single(addr: std::net::SocketAddr, query: &str, geometry: &str) -> Value {
 
 #[test]
 fn batch_rows_equal_single_checks_for_geojson_and_csv() {
-    let addr = serve(rules_ds(), Limits::default());
+    let addr = app(rules_ds(), Limits::default());
     let sites = [
         (
             "a",

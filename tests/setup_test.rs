@@ -2,6 +2,7 @@
 //! the package system says is installed, never what file names look like. A copy of the script runs
 //! in a scratch project with stand-ins for `dpkg-query` (answering from a list of installed
 //! packages), `python3` and the virtualenv's python (answering from a list of installed pins).
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,16 +1,16 @@
 //! Vector tiles decoded by an independent decoder (Python `mapbox-vector-tile`), checked to land
 //! where the source features are; TileJSON, caching headers and errors.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;
 use ecospace::Limits;
 use serde_json::Value;
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-fn addr() -> SocketAddr {
-    static ADDR: OnceLock<SocketAddr> = OnceLock::new();
-    *ADDR.get_or_init(|| serve(mini(), Limits::default()))
+fn addr() -> Target {
+    static ADDR: OnceLock<Target> = OnceLock::new();
+    *ADDR.get_or_init(|| app(mini(), Limits::default()))
 }
 
 /// XYZ tile containing lon/lat at zoom z (standard slippy-map formula).
@@ -65,17 +65,7 @@ fn decoded(path: &str) -> Option<Value> {
 }
 
 fn raw_body(path: &str) -> Vec<u8> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr()).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    raw[at..].to_vec()
+    get(addr(), path).bytes
 }
 
 fn ring(f: &Value) -> Vec<(f64, f64)> {
@@ -230,30 +220,19 @@ fn etag_304_gzip_and_cache_headers() {
                 .then(|| l[5..].trim().to_string())
         })
         .unwrap();
-    let r = request_with(&path, &format!("If-None-Match: {etag}"));
+    let r = head_with(&path, &format!("If-None-Match: {etag}"));
     assert!(r.starts_with("HTTP/1.1 304"), "{r}");
-    let r = request_with(&path, "Accept-Encoding: gzip, br");
+    let r = head_with(&path, "Accept-Encoding: gzip, br");
     assert!(
         r.to_ascii_lowercase().contains("content-encoding: gzip"),
         "{r}"
     );
 }
 
-fn request_with(path: &str, header: &str) -> String {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr()).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\n{header}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let at = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(raw.len());
-    String::from_utf8_lossy(&raw[..at]).to_string()
+/// The head of the answer to `path` with one extra `Name: value` header.
+fn head_with(path: &str, header: &str) -> String {
+    let (k, v) = header.split_once(": ").unwrap_or((header, ""));
+    common::request_with(addr(), "GET", path, &[(k, v)], b"").headers
 }
 
 #[test]

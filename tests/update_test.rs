@@ -1,5 +1,6 @@
 //! Layer updates through `PUT /admin/layers/{id}`: validated before anything is written, kept in
 //! a history with author and time, restorable, and atomic even when the process is killed.
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;
@@ -17,13 +18,13 @@ fn copy_mini(tag: &str) -> PathBuf {
     copy_fixture("mini", tag)
 }
 
-fn serve_dir(dir: &Path) -> SocketAddr {
+fn serve_dir(dir: &Path) -> Target {
     let ds = ecospace::Dataset::from_dir(dir).unwrap();
     let web = WebConfig {
         admin_token: Some(TOKEN.into()),
         ..WebConfig::default()
     };
-    serve_state(Arc::new(AppState::new(ds, Limits::default(), web)))
+    app_state(Arc::new(AppState::new(ds, Limits::default(), web)))
 }
 
 /// A zone layer of `n` 0.001° squares in a row starting at `lon0`, all at lat 30.90.
@@ -44,7 +45,7 @@ fn zones(lon0: f64, n: usize) -> String {
     )
 }
 
-fn zone_ids_at(addr: SocketAddr, lon: f64, lat: f64) -> Vec<String> {
+fn zone_ids_at(addr: Target, lon: f64, lat: f64) -> Vec<String> {
     let v = get(addr, &format!("/zones?lon={lon}&lat={lat}&year=2025")).json();
     v["zones"]
         .as_array()
@@ -211,7 +212,7 @@ fn the_bundled_dataset_cannot_be_updated() {
         ..WebConfig::default()
     };
     let ds = ecospace::Dataset::bundled().unwrap();
-    let addr = serve_state(Arc::new(AppState::new(ds, Limits::default(), web)));
+    let addr = app_state(Arc::new(AppState::new(ds, Limits::default(), web)));
     let r = request_with(
         addr,
         "PUT",

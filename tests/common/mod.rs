@@ -1,9 +1,11 @@
-//! Shared test helpers: an in-process server on an ephemeral port, a minimal HTTP/1.1 client,
-//! and closed-form geodesy that does not go through the code under test.
+//! Shared test helpers: the real router driven in process (`oneshot`) or served on an ephemeral
+//! loopback port, one HTTP/1.1 client ([`http`]) for where the socket is the point, and
+//! closed-form geodesy that does not go through the code under test.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+pub mod http;
+
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -75,6 +77,64 @@ pub fn mini() -> ecospace::Dataset {
     ecospace::Dataset::from_dir(&fixture("mini")).expect("fixture loads")
 }
 
+/// Where a test sends its requests: the router itself, in process (`oneshot`: no socket, the
+/// default), or a real server on a loopback socket where the socket is the point (limits,
+/// load, shutdown, browsers, third-party clients). `Copy`, like the address it stands in for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The router of [`app`], by its index in the process's routers.
+    App(usize),
+    /// A server on a socket ([`serve`]).
+    Socket(SocketAddr),
+}
+
+impl From<SocketAddr> for Target {
+    fn from(a: SocketAddr) -> Self {
+        Target::Socket(a)
+    }
+}
+
+/// The host a request names: the socket's address, or a made-up host for the router alone
+/// (absolute URLs in answers are built from it).
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::App(i) => write!(f, "app{i}.test"),
+            Target::Socket(a) => write!(f, "{a}"),
+        }
+    }
+}
+
+fn routers() -> &'static std::sync::Mutex<Vec<axum::Router>> {
+    static R: std::sync::OnceLock<std::sync::Mutex<Vec<axum::Router>>> = std::sync::OnceLock::new();
+    R.get_or_init(Default::default)
+}
+
+/// One runtime for every in-process request of the test binary.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime")
+    })
+}
+
+/// The real router on `ds`, driven in process.
+pub fn app(ds: ecospace::Dataset, limits: ecospace::Limits) -> Target {
+    let web = ecospace::WebConfig::default();
+    app_state(Arc::new(ecospace::AppState::new(ds, limits, web)))
+}
+
+/// The real router on a prepared state, driven in process.
+pub fn app_state(state: Arc<ecospace::AppState>) -> Target {
+    let mut r = routers().lock().expect("routers");
+    r.push(ecospace::app(state));
+    Target::App(r.len() - 1)
+}
+
 /// Starts the real router on 127.0.0.1:0 in a background runtime; returns its address.
 pub fn serve(ds: ecospace::Dataset, limits: ecospace::Limits) -> SocketAddr {
     let web = ecospace::WebConfig::default();
@@ -107,8 +167,12 @@ pub fn serve_state(state: Arc<ecospace::AppState>) -> SocketAddr {
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
+    /// The status line and headers (`name: value` lines).
     pub headers: String,
+    /// The body as text (lossy UTF-8).
     pub body: String,
+    /// The body as sent (gzip, MVT, …).
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -117,75 +181,79 @@ impl Response {
     }
 }
 
-/// One HTTP/1.1 request over a fresh connection (`Connection: close`).
-pub fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Response {
-    request_with(addr, method, path, &[], body)
+/// One request; on a socket, over a fresh connection (`Connection: close`).
+pub fn request(to: impl Into<Target>, method: &str, path: &str, body: &[u8]) -> Response {
+    request_with(to, method, path, &[], body)
 }
 
 /// [`request`] with extra headers.
 pub fn request_with(
-    addr: SocketAddr,
+    to: impl Into<Target>,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    let extra: String = headers
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}\r\n"))
-        .collect();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).expect("write head");
-    // A server may answer (413) and close before reading a huge body: ignore write errors.
-    let _ = s.write_all(body);
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    Response {
-        status,
-        headers: head.to_string(),
-        body,
-    }
-}
-
-/// Undoes HTTP/1.1 chunked transfer encoding (streamed bodies).
-fn dechunk(mut raw: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = raw.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).expect("chunk size");
-        if n == 0 {
-            break;
+    let to = to.into();
+    match to {
+        Target::Socket(addr) => match http::once(addr, method, path, headers, body) {
+            Ok(a) => Response {
+                status: a.status,
+                headers: a.head,
+                body: String::from_utf8_lossy(&a.body).into_owned(),
+                bytes: a.body,
+            },
+            // The server closed on us: no status, as a client would see it.
+            Err(e) => Response {
+                status: 0,
+                headers: String::new(),
+                body: e.to_string(),
+                bytes: Vec::new(),
+            },
+        },
+        Target::App(i) => {
+            let router = routers().lock().expect("routers")[i].clone();
+            let mut req = axum::http::Request::builder()
+                .method(method)
+                .uri(path)
+                .header("host", to.to_string());
+            if !body.is_empty() {
+                req = req.header("content-type", "application/json");
+            }
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            let req = req
+                .body(axum::body::Body::from(body.to_vec()))
+                .expect("request");
+            runtime().block_on(async move {
+                use tower::ServiceExt;
+                let res = router.oneshot(req).await.expect("infallible");
+                let mut head = format!("HTTP/1.1 {}", res.status());
+                for (k, v) in res.headers() {
+                    head.push_str(&format!("\r\n{k}: {}", v.to_str().unwrap_or("")));
+                }
+                let status = res.status().as_u16();
+                let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+                    .await
+                    .expect("body");
+                Response {
+                    status,
+                    headers: head,
+                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                    bytes: bytes.to_vec(),
+                }
+            })
         }
-        out.push_str(&rest[..n]);
-        raw = &rest[n + 2..];
     }
-    out
 }
 
-pub fn get(addr: SocketAddr, path: &str) -> Response {
-    request(addr, "GET", path, b"")
+pub fn get(to: impl Into<Target>, path: &str) -> Response {
+    request(to, "GET", path, b"")
 }
 
-pub fn post(addr: SocketAddr, path: &str, body: &str) -> Response {
-    request(addr, "POST", path, body.as_bytes())
+pub fn post(to: impl Into<Target>, path: &str, body: &str) -> Response {
+    request(to, "POST", path, body.as_bytes())
 }
 
 /// GeoJSON polygon of a lon/lat box.
