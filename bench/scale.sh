@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Scale curves (issue #8), one command:
 #   bash bench/scale.sh [MAX_FEATURES] [VERTICES_PER_FEATURE]     (defaults 1000000 100)
-# 1. `ecospace gen-scale` at 10³ … MAX parcels × V vertices; for each size, examples/scale.rs
+# 1. `ecospace gen-scale` at 10³ … MAX parcels × V vertices; for each size, bench/scale/scale.rs
 #    loads the folder (time, peak RSS from VmHWM) and runs 2 000 seeded small-site checks and
 #    point lookups (p50/p99). The folder is deleted after each size (10⁶ × 100 is 2.7 GB).
-# 2. examples/hard_cases.rs: one zone of 10³ … 10⁶ vertices — point location and a small-site
+# 2. bench/scale/hard_cases.rs: one zone of 10³ … 10⁶ vertices — point location and a small-site
 #    check through ecospace vs `geo` on the whole polygon (the linear baseline), answers compared.
 # Writes bench/scale/scale.ndjson, bench/scale/hard.ndjson and the chart docs/scale.svg.
 set -euo pipefail
@@ -22,5 +22,5 @@ for n in 1000 10000 100000 1000000; do
   rm -rf "$work/n$n"
 done
 target/release/examples/hard_cases "$max" | tee bench/scale/hard.ndjson
-python3 bench/scale_chart.py bench/scale/scale.ndjson bench/scale/hard.ndjson > docs/scale.svg
+python3 bench/scale/chart.py bench/scale/scale.ndjson bench/scale/hard.ndjson > docs/scale.svg
 echo "chart: docs/scale.svg (uptime: $(uptime))" >&2

@@ -1,5 +1,6 @@
 //! Throughput of `check` and `zones_at` on the bundled Jiaxing data, with deterministic
 //! (seeded) sites spread over the city's extent.
+#![allow(missing_docs)] // `criterion_group!` writes an undocumented `pub fn`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ecospace::synthetic::Rng;
@@ -27,7 +28,7 @@ fn sites(n: usize, r_deg: f64, rng: &mut Rng) -> Vec<Geometry> {
         .map(|(x, y)| {
             let mut ring: Vec<(f64, f64)> = (0..12)
                 .map(|k| {
-                    let a = k as f64 / 12.0 * std::f64::consts::TAU;
+                    let a = f64::from(k) / 12.0 * std::f64::consts::TAU;
                     let r = r_deg * (0.7 + 0.3 * rng.next());
                     (x + r * a.cos(), y + r * a.sin() * 0.86)
                 })
@@ -59,7 +60,7 @@ fn bench(c: &mut Criterion) {
             pts.iter()
                 .map(|&(x, y)| zones_at(&ds, x, y, 2025).map(|z| z.len()).unwrap_or(0))
                 .sum::<usize>()
-        })
+        });
     });
     g.finish();
 
@@ -83,7 +84,7 @@ fn bench(c: &mut Criterion) {
                 set.iter()
                     .map(|s| check(&ds, s, o).map(|r| r.hits.len()).unwrap_or(0))
                     .sum::<usize>()
-            })
+            });
         });
     }
     g.finish();

@@ -10,6 +10,7 @@
 //! Workloads are read from `$COMPARE_WORK` (default `bench/compare/out/work`, written by
 //! `bench/compare.sh`); when absent they are generated there with the same seeded generator
 //! (`python3 bench/compare/make_workloads.py --data $COMPARE_DATA`).
+#![allow(missing_docs)] // `criterion_group!` writes an undocumented `pub fn`
 
 #[path = "../bench/compare/sites.rs"]
 mod sites;
@@ -68,7 +69,7 @@ fn bench(c: &mut Criterion) {
                     pts.iter()
                         .map(|&(x, y)| zones_at(&ds, x, y, 2025).map(|z| z.len()).unwrap_or(0))
                         .sum::<usize>()
-                })
+                });
             });
         } else {
             g.bench_with_input(BenchmarkId::new("check", kind), &set, |b, set| {
@@ -80,7 +81,7 @@ fn bench(c: &mut Criterion) {
                                 .unwrap_or(0)
                         })
                         .sum::<usize>()
-                })
+                });
             });
         }
     }

@@ -1,6 +1,7 @@
 //! Tile generation on the bundled Jiaxing data at z8, z11 and z14 over the densest area (the
 //! 海盐/平湖 coast, where red line, reserves, shoreline and banks meet): every tile of a window,
 //! all five layers, rendered cold (no cache) and through the cache.
+#![allow(missing_docs)] // `criterion_group!` writes an undocumented `pub fn`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ecospace::tiles::cache::{Key, TileCache};
@@ -46,7 +47,7 @@ fn bench(c: &mut Criterion) {
                     .filter_map(|t| render(&layers, *t, 2025))
                     .map(|v| v.len())
                     .sum::<usize>()
-            })
+            });
         });
         let cache = TileCache::new(256 << 20);
         let key = |t: &TileId| Key {
@@ -68,7 +69,7 @@ fn bench(c: &mut Criterion) {
                             .len()
                     })
                     .sum::<usize>()
-            })
+            });
         });
     }
     g.finish();

@@ -7,13 +7,26 @@
 /// A query that cannot be answered as asked (bad parameter, unknown layer).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QueryError {
+    /// A layer named in the query is not in the dataset.
     #[error("unknown layer {name:?}; valid layers: {}", .valid.join(", "))]
-    UnknownLayer { name: String, valid: Vec<String> },
+    UnknownLayer {
+        /// The name asked for.
+        name: String,
+        /// The dataset's layer ids.
+        valid: Vec<String>,
+    },
+    /// A parameter is malformed or out of range.
     #[error("parameter `{name}`: {message}")]
-    InvalidParameter { name: String, message: String },
+    InvalidParameter {
+        /// The parameter's name.
+        name: String,
+        /// What is wrong with it, and what is accepted.
+        message: String,
+    },
 }
 
 impl QueryError {
+    /// Stable machine-readable code (`unknown_layer`, `invalid_parameter`).
     pub fn code(&self) -> &'static str {
         match self {
             QueryError::UnknownLayer { .. } => "unknown_layer",
@@ -140,7 +153,7 @@ pub fn validate_rings(radii: &[f64]) -> Result<Vec<f64>, QueryError> {
         if !d.is_finite() || *d < 0.0 || *d > MAX_BUFFER_M {
             return Err(QueryError::param(
                 "rings",
-                format!("each distance must be 0 to {} m, got {d}", MAX_BUFFER_M),
+                format!("each distance must be 0 to {MAX_BUFFER_M} m, got {d}"),
             ));
         }
     }
@@ -312,7 +325,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// `unix_secs` as an RFC 3339 UTC timestamp, to the second (Hinnant's civil-from-days).
 pub fn rfc3339_utc(unix_secs: i64) -> String {
     let (days, secs) = (unix_secs.div_euclid(86_400), unix_secs.rem_euclid(86_400));
-    let (y, m, d) = crate::params::civil_from_days(days);
+    let (y, m, d) = civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         secs / 3600,

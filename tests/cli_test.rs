@@ -116,3 +116,174 @@ fn layers_lists_each_layer_with_its_total() {
         "{want} in\n{text}"
     );
 }
+
+/// The same site, the same options: `ecospace check --json` prints exactly what `POST /check`
+/// answers, and `check --batch` exactly the rows `POST /check/batch` streams — for one Feature
+/// and for a FeatureCollection of sites with their own project types, with rulings and rings.
+#[test]
+fn the_cli_and_http_give_the_same_json() {
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/jiaxing/samples");
+    let http = app(
+        ecospace::Dataset::bundled().unwrap(),
+        ecospace::Limits::default(),
+    );
+    for (file, query, flags) in [
+        (
+            "site_qianmudang.geojson",
+            "year=2025&buffer_m=500&type=industrial&rings=default",
+            vec![
+                "--year",
+                "2025",
+                "--buffer-m",
+                "500",
+                "--type",
+                "industrial",
+                "--rings",
+                "default",
+            ],
+        ),
+        (
+            "site_qianmudang.geojson",
+            "year=2018",
+            vec!["--year", "2018"],
+        ),
+        (
+            "key_projects.geojson",
+            "year=2025&layers=redline,water_source&rings=0,1000",
+            vec![
+                "--year",
+                "2025",
+                "--layers",
+                "redline,water_source",
+                "--rings",
+                "0,1000",
+            ],
+        ),
+    ] {
+        let path = samples.join(file);
+        let out = bin()
+            .arg("check")
+            .arg(&path)
+            .arg("--json")
+            .args(&flags)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cli = String::from_utf8(out.stdout).unwrap();
+        let served = post(
+            http,
+            &format!("/check?{query}"),
+            &std::fs::read_to_string(&path).unwrap(),
+        );
+        assert_eq!(served.status, 200, "{}", served.body);
+        let (a, b): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_str(&cli).unwrap(),
+            serde_json::from_str(&served.body).unwrap(),
+        );
+        assert!(a == b, "{file} {query}: CLI\n{cli}\nHTTP\n{}", served.body);
+        assert!(
+            !cli.contains("-0.0") && !served.body.contains("-0.0"),
+            "{file} {query}: a negative zero"
+        );
+        // The batch form: one NDJSON row per site, the same from both.
+        let out = bin()
+            .arg("check")
+            .arg("--batch")
+            .arg(&path)
+            .args(&flags)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows = post(
+            http,
+            &format!("/check/batch?{query}"),
+            &std::fs::read_to_string(&path).unwrap(),
+        );
+        assert_eq!(rows.status, 200, "{}", rows.body);
+        let parse = |t: &str| -> Vec<serde_json::Value> {
+            t.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        };
+        let (a, b) = (
+            parse(&String::from_utf8_lossy(&out.stdout)),
+            parse(&rows.body),
+        );
+        assert!(!a.is_empty());
+        assert!(a == b, "{file} {query}: batch rows differ");
+    }
+}
+
+#[test]
+fn the_table_shows_the_decision_and_the_rings_when_asked() {
+    let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/jiaxing/samples/site_qianmudang.geojson");
+    let out = bin()
+        .args([
+            "check",
+            "--year",
+            "2025",
+            "--type",
+            "industrial",
+            "--rings",
+            "0,1000",
+        ])
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The same screening in process: the table must say what it says.
+    let ds = ecospace::Dataset::bundled().unwrap();
+    let g = ecospace::site::parse(&std::fs::read(&site).unwrap(), 1).unwrap();
+    let ecospace::site::SiteInput::One(s) = g else {
+        panic!("one site")
+    };
+    let r = ecospace::screen(
+        &ds,
+        &s.geometry,
+        &ecospace::CheckOptions {
+            year: 2025,
+            buffer_m: 0.0,
+            layers: None,
+        },
+        &ecospace::Screening {
+            project_type: Some("industrial".into()),
+            rings_m: Some(vec![0.0, 1000.0]),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let decision = r.decision.unwrap().as_str().to_uppercase();
+    assert!(
+        text.contains(&format!("decision 审查结论 for industrial: {decision}")),
+        "{text}"
+    );
+    for h in &r.hits {
+        let ruled = h.ruling.as_ref().map_or("-", |x| x.decision.as_str());
+        let row = text
+            .lines()
+            .find(|l| l.contains(&h.hit.id))
+            .unwrap_or_else(|| panic!("no row for {}: {text}", h.hit.id));
+        assert!(row.trim_end().ends_with(ruled), "{row}");
+    }
+    let rings = r.rings.unwrap();
+    assert!(text.contains("proximity rings 邻近范围"), "{text}");
+    assert!(
+        text.contains(&format!("{:.0}", rings[1].ring_area_m2)),
+        "ring area {} in {text}",
+        rings[1].ring_area_m2
+    );
+}

@@ -134,7 +134,7 @@ fn control_points_and_round_trips() {
     for k in 0..4 {
         let (a, b) = (corners[k], corners[(k + 1) % 4]);
         for i in 0..100 {
-            let f = i as f64 / 100.0;
+            let f = f64::from(i) / 100.0;
             ring.push(
                 t.convert(a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f)
                     .unwrap(),
@@ -180,7 +180,7 @@ fn a_gbk_gauss_kruger_shapefile_gives_the_same_answers_as_the_geojson() {
             .unwrap()
             .features
             .iter()
-            .map(|f| f.area_m2())
+            .map(ecospace::Feature::area_m2)
             .sum::<f64>()
             / 1e6
     };
@@ -295,8 +295,14 @@ fn export_round_trips_through_import() {
     }
     let r = back.layer("redline").unwrap();
     close(
-        r.features.iter().map(|f| f.area_m2()).sum::<f64>(),
-        red.features.iter().map(|f| f.area_m2()).sum::<f64>(),
+        r.features
+            .iter()
+            .map(ecospace::Feature::area_m2)
+            .sum::<f64>(),
+        red.features
+            .iter()
+            .map(ecospace::Feature::area_m2)
+            .sum::<f64>(),
         1e-9,
     );
 }
@@ -430,7 +436,7 @@ fn a_geopackage_layer_is_updated_over_http_and_a_shapefile_is_refused() {
             sql,
             path.to_str().unwrap(),
             bundled_file("redline").to_str().unwrap(),
-        ])
+        ]);
     };
     gpkg(&dir.join("redline.gpkg"), "SELECT * FROM redline");
     let fewer = tmpdir("put-gpkg-new").join("fewer.gpkg");

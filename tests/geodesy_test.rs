@@ -9,9 +9,14 @@ use geo::{Coord, Geometry, Line, LineString, Polygon};
 fn cell(lon0: f64, lat0: f64, size: f64) -> Polygon {
     let n = 1000;
     let mut pts: Vec<(f64, f64)> = (0..=n)
-        .map(|i| (lon0 + size * i as f64 / n as f64, lat0))
+        .map(|i| (lon0 + size * f64::from(i) / f64::from(n), lat0))
         .collect();
-    pts.extend((0..=n).map(|i| (lon0 + size - size * i as f64 / n as f64, lat0 + size)));
+    pts.extend((0..=n).map(|i| {
+        (
+            lon0 + size - size * f64::from(i) / f64::from(n),
+            lat0 + size,
+        )
+    }));
     pts.push((lon0, lat0));
     Polygon::new(LineString::from(pts), vec![])
 }

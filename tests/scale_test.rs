@@ -110,7 +110,7 @@ fn a_subdivided_zone_answers_as_the_whole_polygon_does() {
     // holes, outside), plus sites that span many pieces and one that holds the whole zone.
     for i in 0..12 {
         for j in 0..12 {
-            let (x, y) = (120.17 + i as f64 * 0.055, 30.17 + j as f64 * 0.055);
+            let (x, y) = (120.17 + f64::from(i) * 0.055, 30.17 + f64::from(j) * 0.055);
             sites.push(rect(x, y, x + 0.004, y + 0.003));
         }
     }
@@ -152,8 +152,8 @@ fn a_subdivided_zone_answers_as_the_whole_polygon_does() {
     for i in 0..40 {
         for j in 0..40 {
             let c = Coord {
-                x: 120.2 + i as f64 * 0.0153,
-                y: 30.2 + j as f64 * 0.0149,
+                x: 120.2 + f64::from(i) * 0.0153,
+                y: 30.2 + f64::from(j) * 0.0149,
             };
             let ours = !zones_at(&ds, c.x, c.y, 2025).expect("zones").is_empty();
             assert_eq!(ours, zone.contains(&Point(c)), "{c:?}");

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The peers of the side-by-side comparison (issue #8), single-threaded, same questions and the
-same answer records as examples/compare_engine.rs:
+same answer records as bench/compare/engine.rs:
 
   peers.py shapely --data DIR --sites FILE --kind points|small|large|lines --answers OUT
   peers.py postgis --dsn DSN --data DIR --sites FILE --kind ... --answers OUT

@@ -1,4 +1,4 @@
-//! Shared by `examples/compare_engine.rs` and `benches/compare.rs` (included with `#[path]`):
+//! Shared by `bench/compare/engine.rs` and `benches/compare.rs` (included with `#[path]`):
 //! reads a workload FeatureCollection written by `bench/compare/make_workloads.py` and turns
 //! ecospace answers into the engine-neutral answer record the agreement check compares.
 

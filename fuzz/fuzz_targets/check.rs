@@ -15,9 +15,9 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use ecospace::MAX_BUFFER_M;
-use ecospace::LayerKind;
 use ecospace::site::{self, SiteInput};
+use ecospace::LayerKind;
+use ecospace::MAX_BUFFER_M;
 use ecospace::{check, CheckOptions, CheckResult, Dataset, Relation, Verdict};
 use geo::{Coord, CoordsIter, Geometry};
 use libfuzzer_sys::fuzz_target;
@@ -384,7 +384,7 @@ fuzz_target!(|input: Input| {
         if *TRACE {
             eprintln!(
                 "CHECK {} area={} {:?} hits={:?}",
-                ecospace::geometry::type_name(&s.geometry),
+                type_name(&s.geometry),
                 r.site.area_m2,
                 r.verdict,
                 r.hits
@@ -435,7 +435,7 @@ fn assert_result(ds: &Dataset, site: &Geometry, opts: &CheckOptions, r: &CheckRe
         site_len.is_finite() && site_len >= 0.0,
         "site length {site_len}"
     );
-    let dim = ecospace::geometry::dimension(site);
+    let dim = dimension(site);
     // Absolute rounding of a geodesic area: Karney's algorithm sums, per edge, the area between
     // the edge and the equator (~ edge length × 3,400 km here), so a polygon's area carries an
     // error of some ulps of (its perimeter × the Earth's radius): ~1e-4 m² for a 100 km ring.
@@ -451,7 +451,7 @@ fn assert_result(ds: &Dataset, site: &Geometry, opts: &CheckOptions, r: &CheckRe
         .max(r.site.bbox[1].abs())
         .to_radians()
         .tan();
-    let geo_eps: f64 = ecospace::geodesy::segments(site)
+    let geo_eps: f64 = segments(site)
         .iter()
         .map(|l| {
             let len = ecospace::geodesy::point_distance_m(l.start, l.end);
@@ -585,4 +585,38 @@ fn assert_result(ds: &Dataset, site: &Geometry, opts: &CheckOptions, r: &CheckRe
         Verdict::Near
     };
     assert_eq!(r.verdict, expected);
+}
+
+/// The GeoJSON type name of a site (for the panic message).
+fn type_name(g: &Geometry) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::LineString(_) | Geometry::Line(_) => "LineString",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => "Polygon",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+/// Topological dimension: 0 points, 1 lines, 2 polygons.
+fn dimension(g: &Geometry) -> u8 {
+    match g {
+        Geometry::Point(_) | Geometry::MultiPoint(_) => 0,
+        Geometry::Line(_) | Geometry::LineString(_) | Geometry::MultiLineString(_) => 1,
+        _ => 2,
+    }
+}
+
+/// The edges of a site (none for points).
+fn segments(g: &Geometry) -> Vec<geo::Line> {
+    use geo::LinesIter;
+    match g {
+        Geometry::LineString(l) => l.lines_iter().collect(),
+        Geometry::MultiLineString(l) => l.lines_iter().collect(),
+        Geometry::Polygon(p) => p.lines_iter().collect(),
+        Geometry::MultiPolygon(p) => p.lines_iter().collect(),
+        _ => Vec::new(),
+    }
 }

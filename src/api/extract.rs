@@ -134,7 +134,7 @@ mod tests {
     #[test]
     fn field_names_come_from_the_derive() {
         assert_eq!(
-            super::field_names::<crate::query::screen::CheckParams>(),
+            super::field_names::<super::CheckParams>(),
             ["year", "buffer_m", "layers", "crs", "type", "rings"]
         );
         assert!(super::field_names::<super::NoExtra>().is_empty());

@@ -112,7 +112,7 @@ pub fn panic_response(
         let detail = err
             .downcast_ref::<String>()
             .cloned()
-            .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+            .or_else(|| err.downcast_ref::<&str>().map(ToString::to_string))
             .unwrap_or_else(|| "unknown panic".into());
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail).into_response()
     }
@@ -146,17 +146,15 @@ pub fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Dataset;
+    use crate::service::{Limits, WebConfig};
     use axum::routing::get;
     use tower::ServiceExt;
 
     #[tokio::test]
     async fn a_panicking_handler_becomes_a_500_json_answer() {
-        let ds = crate::data::Dataset::bundled().expect("bundled");
-        let st = Arc::new(AppState::new(
-            ds,
-            crate::service::Limits::default(),
-            crate::service::WebConfig::default(),
-        ));
+        let ds = Dataset::bundled().expect("bundled");
+        let st = Arc::new(AppState::new(ds, Limits::default(), WebConfig::default()));
         let app = axum::Router::new()
             .route(
                 "/boom",

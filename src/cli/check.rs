@@ -6,10 +6,12 @@
 use super::error::{io, CliError};
 use super::io::{load, pretty, write_atomically};
 use crate::data::Dataset;
+use crate::params::check_year;
 use crate::query::batch::{self, Row};
 use crate::query::check::{CheckOptions, Verdict};
 use crate::query::screen::{screen_input, Answer, CheckParams, Screening};
 use crate::query::site::{self, SiteInput};
+use crate::render::geoparquet::{self, GeoParquetError};
 use crate::render::report::{self, Lang};
 use crate::render::{rows, table};
 use std::path::{Path, PathBuf};
@@ -124,7 +126,7 @@ fn run_batch(
             "--format geoparquet writes a binary file: give it with --out FILE".to_string(),
         ));
     }
-    crate::params::check_year(opts.year)?;
+    check_year(opts.year)?;
     let body = std::fs::read(path).map_err(io(path))?;
     let entries = batch::read(&body, usize::MAX)?;
     let progress = a.progress;
@@ -165,10 +167,8 @@ fn run_batch(
     };
     match (a.format, &a.out) {
         (BatchFormat::Geoparquet, Some(out)) => write_atomically(out, |f| {
-            let fail = |e: crate::render::geoparquet::GeoParquetError| {
-                CliError::Write(format!("{}: {e}", out.display()))
-            };
-            let mut w = crate::render::geoparquet::Writer::new(f).map_err(fail)?;
+            let fail = |e: GeoParquetError| CliError::Write(format!("{}: {e}", out.display()));
+            let mut w = geoparquet::Writer::new(f).map_err(fail)?;
             screen_all(&mut |row, g| w.push(row, g).map(|()| true).map_err(fail))?;
             w.finish().map(drop).map_err(fail)
         }),

@@ -2,6 +2,10 @@
 
 use crate::data::LoadError;
 use crate::error::Error;
+use crate::params::QueryError;
+use crate::query::batch::BatchError;
+use crate::query::site::SiteError;
+use crate::service::ConfigError;
 use std::path::Path;
 
 /// Why a command failed; `main` prints it after `error: `.
@@ -41,10 +45,10 @@ macro_rules! via_error {
 via_error!(
     Error,
     LoadError,
-    crate::params::QueryError,
-    crate::query::site::SiteError,
-    crate::query::batch::BatchError,
-    crate::service::ConfigError
+    QueryError,
+    SiteError,
+    BatchError,
+    ConfigError
 );
 
 /// The error of reading or writing `path`.

@@ -3,7 +3,11 @@
 
 use super::error::CliError;
 use super::io::load;
+#[cfg(feature = "gdal")]
+use crate::data::source::gdal::export as export_layer;
 use crate::data::synthetic;
+use crate::data::Layer;
+use crate::params::check_year;
 use std::path::PathBuf;
 
 /// `export`'s arguments.
@@ -33,14 +37,14 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
     let ds = load(a.data.as_deref())?;
     let l = ds.select(Some(std::slice::from_ref(&a.layer)))?;
     if let Some(y) = a.year {
-        crate::params::check_year(y)?;
+        check_year(y)?;
     }
     write(l[0], &a)
 }
 
 #[cfg(feature = "gdal")]
-fn write(layer: &crate::data::Layer, a: &ExportArgs) -> Result<(), CliError> {
-    let n = crate::data::source::gdal::export(layer, a.year, &a.out, &a.format, a.crs.as_deref())
+fn write(layer: &Layer, a: &ExportArgs) -> Result<(), CliError> {
+    let n = export_layer(layer, a.year, &a.out, &a.format, a.crs.as_deref())
         .map_err(|e| CliError::Write(e.to_string()))?;
     eprintln!(
         "wrote {n} features of {} to {} ({})",
@@ -52,7 +56,7 @@ fn write(layer: &crate::data::Layer, a: &ExportArgs) -> Result<(), CliError> {
 }
 
 #[cfg(not(feature = "gdal"))]
-fn write(_: &crate::data::Layer, _: &ExportArgs) -> Result<(), CliError> {
+fn write(_: &Layer, _: &ExportArgs) -> Result<(), CliError> {
     Err(CliError::Usage(
         "export writes through GDAL: rebuild with `cargo build --features gdal`".into(),
     ))

@@ -3,6 +3,7 @@
 
 use super::error::CliError;
 use super::io::{load, pretty};
+use crate::params::current_year;
 use crate::query::indicator::{Cache, Series};
 use crate::render::table::{indicators_csv, indicators_table, series_table};
 use std::path::PathBuf;
@@ -56,7 +57,7 @@ pub fn run(a: IndicatorsArgs) -> Result<(), CliError> {
             }
         }
         _ => {
-            let y = cache.year(&ds, a.year.unwrap_or_else(crate::params::current_year))?;
+            let y = cache.year(&ds, a.year.unwrap_or_else(current_year))?;
             match a.format {
                 Format::Json => pretty(&y)?,
                 Format::Csv => indicators_csv(std::slice::from_ref(&y)),

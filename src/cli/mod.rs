@@ -12,7 +12,10 @@ mod tiles;
 
 pub use error::CliError;
 
+use crate::assets::MAPLIBRE_VERSION;
 use crate::data::{Dataset, LoadError};
+use crate::params::current_year;
+use crate::query::catalog::catalog;
 use crate::render::table::catalog_table;
 use clap::{Parser, Subcommand};
 use io::load;
@@ -78,8 +81,8 @@ impl Cli {
             Command::Tiles(tiles::TilesCommand::Export(args)) => tiles::run_export(*args),
             Command::Layers { data, year } => {
                 let ds = load(data.as_deref())?;
-                let year = year.unwrap_or_else(crate::params::current_year);
-                let c = crate::query::catalog::catalog(&ds, year)?;
+                let year = year.unwrap_or_else(current_year);
+                let c = catalog(&ds, year)?;
                 print!(
                     "{}",
                     catalog_table(&c, &ds.manifest.title_zh, &ds.manifest.title_en)
@@ -105,6 +108,6 @@ pub fn version_text() -> Result<String, LoadError> {
         ds.version,
         ds.layers.len(),
         ds.feature_count(),
-        crate::assets::MAPLIBRE_VERSION,
+        MAPLIBRE_VERSION,
     ))
 }

@@ -2,6 +2,10 @@
 
 use super::error::CliError;
 use super::io::{load, write_atomically};
+use crate::data::Layer;
+use crate::params::{check_year, current_year};
+use crate::tiles::export::{export, Pyramid};
+use crate::tiles::{parse_layers, pmtiles, MAX_ZOOM};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -28,10 +32,10 @@ pub struct TilesExportArgs {
     #[arg(long)]
     year: Option<i32>,
     /// Lowest zoom.
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=i64::from(crate::tiles::MAX_ZOOM)))]
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_ZOOM)))]
     minzoom: u8,
     /// Highest zoom.
-    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u8).range(0..=i64::from(crate::tiles::MAX_ZOOM)))]
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u8).range(0..=i64::from(MAX_ZOOM)))]
     maxzoom: u8,
     /// Layers, comma-separated (default: all), one MVT layer each.
     #[arg(long)]
@@ -47,7 +51,6 @@ pub enum TileArchive {
 /// `tiles export`: render, write to a temporary file beside `--out`, rename when complete (so a
 /// failed export never leaves a truncated archive under the final name).
 pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
-    use crate::tiles::export::{export, Pyramid};
     let TileArchive::Pmtiles = a.format;
     if a.minzoom > a.maxzoom {
         return Err(CliError::Usage(format!(
@@ -56,10 +59,10 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
         )));
     }
     let ds = load(a.data.as_deref())?;
-    let year = a.year.unwrap_or_else(crate::params::current_year);
-    crate::params::check_year(year)?;
-    let layers: Vec<&crate::data::Layer> = match &a.layers {
-        Some(list) => crate::tiles::parse_layers(&ds, list)?,
+    let year = a.year.unwrap_or_else(current_year);
+    check_year(year)?;
+    let layers: Vec<&Layer> = match &a.layers {
+        Some(list) => parse_layers(&ds, list)?,
         None => ds.layers.iter().collect(),
     };
     let started = std::time::Instant::now();
@@ -73,7 +76,7 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
                 year,
             },
             f,
-            crate::tiles::pmtiles::Writer::new(),
+            pmtiles::Writer::new(),
         )
         .map_err(|e| CliError::Write(e.to_string()))
     })?;

@@ -10,6 +10,7 @@ use super::plan::indicators::{parse_specs, IndicatorSpec};
 use super::plan::rules::Rules;
 use super::plan::targets::Targets;
 use super::plan::PlanError;
+use crate::assets::FILES;
 use crate::params::QueryError;
 use std::path::{Path, PathBuf};
 
@@ -19,17 +20,22 @@ pub const MANIFEST: &str = "layers.toml";
 /// Why a dataset could not be loaded; nothing is served from a dataset that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The folder's `layers.toml` could not be read (its path, and the I/O error).
     #[error("{0}: cannot read the manifest: {1}")]
     ManifestIo(String, #[source] std::io::Error),
+    /// The manifest is not valid TOML, or breaks one of its rules.
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// A layer file was refused: unreadable, not a FeatureCollection, or an invalid feature.
     #[error(transparent)]
     Layer(#[from] LayerError),
+    /// A file the bundled manifest names is not compiled into the binary.
     #[error("bundled dataset is missing {0} (rebuild after `cargo run --example gen_jiaxing`)")]
     BundledMissing(String),
     /// An indicators, targets or rules file is malformed (the error names the file).
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// A user's targets file (`use_targets_file`) could not be read (its path, the I/O error).
     #[error("{0}: cannot read: {1}")]
     Io(String, #[source] std::io::Error),
 }
@@ -46,8 +52,11 @@ pub enum Origin {
 /// The manifest plus every layer, validated and indexed.
 #[derive(Debug)]
 pub struct Dataset {
+    /// The parsed `layers.toml`.
     pub manifest: Manifest,
+    /// Every layer, in manifest order.
     pub layers: Vec<Layer>,
+    /// Where the data was loaded from: the bundled dataset or a folder.
     pub origin: Origin,
     /// A hash of the manifest and every file it names: changes whenever the data changes.
     pub version: String,
@@ -69,7 +78,7 @@ impl Dataset {
     /// ```
     pub fn bundled() -> Result<Dataset, LoadError> {
         let read = |name: &str| {
-            crate::assets::FILES
+            FILES
                 .iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, text)| text.to_string())
@@ -148,7 +157,7 @@ impl Dataset {
                 (Reader::Geojson, None) => {
                     let text = read(&spec.file)?;
                     Layer::from_reader(spec.clone(), text.as_bytes(), &spec.file, |b| {
-                        hash.write(b)
+                        hash.write(b);
                     })?
                 }
                 (Reader::Gdal, Some(locate)) => {
@@ -234,7 +243,7 @@ impl Dataset {
                 .map(|n| {
                     self.layer(n).ok_or_else(|| QueryError::UnknownLayer {
                         name: n.clone(),
-                        valid: self.layer_ids().iter().map(|s| s.to_string()).collect(),
+                        valid: self.layer_ids().iter().map(ToString::to_string).collect(),
                     })
                 })
                 .collect(),
@@ -243,6 +252,6 @@ impl Dataset {
 
     /// Layer ids, in manifest order.
     pub fn layer_ids(&self) -> Vec<&str> {
-        self.layers.iter().map(|l| l.id()).collect()
+        self.layers.iter().map(Layer::id).collect()
     }
 }

@@ -3,6 +3,7 @@
 //! a very large zone, and its geodesic measures on first use; and where a point lies against it.
 
 use crate::spatial::geodesy;
+use crate::spatial::geojson::dimension;
 use crate::spatial::segments::{edge_ray, segments, EdgeRay};
 use crate::spatial::subdivision::Subdivision;
 use geo::{Coord, Geometry, Line};
@@ -12,15 +13,20 @@ use serde_json::{Map, Value};
 /// Whether a point lies inside, on the boundary of, or outside a polygonal feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
+    /// Strictly inside (an odd number of edge crossings).
     Inside,
+    /// On one of the feature's edges.
     Boundary,
+    /// Outside, or the feature is not polygonal.
     Outside,
 }
 
 /// One feature of a layer, with the measures and indexes computed once at load.
 #[derive(Debug)]
 pub struct Feature {
+    /// The feature's id (the GeoJSON Feature `id`), unique within its layer.
     pub id: String,
+    /// Its `name` property (required, non-empty).
     pub name: String,
     /// County adcode, when the feature carries one.
     pub county: Option<String>,
@@ -30,6 +36,7 @@ pub struct Feature {
     pub valid_to: Option<i32>,
     /// All properties as loaded (including name, county and validity).
     pub properties: Map<String, Value>,
+    /// The validated lon/lat geometry (WGS84/CGCS2000 degrees).
     pub geometry: Geometry,
     /// `[min_lon, min_lat, max_lon, max_lat]`.
     pub bbox: [f64; 4],
@@ -117,7 +124,7 @@ impl Feature {
     /// Locates a point against a polygonal feature by ray casting over the edge index:
     /// only edges whose envelope meets the ray to the east are visited.
     pub fn locate(&self, p: Coord) -> Location {
-        if crate::spatial::geojson::dimension(&self.geometry) < 2
+        if dimension(&self.geometry) < 2
             || p.x < self.bbox[0]
             || p.x > self.bbox[2]
             || p.y < self.bbox[1]
@@ -161,7 +168,7 @@ impl Feature {
         }
     }
 
-    /// Whether the feature has an edge index (so ≥ [`EDGE_INDEX_MIN`] edges): then asking it
+    /// Whether the feature has an edge index (so ≥ `EDGE_INDEX_MIN` edges): then asking it
     /// for the edges near a small box is cheaper than scanning them.
     pub fn has_edge_index(&self) -> bool {
         self.edges.is_some()

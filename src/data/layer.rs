@@ -1,6 +1,7 @@
 //! A loaded layer: validated features, an R-tree over their envelopes, and per-feature edge
 //! indexes that make point location and distance queries sub-linear in the vertex count.
 
+use super::collection::{self, Failure};
 use super::feature::{Attributes, Feature};
 use crate::data::manifest::{LayerKind, LayerSpec};
 use crate::spatial::geojson::{self as geometry, GeometryError};
@@ -13,40 +14,74 @@ use std::collections::HashSet;
 /// feature's index in the collection and its id when it has one.
 #[derive(Debug, thiserror::Error)]
 pub enum LayerError {
+    /// The layer file could not be opened or read.
     #[error("{file}: cannot read: {source}")]
     Io {
+        /// The layer file.
         file: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The collection around the features (its other members) is not valid JSON.
     #[error("{file}: not valid JSON: {source}")]
     Json {
+        /// The layer file.
         file: String,
+        /// The parser's error.
         #[source]
         source: serde_json::Error,
     },
+    /// The streaming scan met malformed JSON (unbalanced brackets, a truncated file, …).
     #[error("{file}: not valid JSON at byte {at}: {problem}")]
     Syntax {
+        /// The layer file.
         file: String,
+        /// Byte offset in the file where the scan stopped.
         at: u64,
+        /// What the scanner expected and did not find.
         problem: &'static str,
     },
+    /// The file is JSON but not a FeatureCollection with a `features` array.
     #[error("{file}: expected a GeoJSON FeatureCollection, found {found}")]
-    NotFeatureCollection { file: String, found: String },
+    NotFeatureCollection {
+        /// The layer file.
+        file: String,
+        /// What was found instead (its `type`, or a description).
+        found: String,
+    },
+    /// A feature is refused: not a GeoJSON Feature, a missing id or name, a bad year or county,
+    /// the wrong geometry type for the layer's kind, an empty geometry, or a duplicate id.
     #[error("{file}: feature {index}{}: {problem}", id_suffix(.id))]
     Feature {
+        /// The layer file.
         file: String,
+        /// The feature's position in the collection, from 0.
         index: usize,
+        /// The feature's id, when it has a string one.
         id: Option<String>,
+        /// What is wrong with it.
         problem: String,
     },
+    /// The file cannot be read through GDAL (a GDAL failure, a build without GDAL, or the
+    /// bundled dataset, which holds GeoJSON only).
     #[error("{file}: {message}")]
-    Source { file: String, message: String },
+    Source {
+        /// The layer file.
+        file: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A feature's geometry is invalid (unclosed ring, bad coordinates, …).
     #[error("{file}: feature {index}{}: {source}", id_suffix(.id))]
     Geometry {
+        /// The layer file.
         file: String,
+        /// The feature's position in the collection, from 0.
         index: usize,
+        /// The feature's id, when it has a string one.
         id: Option<String>,
+        /// What is wrong with the geometry.
         #[source]
         source: GeometryError,
     },
@@ -64,7 +99,9 @@ type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 /// A validated, indexed layer.
 #[derive(Debug)]
 pub struct Layer {
+    /// The layer's entry in the manifest (id, kind, file, constraint rules).
     pub spec: LayerSpec,
+    /// Every feature of the file, all years, in file order.
     pub features: Vec<Feature>,
     /// Envelope of all features, `None` when the layer is empty.
     pub bbox: Option<[f64; 4]>,
@@ -80,7 +117,7 @@ impl Layer {
     }
 
     /// Reads a FeatureCollection from `r` as a stream: the features are cut out one by one
-    /// ([`crate::data::collection`]) and parsed, validated and measured in parallel batches, so memory
+    /// (`data::collection`) and parsed, validated and measured in parallel batches, so memory
     /// holds one batch of text, not the file. `tap` sees every byte read (the version hash).
     ///
     /// All or nothing, and the error reported is the first in file order, as a sequential load
@@ -118,24 +155,24 @@ impl Layer {
             }
             true
         };
-        let skeleton = match crate::data::collection::scan(r, BATCH_BYTES, tap, sink) {
+        let skeleton = match collection::scan(r, BATCH_BYTES, tap, sink) {
             Ok(sk) => sk,
-            Err((crate::data::collection::Failure::Sink, _)) => {
+            Err((Failure::Sink, _)) => {
                 return Err(failed.expect("a refused batch leaves its error"))
             }
-            Err((crate::data::collection::Failure::Io(source), _)) => {
+            Err((Failure::Io(source), _)) => {
                 return Err(LayerError::Io {
                     file: file.into(),
                     source,
                 })
             }
-            Err((crate::data::collection::Failure::NotObject, _)) => {
+            Err((Failure::NotObject, _)) => {
                 return Err(LayerError::NotFeatureCollection {
                     file: file.into(),
                     found: "a non-object".into(),
                 })
             }
-            Err((crate::data::collection::Failure::Scan(problem), at)) => {
+            Err((Failure::Scan(problem), at)) => {
                 return Err(LayerError::Syntax {
                     file: file.into(),
                     at,
@@ -209,10 +246,12 @@ impl Layer {
         }
     }
 
+    /// The layer's id from the manifest (`redline`, …).
     pub fn id(&self) -> &str {
         &self.spec.id
     }
 
+    /// Whether the layer holds zones (polygons) or lines.
     pub fn kind(&self) -> LayerKind {
         self.spec.kind
     }
@@ -472,8 +511,8 @@ mod tests {
         for i in 0..50 {
             for j in 0..50 {
                 let c = Coord {
-                    x: 119.93 + i as f64 * 0.0231,
-                    y: 29.95 + j as f64 * 0.0227,
+                    x: 119.93 + f64::from(i) * 0.0231,
+                    y: 29.95 + f64::from(j) * 0.0227,
                 };
                 let geo_says = f.geometry.contains(&geo::Point(c));
                 assert_eq!(f.locate(c) == Location::Inside, geo_says, "{c:?}");

@@ -20,11 +20,15 @@ pub enum LayerKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LayerSpec {
+    /// The layer's id (`[A-Za-z0-9_-]`, unique in the manifest): its name in URLs and answers.
     pub id: String,
+    /// Chinese title.
     pub title_zh: String,
+    /// English title.
     pub title_en: String,
     /// File name relative to the manifest's folder.
     pub file: String,
+    /// Zones (polygons) or lines.
     pub kind: LayerKind,
     /// Whether a hit on this layer is a planning constraint (a `conflict` verdict).
     #[serde(default)]
@@ -64,7 +68,9 @@ pub struct LayerSpec {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Reader {
+    /// The built-in streaming GeoJSON reader.
     Geojson,
+    /// GDAL (Shapefile, GeoPackage, FileGDB, …), with the `gdal` feature.
     Gdal,
 }
 
@@ -92,8 +98,11 @@ impl LayerSpec {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
+    /// The dataset's id (e.g. `jiaxing`).
     pub id: String,
+    /// Chinese title of the dataset.
     pub title_zh: String,
+    /// English title of the dataset.
     pub title_en: String,
     /// Indicator definitions file (relative), e.g. `indicators.toml`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,6 +116,7 @@ pub struct Manifest {
     /// County adcode → name, for reports.
     #[serde(default)]
     pub counties: BTreeMap<String, String>,
+    /// The `[[layer]]` entries, in file order.
     #[serde(rename = "layer", default)]
     pub layers: Vec<LayerSpec>,
 }
@@ -114,14 +124,24 @@ pub struct Manifest {
 /// Why a manifest was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
+    /// Not valid TOML, or a key that is unknown or of the wrong type.
     #[error("{file}: {source}")]
     Syntax {
+        /// The manifest file.
         file: String,
+        /// The TOML parser's error.
         #[source]
         source: toml::de::Error,
     },
+    /// Valid TOML that breaks a rule: no layers, a bad or repeated id, a bad colour, a path
+    /// outside the data folder.
     #[error("{file}: {message}")]
-    Invalid { file: String, message: String },
+    Invalid {
+        /// The manifest file.
+        file: String,
+        /// Which rule is broken.
+        message: String,
+    },
 }
 
 impl Manifest {

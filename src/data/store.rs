@@ -16,11 +16,13 @@
 //! A kill between 3 and 4 leaves a history entry that never became current: it is listed with
 //! `current: false`, and nothing is lost. Leftover temp files are removed by the next update.
 //!
-//! Length: one write protocol whose steps are only safe together (about 570 lines, and its
+//! Length: one write protocol whose steps are only safe together (about 610 lines, and its
 //! tests); split, the order of the steps would be spread over files.
 
-use crate::data::dataset::{Dataset, LoadError, MANIFEST};
+use crate::data::dataset::{Dataset, LoadError, Origin, MANIFEST};
+use crate::data::hash::Fnv1a;
 use crate::data::manifest::{Manifest, Reader};
+use crate::params::rfc3339_utc;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -34,30 +36,66 @@ const MAX_TEXT: usize = 200;
 /// Why an update, rollback or history query was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The dataset is the bundled one, compiled into the binary.
     #[error("the service runs on the bundled dataset compiled into the binary, which cannot change; start it with `--data DIR` (a copy of data/jiaxing) to update layers")]
     ReadOnly,
     #[error("unknown layer {name:?}; valid layers: {}", .valid.join(", "))]
-    UnknownLayer { name: String, valid: Vec<String> },
+    /// The manifest has no layer with this id.
+    UnknownLayer {
+        /// The id asked for.
+        name: String,
+        /// The manifest's layer ids.
+        valid: Vec<String>,
+    },
     #[error("layer {layer:?} is read from {file:?}, which is several files or a folder; convert it to GeoPackage or GeoJSON (ogr2ogr) to update it over HTTP")]
-    Unsupported { layer: String, file: String },
+    /// A GDAL layer whose source is not one file (a Shapefile's set, a FileGDB folder).
+    Unsupported {
+        /// The layer's id.
+        layer: String,
+        /// Its file as the manifest names it.
+        file: String,
+    },
+    /// The candidate failed to load with the rest of the dataset; nothing was written.
     #[error("the new version of layer {layer:?} was refused, nothing was written: {source}")]
     Invalid {
+        /// The layer's id.
         layer: String,
+        /// Why the dataset with the candidate in place did not load.
         #[source]
         source: Box<LoadError>,
     },
     #[error("the new version of layer {layer:?} is not UTF-8 text; GeoJSON must be UTF-8")]
-    NotUtf8 { layer: String },
+    /// A GeoJSON layer's new version is not UTF-8.
+    NotUtf8 {
+        /// The layer's id.
+        layer: String,
+    },
     #[error("no version {version:?} in the history of layer {layer:?}; see GET /admin/layers/{layer}/history")]
-    NoSuchVersion { layer: String, version: String },
+    /// A rollback or read names a version the layer's history does not hold.
+    NoSuchVersion {
+        /// The layer's id.
+        layer: String,
+        /// The version id asked for.
+        version: String,
+    },
     #[error("parameter `{name}`: {message}")]
-    InvalidParameter { name: &'static str, message: String },
+    /// A request parameter is missing or bad (`author`, `message`, `to`).
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Reading or writing the data folder or its history failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or folder.
         path: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The folder's `layers.toml` cannot be read or parsed.
     #[error("the data folder's manifest cannot be read: {0}")]
     Manifest(#[source] Box<LoadError>),
 }
@@ -124,7 +162,9 @@ pub struct Version {
 /// Who changes a layer and why.
 #[derive(Debug, Clone)]
 pub struct Change {
+    /// Who makes the change (required, one line of at most 200 characters).
     pub author: String,
+    /// Why, when given (one line of at most 200 characters).
     pub message: Option<String>,
 }
 
@@ -192,8 +232,8 @@ impl Store {
     /// The store of the folder a dataset was loaded from; the bundled dataset has none.
     pub fn of(ds: &Dataset) -> Result<Store, StoreError> {
         match &ds.origin {
-            crate::data::dataset::Origin::Dir(d) => Ok(Store { dir: d.clone() }),
-            crate::data::dataset::Origin::Bundled => Err(StoreError::ReadOnly),
+            Origin::Dir(d) => Ok(Store { dir: d.clone() }),
+            Origin::Bundled => Err(StoreError::ReadOnly),
         }
     }
 
@@ -531,12 +571,12 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 /// level into sub-folders such as FileGDB). Hidden entries — the history, temp files — are
 /// left out, so recording a version does not look like a change.
 pub fn fingerprint(dir: &Path) -> u64 {
-    fn visit(dir: &Path, deeper: bool, h: &mut crate::data::hash::Fnv1a) {
+    fn visit(dir: &Path, deeper: bool, h: &mut Fnv1a) {
         let Ok(rd) = std::fs::read_dir(dir) else {
             return;
         };
         let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
-        entries.sort_by_key(|e| e.file_name());
+        entries.sort_by_key(std::fs::DirEntry::file_name);
         for e in entries {
             let name = e.file_name();
             if name.to_string_lossy().starts_with('.') {
@@ -554,14 +594,14 @@ pub fn fingerprint(dir: &Path) -> u64 {
             }
         }
     }
-    let mut h = crate::data::hash::Fnv1a::default();
+    let mut h = Fnv1a::default();
     visit(dir, true, &mut h);
     h.0
 }
 
 /// FNV-1a 64 of the bytes, as 16 hex digits (the same hash as the dataset version).
 pub fn hash(bytes: &[u8]) -> String {
-    let mut h = crate::data::hash::Fnv1a::default();
+    let mut h = Fnv1a::default();
     h.write(bytes);
     format!("{:016x}", h.0)
 }
@@ -569,7 +609,7 @@ pub fn hash(bytes: &[u8]) -> String {
 /// RFC 3339 UTC with milliseconds (versions installed in the same second stay apart).
 pub fn rfc3339(t: std::time::SystemTime) -> String {
     let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = crate::params::rfc3339_utc(d.as_secs() as i64);
+    let secs = rfc3339_utc(d.as_secs() as i64);
     format!("{}.{:03}Z", secs.trim_end_matches('Z'), d.subsec_millis())
 }
 

@@ -12,6 +12,7 @@
 //! The output is an ordinary data folder (`layers.toml` + one GeoJSON FeatureCollection with
 //! one feature per line), loadable with `--data`.
 
+use crate::data::dataset::MANIFEST;
 use std::f64::consts::TAU;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
@@ -27,15 +28,18 @@ pub const LAYER_FILE: &str = "parcels.geojson";
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
 pub struct ScaleSpec {
+    /// Number of parcels (features) to generate.
     pub features: usize,
     /// Distinct positions per feature, shell and hole together (closing positions not counted).
     pub vertices_per_feature: usize,
+    /// Seed of the generator: the same seed gives the same parcels.
     pub seed: u64,
 }
 
 /// What was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScaleSummary {
+    /// Features (parcels) written.
     pub features: usize,
     /// Distinct positions written (closing positions not counted).
     pub vertices: u64,
@@ -43,6 +47,7 @@ pub struct ScaleSummary {
     pub positions: u64,
     /// `positions × 16`: the size of the coordinates as `f64` pairs, the yardstick for memory.
     pub raw_coordinate_bytes: u64,
+    /// Size of the written `parcels.geojson`, bytes.
     pub file_bytes: u64,
 }
 
@@ -63,6 +68,7 @@ pub fn columns(n: usize) -> usize {
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator whose sequence is fixed by `seed`.
     pub fn new(seed: u64) -> Rng {
         Rng(seed)
     }
@@ -93,7 +99,9 @@ impl Rng {
 /// (the closing position is added when written).
 #[derive(Debug, Clone)]
 pub struct Parcel {
+    /// The outer ring, counter-clockwise.
     pub shell: Vec<[f64; 2]>,
+    /// The hole, clockwise, when the parcel has one (about half of those with ≥ 12 vertices).
     pub hole: Option<Vec<[f64; 2]>>,
 }
 
@@ -193,8 +201,10 @@ pub fn write(dir: &Path, spec: &ScaleSpec) -> io::Result<ScaleSummary> {
         }
     }
     out.write_all(b"]}\n")?;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    std::fs::write(dir.join(crate::data::dataset::MANIFEST), manifest(spec))?;
+    out.into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .sync_all()?;
+    std::fs::write(dir.join(MANIFEST), manifest(spec))?;
     Ok(ScaleSummary {
         features: spec.features,
         vertices,

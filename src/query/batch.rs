@@ -9,19 +9,23 @@ use super::check::CheckOptions;
 use super::screen::{screen, Screened, Screening};
 use super::site::{self, Site, SiteError, SiteInput};
 use crate::data::Dataset;
+use crate::spatial::geojson::from_geojson;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// Why a batch file was refused as a whole.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
+    /// A GeoJSON body that is not a site or list of sites, or a batch of no or too many sites.
     #[error(transparent)]
     Site(#[from] SiteError),
+    /// A CSV body that cannot be read: a bad record, or a header with no geometry columns.
     #[error("CSV: {0}")]
     Csv(String),
 }
 
 impl BatchError {
+    /// Stable machine-readable code: the site error's, or `invalid_csv`.
     pub fn code(&self) -> &'static str {
         match self {
             BatchError::Site(e) => e.code(),
@@ -35,6 +39,7 @@ impl BatchError {
 pub struct Entry {
     /// 0-based position in the input.
     pub index: usize,
+    /// The site, or why its feature or CSV row could not become one.
     pub site: Result<Site, SiteError>,
 }
 
@@ -112,7 +117,7 @@ fn read_csv(body: &[u8]) -> Result<Vec<Entry>, BatchError> {
         }
         .map_err(|message| SiteError::NotGeoJson(format!("CSV line {line}: {message}")))
         .and_then(|g| {
-            crate::spatial::geojson::from_geojson(&g).map_err(|source| SiteError::Geometry {
+            from_geojson(&g).map_err(|source| SiteError::Geometry {
                 index: Some(index),
                 id: site_id.clone(),
                 source,
@@ -154,14 +159,20 @@ fn geometry_from_wkt(text: &str) -> Result<geojson::Geometry, String> {
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Row {
+    /// 0-based position in the input.
     pub index: usize,
+    /// The site's id (the Feature `id` or the CSV `id` column), when it has one.
     pub id: Option<String>,
+    /// The site's `name` property, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The project type screened for: the site's own `type`, else the batch's.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub project_type: Option<String>,
+    /// The screening, when the site could be screened.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<Screened>,
+    /// Why it could not be, otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<RowError>,
 }
@@ -170,7 +181,9 @@ pub struct Row {
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowError {
+    /// Stable machine-readable code (as in an HTTP error's `error`).
     pub error: &'static str,
+    /// What is wrong, for a person.
     pub message: String,
 }
 

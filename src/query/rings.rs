@@ -22,9 +22,13 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RingFeature {
+    /// The feature's layer id.
     pub layer: String,
+    /// The feature's id.
     pub id: String,
+    /// The feature's name.
     pub name: String,
+    /// Geodesic distance from the site, m (0 when they meet).
     pub distance_m: f64,
     /// Zones: area of the zone inside the ring, m².
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -38,6 +42,7 @@ pub struct RingFeature {
 #[derive(Debug, Clone, Default, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RingLayer {
+    /// Features of the layer within the ring.
     pub features: usize,
     /// Union area of the layer's zones inside the ring, m².
     pub area_m2: f64,
@@ -49,10 +54,13 @@ pub struct RingLayer {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ring {
+    /// The ring's distance from the site, m (0: the site itself).
     pub distance_m: f64,
     /// Area of the ring itself (site buffered by the distance), m²; 0 for ring 0 of a point.
     pub ring_area_m2: f64,
+    /// Totals per layer with a feature within the ring, keyed by layer id.
     pub layers: BTreeMap<String, RingLayer>,
+    /// Every feature within the ring, in the check's hit order.
     pub features: Vec<RingFeature>,
 }
 

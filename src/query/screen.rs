@@ -9,7 +9,10 @@ use super::rings::{rings, Ring};
 use super::site::{Site, SiteInput};
 use crate::data::plan::rules::{Decision, Ruling};
 use crate::data::Dataset;
-use crate::params::{validate_rings, QueryError};
+use crate::params::{
+    current_year, parse_layer_list, parse_rings, validate_rings, QueryError, DEFAULT_RINGS_M,
+};
+use crate::spatial::crs::{bbox_in, is_lonlat};
 use geo::Geometry;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -137,7 +140,7 @@ pub fn screen(
     let bbox_in_crs = match &ask.crs {
         Some(crs) => Some(BboxInCrs {
             crs: crs.clone(),
-            bbox: crate::spatial::crs::bbox_in(summary.bbox, crs)
+            bbox: bbox_in(summary.bbox, crs)
                 .map_err(|e| QueryError::param("crs", e.to_string()))?,
         }),
         None => None,
@@ -249,9 +252,9 @@ impl CheckParams {
     /// The check's options (year, buffer, layers); checked when the check runs.
     pub fn options(&self) -> CheckOptions {
         CheckOptions {
-            year: self.year.unwrap_or_else(crate::params::current_year),
+            year: self.year.unwrap_or_else(current_year),
             buffer_m: self.buffer_m.unwrap_or(0.0),
-            layers: self.layers.as_deref().map(crate::params::parse_layer_list),
+            layers: self.layers.as_deref().map(parse_layer_list),
         }
     }
 
@@ -266,20 +269,15 @@ impl CheckParams {
         let default = ds
             .rules
             .as_ref()
-            .map_or(&crate::params::DEFAULT_RINGS_M[..], |r| {
-                &r.default_rings_m[..]
-            });
+            .map_or(&DEFAULT_RINGS_M[..], |r| &r.default_rings_m[..]);
         Ok(Screening {
             project_type,
             rings_m: self
                 .rings
                 .as_deref()
-                .map(|r| crate::params::parse_rings(r, default))
+                .map(|r| parse_rings(r, default))
                 .transpose()?,
-            crs: self
-                .crs
-                .clone()
-                .filter(|c| !crate::spatial::crs::is_lonlat(c)),
+            crs: self.crs.clone().filter(|c| !is_lonlat(c)),
         })
     }
 }

@@ -3,6 +3,7 @@
 //! One Geometry or Feature is one site; a FeatureCollection is a batch. JSON errors, GeoJSON shape
 //! errors and geometry errors are told apart so the caller knows what to fix.
 
+use crate::spatial::crs::{geometry_to_lonlat, is_lonlat, CrsError};
 use crate::spatial::geojson::{self as geometry, GeometryError};
 use geo::Geometry;
 use serde_json::Value;
@@ -10,7 +11,9 @@ use serde_json::Value;
 /// A site to check, with the id it was given (Feature id or `properties.id`).
 #[derive(Debug, Clone)]
 pub struct Site {
+    /// The Feature `id`, else `properties.id` (a CSV row's `id` column); none for a Geometry.
     pub id: Option<String>,
+    /// The validated lon/lat geometry.
     pub geometry: Geometry,
     /// The Feature's properties (empty for a bare Geometry): a batch carries each site's
     /// project `type` and `name` here.
@@ -27,42 +30,67 @@ impl Site {
 /// One site or a batch, as posted.
 #[derive(Debug, Clone)]
 pub enum SiteInput {
+    /// A Geometry or a Feature.
     One(Site),
+    /// A FeatureCollection's features, in order.
     Batch(Vec<Site>),
 }
 
 /// Why a posted site was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {
+    /// The body is not valid JSON (the parser's message).
     #[error("body is not valid JSON: {0}")]
     InvalidJson(String),
+    /// The body nests arrays and objects deeper than the limit (the limit).
     #[error("body nests too deeply (the limit is {0} levels of arrays and objects)")]
     TooDeep(usize),
+    /// The body is JSON but not GeoJSON of a site (or a CSV row's WKT or lon/lat is bad).
     #[error("body is not a GeoJSON Geometry, Feature or FeatureCollection: {0}")]
     NotGeoJson(String),
+    /// A site's geometry is invalid.
     #[error("{}{source}", at(.index, .id))]
     Geometry {
+        /// The site's position in a batch, from 0.
         index: Option<usize>,
+        /// The site's id, when it has one.
         id: Option<String>,
+        /// What is wrong with the geometry.
         #[source]
         source: GeometryError,
     },
+    /// A Feature has a null geometry.
     #[error("{}the feature has no geometry", at(.index, .id))]
     MissingGeometry {
+        /// The site's position in a batch, from 0.
         index: Option<usize>,
+        /// The site's id, when it has one.
         id: Option<String>,
     },
+    /// A batch (FeatureCollection or CSV) holds no site.
     #[error("the FeatureCollection has no features: send at least one site")]
     EmptyBatch,
+    /// A batch holds more sites than the limit.
     #[error("the batch has {n} sites; the limit is {max}")]
-    BatchTooLarge { n: usize, max: usize },
+    BatchTooLarge {
+        /// Sites in the batch.
+        n: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The site's coordinates could not be converted from the CRS given.
     #[error(transparent)]
-    Crs(#[from] crate::spatial::crs::CrsError),
+    Crs(#[from] CrsError),
+    /// A site has more vertices than the limit.
     #[error("{}the site has {n} vertices; the limit is {max}", at(.index, .id))]
     TooManyVertices {
+        /// The site's position in a batch, from 0.
         index: Option<usize>,
+        /// The site's id, when it has one.
         id: Option<String>,
+        /// The site's vertices.
         n: usize,
+        /// The limit.
         max: usize,
     },
 }
@@ -209,7 +237,7 @@ fn to_lonlat(value: &mut Value, crs: Option<&str>) -> Result<(), SiteError> {
             obj.remove("crs");
         }
     }
-    if crate::spatial::crs::is_lonlat(&crs) {
+    if is_lonlat(&crs) {
         return Ok(());
     }
     // Normalise URN forms (`urn:ogc:def:crs:EPSG::4549`) to `EPSG:4549` for PROJ.
@@ -222,17 +250,17 @@ fn to_lonlat(value: &mut Value, crs: Option<&str>) -> Result<(), SiteError> {
             if let Some(Value::Array(fs)) = value.get_mut("features") {
                 for f in fs {
                     if let Some(g) = f.get_mut("geometry").filter(|g| g.is_object()) {
-                        crate::spatial::crs::geometry_to_lonlat(g, &crs)?;
+                        geometry_to_lonlat(g, &crs)?;
                     }
                 }
             }
         }
         Some("Feature") => {
             if let Some(g) = value.get_mut("geometry").filter(|g| g.is_object()) {
-                crate::spatial::crs::geometry_to_lonlat(g, &crs)?;
+                geometry_to_lonlat(g, &crs)?;
             }
         }
-        _ => crate::spatial::crs::geometry_to_lonlat(value, &crs)?,
+        _ => geometry_to_lonlat(value, &crs)?,
     }
     Ok(())
 }

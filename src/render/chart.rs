@@ -2,7 +2,7 @@
 //! readable without JavaScript (plain SVG 1.1, text labels in zh and en).
 
 use super::escape::esc;
-use crate::data::plan::targets::TargetRule;
+use crate::data::plan::targets::{AppliedTarget, TargetRule};
 use crate::query::indicator::YearIndicators;
 use std::fmt::Write;
 
@@ -50,7 +50,7 @@ fn panel(s: &mut String, series: &[std::sync::Arc<YearIndicators>], id: &str, ox
     let Some(first) = series.iter().find_map(|y| y.indicators.get(id)) else {
         return;
     };
-    let targets: Vec<(i32, f64, Option<crate::data::plan::targets::AppliedTarget>)> = series
+    let targets: Vec<(i32, f64, Option<AppliedTarget>)> = series
         .iter()
         .filter_map(|y| {
             y.indicators
@@ -75,7 +75,7 @@ fn panel(s: &mut String, series: &[std::sync::Arc<YearIndicators>], id: &str, ox
     let x = |year: f64| {
         ox + MARGIN_L
             + if y1 > y0 {
-                (year - y0 as f64) / (y1 - y0) as f64 * pw
+                (year - f64::from(y0)) / f64::from(y1 - y0) * pw
             } else {
                 pw / 2.0
             }
@@ -100,7 +100,7 @@ fn panel(s: &mut String, series: &[std::sync::Arc<YearIndicators>], id: &str, ox
         oy + MARGIN_T
     );
     for k in 0..=4 {
-        let v = lo + (hi - lo) * k as f64 / 4.0;
+        let v = lo + (hi - lo) * f64::from(k) / 4.0;
         let _ = writeln!(
             s,
             r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#555">{}</text>"##,
@@ -113,7 +113,7 @@ fn panel(s: &mut String, series: &[std::sync::Arc<YearIndicators>], id: &str, ox
         let _ = writeln!(
             s,
             r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">{yr}</text>"##,
-            x(yr as f64),
+            x(f64::from(yr)),
             oy + PANEL_H - MARGIN_B + 14.0
         );
     }
@@ -121,7 +121,7 @@ fn panel(s: &mut String, series: &[std::sync::Arc<YearIndicators>], id: &str, ox
     for (yr, _, t) in &targets {
         if let Some(t) = t {
             let half = if y1 > y0 {
-                pw / (y1 - y0) as f64 / 2.0
+                pw / f64::from(y1 - y0) / 2.0
             } else {
                 pw / 2.0
             };
@@ -131,9 +131,9 @@ fn panel(s: &mut String, series: &[std::sync::Arc<YearIndicators>], id: &str, ox
             };
             let _ = writeln!(
                 s,
-                r##"<line class="target" x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{colour}" stroke-dasharray="5 3"><title>target {} {}</title></line>"##,
-                (x(*yr as f64) - half).max(ox + MARGIN_L),
-                (x(*yr as f64) + half).min(ox + MARGIN_L + pw),
+                r#"<line class="target" x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{colour}" stroke-dasharray="5 3"><title>target {} {}</title></line>"#,
+                (x(f64::from(*yr)) - half).max(ox + MARGIN_L),
+                (x(f64::from(*yr)) + half).min(ox + MARGIN_L + pw),
                 y(t.value),
                 y(t.value),
                 fmt(t.value),
@@ -143,7 +143,7 @@ fn panel(s: &mut String, series: &[std::sync::Arc<YearIndicators>], id: &str, ox
     }
     let path: Vec<String> = pts
         .iter()
-        .map(|(yr, v)| format!("{:.1},{:.1}", x(*yr as f64), y(*v)))
+        .map(|(yr, v)| format!("{:.1},{:.1}", x(f64::from(*yr)), y(*v)))
         .collect();
     let _ = writeln!(
         s,
@@ -154,7 +154,7 @@ fn panel(s: &mut String, series: &[std::sync::Arc<YearIndicators>], id: &str, ox
         let _ = writeln!(
             s,
             r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#1f6f3f"><title>{yr}: {} {unit}</title></circle>"##,
-            x(*yr as f64),
+            x(f64::from(*yr)),
             y(*v),
             fmt(*v)
         );

@@ -251,7 +251,7 @@ pub fn indicators_table(ds: &Dataset, y: &YearIndicators) -> String {
     out.push_str(&render(&rows));
     let ids: Vec<&String> = y.ordered().map(|(id, _)| id).collect();
     let mut rows = vec![std::iter::once("county 县(市、区)".to_string())
-        .chain(ids.iter().map(|id| id.to_string()))
+        .chain(ids.iter().copied().cloned())
         .collect::<Vec<_>>()];
     for (county, m) in &y.by_county_detail {
         let name = ds

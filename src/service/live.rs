@@ -6,11 +6,11 @@
 //! old snapshot serving and says why. Indicators computed from a snapshot are kept for as long
 //! as its version is served.
 
-use crate::data::store::{Installed, Store, StoreError, Version};
+use crate::data::store::{fingerprint, Installed, Store, StoreError, Version};
 use crate::data::{Dataset, LoadError, Origin};
 use crate::query::indicator::Cache;
 use serde::Serialize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The dataset in service and what happened to it.
 #[derive(Debug)]
@@ -61,14 +61,14 @@ impl Live {
     /// Rebuilds the dataset from where the current one came from and swaps it in. On failure
     /// the current snapshot keeps serving and the error is recorded.
     pub fn reload(&self) -> Result<Arc<Dataset>, LoadError> {
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let current = self.dataset();
         let dir = match &current.origin {
             Origin::Dir(d) => Some(d.clone()),
             Origin::Bundled => None,
         };
         let result = Dataset::open(dir.as_deref());
-        let mut st = self.reload.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
         st.attempts += 1;
         match result {
             Ok(ds) => {
@@ -93,7 +93,7 @@ impl Live {
         &self,
         f: impl FnOnce(&Store) -> Result<Installed, StoreError>,
     ) -> Result<(Arc<Dataset>, Version), StoreError> {
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let store = Store::of(&self.dataset())?;
         let installed = f(&store)?;
         let ds = Arc::new(installed.dataset);
@@ -119,11 +119,11 @@ impl Live {
             return;
         };
         std::thread::spawn(move || {
-            let mut loaded = crate::data::store::fingerprint(&dir);
+            let mut loaded = fingerprint(&dir);
             let mut seen = loaded;
             loop {
                 std::thread::sleep(every);
-                let now = crate::data::store::fingerprint(&dir);
+                let now = fingerprint(&dir);
                 if now != loaded && now == seen {
                     tracing::info!(dir = %dir.display(), "data folder changed; reloading");
                     let _ = self.reload();

@@ -7,20 +7,28 @@ use serde_json::Value;
 /// Why a CRS could not be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CrsError {
+    /// PROJ cannot build a transformation for the CRS (the CRS as given).
     #[error("unknown or unsupported CRS {0:?}: give an EPSG code such as EPSG:4549, or WKT")]
     Unknown(String),
+    /// A position could not be transformed, or the result is not finite.
     #[error("cannot transform [{x}, {y}] from {crs}: {message}")]
     Transform {
+        /// The CRS transformed from.
         crs: String,
+        /// The position's first coordinate, in that CRS.
         x: f64,
+        /// The position's second coordinate, in that CRS.
         y: f64,
+        /// PROJ's message.
         message: String,
     },
+    /// A CRS other than lon/lat was asked of a build without the `gdal` feature (the CRS).
     #[error("CRS {0:?} needs PROJ: this ecospace was built without the `gdal` feature (cargo build --features gdal); send lon/lat (EPSG:4326) instead")]
     NotBuilt(String),
 }
 
 impl CrsError {
+    /// Stable machine-readable code (`unsupported_crs`, `invalid_coordinates`).
     pub fn code(&self) -> &'static str {
         match self {
             CrsError::Unknown(_) => "unsupported_crs",
@@ -145,6 +153,7 @@ mod imp {
             Self::new("EPSG:4326", to)
         }
 
+        /// Transforms one position; a non-finite result is an error.
         pub fn convert(&self, x: f64, y: f64) -> Result<(f64, f64), CrsError> {
             let (nx, ny) = self.proj.convert((x, y)).map_err(|e| CrsError::Transform {
                 crs: self.from.clone(),

@@ -85,7 +85,7 @@ impl Aeqd {
         let c = site
             .centroid()
             .map(|p| p.0)
-            .or_else(|| geo::BoundingRect::bounding_rect(site).map(|r| r.min()))
+            .or_else(|| geo::BoundingRect::bounding_rect(site).map(geo::Rect::min))
             .unwrap_or(Coord { x: 0.0, y: 0.0 });
         Aeqd::new(c)
     }
@@ -193,6 +193,7 @@ pub fn mercator_unproject(x: f64, y: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spatial::geodesy::point_distance_m;
     use approx::assert_relative_eq;
 
     #[test]
@@ -242,7 +243,7 @@ mod tests {
             );
             // Distance from the centre: projected vs geodesic (Karney), within 1e-5.
             let p = f.forward(c);
-            let g = crate::spatial::geodesy::point_distance_m(
+            let g = point_distance_m(
                 Coord {
                     x: 120.75,
                     y: 30.75,

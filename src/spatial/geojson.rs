@@ -12,39 +12,96 @@ use geojson::GeometryValue;
 /// Why a geometry was refused. `code()` is the stable machine-readable name.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GeometryError {
+    /// A geometry or polygon without coordinates (what is empty: `Polygon`, `MultiPoint`, …).
     #[error("{0} has no coordinates")]
     Empty(String),
+    /// A position with fewer than 2 or more than 3 numbers.
     #[error("position {at} has {n} numbers; a position is [lon, lat] or [lon, lat, height]")]
-    BadPosition { at: String, n: usize },
+    BadPosition {
+        /// Where: the part, ring and position (`Polygon exterior ring position 3`).
+        at: String,
+        /// How many numbers it has.
+        n: usize,
+    },
+    /// A position with a NaN or infinite number.
     #[error("position {at} is not finite")]
-    NonFinite { at: String },
+    NonFinite {
+        /// Where: the part, ring and position (`Polygon exterior ring position 3`).
+        at: String,
+    },
+    /// A position beyond ±1000, which cannot be degrees: metres or feet posted as lon/lat.
     #[error("position {at} = [{lon}, {lat}] looks projected (metres), but ecospace expects lon/lat degrees (EPSG:4326/CGCS2000); {hint}")]
     Projected {
+        /// Where: the part, ring and position (`Polygon exterior ring position 3`).
         at: String,
+        /// Its first number.
         lon: f64,
+        /// Its second number.
         lat: f64,
+        /// Which `crs` to send instead, when the numbers look like Gauss-Krüger metres.
         hint: String,
     },
+    /// A longitude outside [-180, 180] or a latitude outside [-90, 90].
     #[error("position {at} = [{lon}, {lat}] is out of range: lon must be in [-180, 180] and lat in [-90, 90]")]
-    OutOfRange { at: String, lon: f64, lat: f64 },
+    OutOfRange {
+        /// Where: the part, ring and position (`Polygon exterior ring position 3`).
+        at: String,
+        /// Its longitude, degrees.
+        lon: f64,
+        /// Its latitude, degrees.
+        lat: f64,
+    },
+    /// A LineString with fewer than 2 distinct positions.
     #[error("{at} has {n} positions; a LineString needs at least 2 distinct positions")]
-    TooFewLinePoints { at: String, n: usize },
+    TooFewLinePoints {
+        /// Where: the line (`LineString`, `MultiLineString part 2`).
+        at: String,
+        /// Its positions, repeated consecutive ones dropped.
+        n: usize,
+    },
+    /// A ring with fewer than 4 positions.
     #[error(
         "{at} has {n} positions; a linear ring needs at least 4 (the first repeated at the end)"
     )]
-    TooFewRingPoints { at: String, n: usize },
+    TooFewRingPoints {
+        /// Where: the part and ring (`MultiPolygon part 1 hole 0`).
+        at: String,
+        /// Its positions, repeated consecutive ones dropped.
+        n: usize,
+    },
+    /// A ring whose last position is not its first.
     #[error("{at} is not closed: its first position {first:?} differs from its last {last:?}")]
     UnclosedRing {
+        /// Where: the part and ring (`MultiPolygon part 1 hole 0`).
         at: String,
+        /// Its first position, `[lon, lat]`.
         first: [f64; 2],
+        /// Its last position, `[lon, lat]`.
         last: [f64; 2],
     },
+    /// A ring that crosses itself (or doubles back along an edge).
     #[error("{at} intersects itself near [{lon}, {lat}]")]
-    SelfIntersection { at: String, lon: f64, lat: f64 },
+    SelfIntersection {
+        /// Where: the part and ring (`MultiPolygon part 1 hole 0`).
+        at: String,
+        /// Longitude of the intersection, degrees.
+        lon: f64,
+        /// Latitude of the intersection, degrees.
+        lat: f64,
+    },
+    /// Rings that do not fit together: two that cross or share an edge, a hole outside its
+    /// shell, a part inside another.
     #[error("{at} is invalid: {detail}")]
-    Invalid { at: String, detail: String },
+    Invalid {
+        /// Where: the polygon (`Polygon`, `MultiPolygon part 1`, `MultiPolygon`).
+        at: String,
+        /// What is wrong, and where.
+        detail: String,
+    },
+    /// A GeometryCollection, which sites and layers cannot be.
     #[error("GeometryCollection is not supported here; send a Point, LineString, Polygon or their Multi forms")]
     Collection,
+    /// A legacy `crs` member that names something other than lon/lat (the name, or the member).
     #[error("unsupported CRS {0:?}: send lon/lat (EPSG:4326, CRS84 or CGCS2000 EPSG:4490)")]
     UnsupportedCrs(String),
 }
@@ -296,6 +353,7 @@ pub fn dimension(g: &Geometry) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spatial::geodesy::area_m2;
 
     fn parse(s: &str) -> Result<Geometry, GeometryError> {
         let g: geojson::Geometry = serde_json::from_str(s).unwrap();
@@ -306,10 +364,7 @@ mod tests {
     fn clockwise_rings_are_reoriented_not_measured_as_the_rest_of_the_earth() {
         let ccw = parse(r#"{"type":"Polygon","coordinates":[[[120,30],[120.1,30],[120.1,30.1],[120,30.1],[120,30]]]}"#).unwrap();
         let cw = parse(r#"{"type":"Polygon","coordinates":[[[120,30],[120,30.1],[120.1,30.1],[120.1,30],[120,30]]]}"#).unwrap();
-        let (a, b) = (
-            crate::spatial::geodesy::area_m2(&ccw),
-            crate::spatial::geodesy::area_m2(&cw),
-        );
+        let (a, b) = (area_m2(&ccw), area_m2(&cw));
         assert!((a - b).abs() < 1e-6 && a > 1e8 && a < 2e8, "{a} vs {b}");
     }
 
@@ -340,7 +395,7 @@ mod tests {
         assert_eq!(e.code(), "self_intersection");
         match e {
             GeometryError::SelfIntersection { lon, lat, .. } => {
-                assert!((lon - 120.5).abs() < 1e-9 && (lat - 30.5).abs() < 1e-9)
+                assert!((lon - 120.5).abs() < 1e-9 && (lat - 30.5).abs() < 1e-9);
             }
             other => panic!("{other:?}"),
         }

@@ -148,7 +148,7 @@ mod tests {
             .iter()
             .all(|p| p.coords_count() <= MAX_PIECE_VERTICES));
         // The pieces' areas add up to the zone's (planar, in degrees²: an independent sum).
-        let sum: f64 = s.pieces.iter().map(|p| p.unsigned_area()).sum();
+        let sum: f64 = s.pieces.iter().map(Area::unsigned_area).sum();
         assert!(
             (sum - z.unsigned_area()).abs() < 1e-9 * z.unsigned_area(),
             "{sum}"

@@ -1,31 +1,41 @@
 //! A bounded in-memory tile cache. Keys carry the data version and year, so a reload never
 //! serves stale tiles; eviction is first-in-first-out once the byte budget is spent.
 
+use crate::data::hash::Fnv1a;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// What identifies a rendered tile.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
+    /// The dataset's version hash: a reload changes every key.
     pub version: String,
+    /// The layer ids drawn, comma-separated, in request order (duplicates dropped).
     pub layers: String,
+    /// Zoom.
     pub z: u8,
+    /// Column.
     pub x: u32,
+    /// Row (XYZ, from the north).
     pub y: u32,
+    /// The year drawn (features in force that year).
     pub year: i32,
 }
 
 /// A rendered tile: `None` body for an empty tile; gzip computed on first demand.
 #[derive(Debug)]
 pub struct Tile {
+    /// The Mapbox Vector Tile, uncompressed; `None` when no feature reaches the tile.
     pub body: Option<Vec<u8>>,
+    /// The quoted ETag: the FNV-1a hash of the body.
     pub etag: String,
     gzip: OnceLock<Vec<u8>>,
 }
 
 impl Tile {
+    /// A tile with its ETag.
     pub fn new(body: Option<Vec<u8>>) -> Tile {
-        let mut h = crate::data::hash::Fnv1a::default();
+        let mut h = Fnv1a::default();
         h.write(body.as_deref().unwrap_or_default());
         Tile {
             etag: format!("\"{:016x}\"", h.0),
@@ -67,6 +77,7 @@ pub struct TileCache {
 }
 
 impl TileCache {
+    /// An empty cache holding at most `budget_bytes` (a tile counts its body twice, for gzip).
     pub fn new(budget_bytes: usize) -> Self {
         TileCache {
             budget: budget_bytes,

@@ -13,8 +13,15 @@ use std::collections::BTreeMap;
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// The zoom range is empty or reaches beyond [`MAX_ZOOM`].
     #[error("zoom range {min}–{max} is invalid: need min ≤ max ≤ {MAX_ZOOM}")]
-    Zooms { min: u8, max: u8 },
+    Zooms {
+        /// The lowest zoom asked.
+        min: u8,
+        /// The highest zoom asked.
+        max: u8,
+    },
+    /// Writing the archive failed.
     #[error(transparent)]
     Pmtiles(#[from] PmtilesError),
 }
@@ -22,14 +29,18 @@ pub enum ExportError {
 /// What to export.
 #[derive(Debug, Clone)]
 pub struct Pyramid {
+    /// Lowest zoom exported.
     pub min_zoom: u8,
+    /// Highest zoom exported (at most [`MAX_ZOOM`]).
     pub max_zoom: u8,
+    /// The year drawn (features in force that year).
     pub year: i32,
 }
 
 /// What an export did: the archive's counts, how many tiles were rendered to find them.
 #[derive(Debug, Clone, Copy)]
 pub struct Report {
+    /// What the archive holds: tiles, distinct contents, bytes.
     pub stats: Stats,
     /// Candidate tiles rendered (those a feature's bbox reaches); the empty ones were dropped.
     pub rendered: u64,

@@ -32,8 +32,11 @@ pub const SIMPLIFY: f64 = 1.0;
 /// An XYZ tile address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TileId {
+    /// Zoom, 0 to [`MAX_ZOOM`].
     pub z: u8,
+    /// Column, from the west (0 to 2^z − 1).
     pub x: u32,
+    /// Row, from the north (0 to 2^z − 1).
     pub y: u32,
 }
 

@@ -27,12 +27,28 @@ const TILE_TYPE_MVT: u8 = 1;
 /// Why an archive could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum PmtilesError {
+    /// A tile was added whose TileID is not above the previous one.
     #[error("tiles must be added in increasing TileID order: {got} after {last}")]
-    OutOfOrder { last: u64, got: u64 },
+    OutOfOrder {
+        /// The TileID added before.
+        last: u64,
+        /// The TileID added now.
+        got: u64,
+    },
+    /// A tile with no bytes was added.
     #[error("tile {z}/{x}/{y} is empty; PMTiles archives store no empty tiles")]
-    EmptyTile { z: u8, x: u32, y: u32 },
+    EmptyTile {
+        /// Its zoom.
+        z: u8,
+        /// Its column.
+        x: u32,
+        /// Its row.
+        y: u32,
+    },
+    /// The archive would hold no tile.
     #[error("no tile to write: no feature in force reaches the zoom range (PMTiles directories must not be empty)")]
     NoTiles,
+    /// Compressing or writing the archive failed.
     #[error("writing the archive: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -107,11 +123,15 @@ struct Entry {
 /// What the header says besides the layout: zooms, bounds and centre (lon/lat degrees).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Extent {
+    /// Lowest zoom in the archive.
     pub min_zoom: u8,
+    /// Highest zoom in the archive.
     pub max_zoom: u8,
     /// `[west, south, east, north]`.
     pub bounds: [f64; 4],
+    /// Where a map opens, `[lon, lat]`.
     pub center: [f64; 2],
+    /// The zoom a map opens at.
     pub center_zoom: u8,
 }
 
@@ -124,7 +144,9 @@ pub struct Stats {
     pub tile_entries: u64,
     /// Distinct tile contents stored.
     pub tile_contents: u64,
+    /// Leaf directories written (0 when the root holds every entry).
     pub leaf_directories: u64,
+    /// Size of the whole archive, bytes.
     pub bytes: u64,
 }
 
@@ -143,6 +165,7 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// An empty archive with the spec's directory limits.
     pub fn new() -> Writer {
         Writer::default()
     }

@@ -1,10 +1,11 @@
 //! Admin routes: they exist only when an admin token is configured, and need
 //! `Authorization: Bearer <token>` (401 without it, 403 with a wrong one).
 
-use crate::api::error::ApiError;
+use crate::api::error::{internal, ApiError};
 use crate::api::extract::{Body, Params};
 use crate::api::state::AppState;
-use crate::data::store::{Change, Store, StoreError};
+use crate::data::store::{Change, History, Installed, Store, StoreError};
+use crate::query::site::check_depth;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
@@ -61,7 +62,7 @@ pub async fn reload(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiE
     let st2 = Arc::clone(&st);
     let result = tokio::task::spawn_blocking(move || st2.reload())
         .await
-        .map_err(crate::api::error::internal)?;
+        .map_err(internal)?;
     match result {
         Ok(ds) => Ok(Json(
             json!({"status": "reloaded", "version": ds.version, "features": ds.feature_count()}),
@@ -112,12 +113,12 @@ impl ChangeQuery {
 /// Runs a store operation on a blocking thread (it fsyncs) and swaps in its snapshot.
 async fn install(
     st: Arc<AppState>,
-    f: impl FnOnce(&Store) -> Result<crate::data::store::Installed, StoreError> + Send + 'static,
+    f: impl FnOnce(&Store) -> Result<Installed, StoreError> + Send + 'static,
 ) -> Result<Json<Value>, ApiError> {
     let st2 = Arc::clone(&st);
     let (ds, version) = tokio::task::spawn_blocking(move || st2.live.update_layer(f))
         .await
-        .map_err(crate::api::error::internal)??;
+        .map_err(internal)??;
     Ok(Json(json!({
         "status": "installed",
         "layer_version": version,
@@ -145,7 +146,7 @@ pub async fn put_layer(
     }
     let change = q.change(&headers)?;
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-        crate::query::site::check_depth(&body, st.limits.max_depth)?;
+        check_depth(&body, st.limits.max_depth)?;
     }
     install(st, move |store| store.update(&id, &body, &change)).await
 }
@@ -172,11 +173,11 @@ pub async fn rollback(
 pub async fn history(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<crate::data::store::History>, ApiError> {
+) -> Result<Json<History>, ApiError> {
     let store = Store::of(&st.dataset())?;
     let h = tokio::task::spawn_blocking(move || store.history(&id))
         .await
-        .map_err(crate::api::error::internal)??;
+        .map_err(internal)??;
     Ok(Json(h))
 }
 
@@ -188,7 +189,7 @@ pub async fn version_file(
     let store = Store::of(&st.dataset())?;
     let (v, bytes) = tokio::task::spawn_blocking(move || store.read_version(&id, &version))
         .await
-        .map_err(crate::api::error::internal)??;
+        .map_err(internal)??;
     // GeoJSON layers are text starting with `{`; GDAL layers (GeoPackage, …) are binary.
     let json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let ty = if json {
@@ -200,7 +201,7 @@ pub async fn version_file(
         .header(header::CONTENT_TYPE, ty)
         .header("X-Ecospace-Layer-Version", v.id)
         .body(axum::body::Body::from(bytes))
-        .map_err(crate::api::error::internal)
+        .map_err(internal)
 }
 
 #[cfg(test)]

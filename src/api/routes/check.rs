@@ -5,10 +5,11 @@
 
 use crate::api::error::{internal, ApiError};
 use crate::api::extract::{Body, CheckQuery, NoExtra, Params};
+use crate::api::middleware::PermitSlot;
 use crate::api::state::AppState;
-use crate::params::{current_year, QueryError};
+use crate::params::{check_year, current_year, QueryError};
 use crate::query::batch;
-use crate::query::screen::{screen_input, Answer};
+use crate::query::screen::{screen_input, Answer, CheckParams};
 use crate::query::site::{self, SiteInput};
 use crate::query::zones::{zones, Zones};
 use crate::render::report::{self, Lang};
@@ -96,7 +97,7 @@ pub struct BatchFormat {
         (status = 413, description = "Body or batch too large", body = crate::api::error::ErrorBody))))]
 pub async fn batch(
     State(st): State<Arc<AppState>>,
-    slot: Option<axum::Extension<crate::api::middleware::PermitSlot>>,
+    slot: Option<axum::Extension<PermitSlot>>,
     CheckQuery(params, q): CheckQuery<BatchFormat>,
     headers: HeaderMap,
     Body(body): Body,
@@ -119,7 +120,7 @@ pub async fn batch(
     let ds = st.dataset();
     let opts = params.options();
     let ask = params.screening(&ds)?;
-    crate::params::check_year(opts.year)?;
+    check_year(opts.year)?;
     let (max_batch, max_vertices) = (st.limits.max_batch, st.limits.max_vertices);
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         site::check_depth(&body, st.limits.max_depth)?;
@@ -224,7 +225,7 @@ pub async fn post_report(
 
 async fn render(
     st: Arc<AppState>,
-    mut params: crate::query::screen::CheckParams,
+    mut params: CheckParams,
     lang: Option<String>,
     body: Vec<u8>,
 ) -> Result<Response, ApiError> {

@@ -1,8 +1,10 @@
 //! Indicator endpoints: one year, a series, changes between years, and an SVG chart.
 
-use crate::api::error::ApiError;
+use crate::api::error::{internal, ApiError};
 use crate::api::extract::Params;
 use crate::api::state::AppState;
+use crate::data::Dataset;
+use crate::params::current_year;
 use crate::query::indicator::{self, change, Series, YearIndicators};
 use crate::render::chart;
 use axum::extract::State;
@@ -38,12 +40,10 @@ pub struct RangeQuery {
 async fn run<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(crate::api::error::internal)?
+    tokio::task::spawn_blocking(f).await.map_err(internal)?
 }
 
-fn span(ds: &crate::data::Dataset, q: &RangeQuery) -> (i32, i32) {
+fn span(ds: &Dataset, q: &RangeQuery) -> (i32, i32) {
     let (from, to) = indicator::default_span(ds);
     (q.from.unwrap_or(from), q.to.unwrap_or(to))
 }
@@ -56,7 +56,7 @@ pub async fn one_year(
     State(st): State<Arc<AppState>>,
     Params(q): Params<YearQuery>,
 ) -> Result<Json<Arc<YearIndicators>>, ApiError> {
-    let year = q.year.unwrap_or_else(crate::params::current_year);
+    let year = q.year.unwrap_or_else(current_year);
     let ds = st.dataset();
     let cache = Arc::clone(&st.live);
     let y = run(move || Ok(cache.indicators.year(&ds, year)?)).await?;

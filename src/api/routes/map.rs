@@ -15,7 +15,7 @@ fn content_type(file: &str) -> &'static str {
         Some("js") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
         Some("svg") => "image/svg+xml",
-        Some("json") | Some("map") => "application/json",
+        Some("json" | "map") => "application/json",
         _ => "application/octet-stream",
     }
 }

@@ -1,10 +1,11 @@
 //! Map endpoints: vector tiles, TileJSON, the catalog, styles, glyph stubs, the map page and the
 //! MapLibre assets. Static files are served from fixed lists, so no path can leave its folder.
 
-use crate::api::error::ApiError;
+use crate::api::error::{internal, ApiError};
 use crate::api::extract::Params;
 use crate::api::state::AppState;
 use crate::assets;
+use crate::params::{check_year, current_year, QueryError};
 use crate::tiles::tilejson::{self, TileCatalog, TileJson};
 use crate::tiles::{self, cache::Key, TileId};
 use axum::extract::{Path, State};
@@ -58,8 +59,8 @@ pub fn base_url(st: &AppState, headers: &HeaderMap) -> String {
 }
 
 fn year_of(q: &YearQuery) -> Result<i32, ApiError> {
-    let y = q.year.unwrap_or_else(crate::params::current_year);
-    crate::params::check_year(y)?;
+    let y = q.year.unwrap_or_else(current_year);
+    check_year(y)?;
     Ok(y)
 }
 
@@ -120,7 +121,7 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let num = |name: &str, s: &str| {
         s.parse::<u32>().map_err(|_| {
-            ApiError::from(crate::params::QueryError::param(
+            ApiError::from(QueryError::param(
                 name,
                 format!("must be a whole number, got {s:?}"),
             ))
@@ -159,12 +160,12 @@ pub async fn tile(
         })
     })
     .await
-    .map_err(crate::api::error::internal)?;
+    .map_err(internal)?;
 
     let mut h = HeaderMap::new();
     h.insert(
         header::ETAG,
-        HeaderValue::from_str(&tile.etag).map_err(crate::api::error::internal)?,
+        HeaderValue::from_str(&tile.etag).map_err(internal)?,
     );
     h.insert(
         header::CACHE_CONTROL,
@@ -252,7 +253,7 @@ pub async fn style(
                 format!("no style {name:?}"),
             )
         })?;
-    let mut v: Value = serde_json::from_str(text).map_err(crate::api::error::internal)?;
+    let mut v: Value = serde_json::from_str(text).map_err(internal)?;
     absolutise(&mut v, &base_url(&st, &headers));
     Ok(Json(v))
 }

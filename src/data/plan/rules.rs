@@ -36,8 +36,11 @@ use std::collections::BTreeMap;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
+    /// The project may be built here.
     Allowed,
+    /// It may be built only under the rule's conditions.
     Restricted,
+    /// It may not be built here.
     Prohibited,
 }
 
@@ -57,8 +60,11 @@ impl Decision {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProjectType {
+    /// The type's id (`[a-z0-9_]`, unique), as rules and requests name it.
     pub id: String,
+    /// Chinese title.
     pub title_zh: String,
+    /// English title.
     pub title_en: String,
 }
 
@@ -101,8 +107,10 @@ pub struct Rules {
     /// Proximity rings reported when a request asks for rings without listing them, m.
     #[serde(default = "default_rings")]
     pub default_rings_m: Vec<f64>,
+    /// The declared project types (`[[type]]`), at least one.
     #[serde(rename = "type", default)]
     pub types: Vec<ProjectType>,
+    /// The rules (`[[rule]]`), in file order: the first that matches decides.
     #[serde(rename = "rule", default)]
     pub rules: Vec<Rule>,
 }
@@ -125,11 +133,15 @@ pub struct UnknownProjectType {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ruling {
+    /// Whether the project may be built on this hit.
     pub decision: Decision,
+    /// The conditions it must meet, in Chinese (always set when restricted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conditions_zh: Option<String>,
+    /// The conditions it must meet, in English (always set when restricted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conditions_en: Option<String>,
+    /// The clauses the decision rests on (laws, regulations, plan articles).
     pub basis: Vec<String>,
 }
 

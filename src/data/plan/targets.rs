@@ -73,8 +73,11 @@ pub struct AppliedTarget {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// The value meets its target (within the tolerance).
     Met,
+    /// The value misses its target by more than the tolerance.
     NotMet,
+    /// No target applies to the indicator in this year.
     NoTarget,
 }
 

@@ -1,9 +1,11 @@
 //! GDAL-read layers: Shapefile (with `.cpg` or an explicit encoding), GeoPackage, FileGDB,
 //! GeoJSON in any CRS — transformed to lon/lat with PROJ and renamed per the manifest.
 
-use crate::data::layer::LayerError;
-use crate::data::manifest::LayerSpec;
-use crate::spatial::crs::{transform_geometry, Transformer};
+use crate::data::feature::Feature;
+use crate::data::layer::{Layer, LayerError};
+use crate::data::manifest::{LayerKind, LayerSpec};
+use crate::spatial::crs::{is_lonlat, transform_geometry, Transformer};
+use crate::spatial::geojson::type_name;
 use gdal::vector::{FieldValue, LayerAccess};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use serde_json::{json, Map, Value};
@@ -102,7 +104,7 @@ pub fn read(path: &Path, spec: &LayerSpec) -> Result<(Vec<Value>, Vec<u8>), Laye
             }),
     };
     let transformer = match source_crs.as_deref() {
-        Some(c) if !crate::spatial::crs::is_lonlat(c) => {
+        Some(c) if !is_lonlat(c) => {
             Some(Transformer::to_lonlat(c).map_err(|e| err(path, e.to_string()))?)
         }
         _ => None,
@@ -119,7 +121,7 @@ pub fn read(path: &Path, spec: &LayerSpec) -> Result<(Vec<Value>, Vec<u8>), Laye
         for (name, value) in f.fields() {
             let key = rename
                 .get(name.as_str())
-                .map(|s| s.to_string())
+                .map(ToString::to_string)
                 .unwrap_or(name);
             props.insert(key, value.map(field_json).unwrap_or(Value::Null));
         }
@@ -168,7 +170,7 @@ fn export_err(path: &Path, message: impl std::fmt::Display) -> ExportError {
 /// Every property becomes a field (integers, reals, strings; booleans as 0/1); the feature id
 /// goes in an `id` field, so the file re-imports with the same ids.
 pub fn export(
-    layer: &crate::data::layer::Layer,
+    layer: &Layer,
     year: Option<i32>,
     path: &Path,
     format: &str,
@@ -184,12 +186,12 @@ pub fn export(
     let mut srs = SpatialRef::from_definition(crs)
         .map_err(|e| export_err(path, format!("CRS {crs:?}: {e}")))?;
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let to = if crate::spatial::crs::is_lonlat(crs) {
+    let to = if is_lonlat(crs) {
         None
     } else {
         Some(Transformer::from_lonlat(crs).map_err(|e| export_err(path, e))?)
     };
-    let features: Vec<&crate::data::feature::Feature> = layer
+    let features: Vec<&Feature> = layer
         .features
         .iter()
         .filter(|f| year.is_none_or(|y| f.valid_in(y)))
@@ -218,10 +220,8 @@ pub fn export(
         .create_vector_only(path)
         .map_err(|e| export_err(path, e))?;
     let geometry_type = match layer.kind() {
-        crate::data::manifest::LayerKind::Zone => gdal::vector::OGRwkbGeometryType::wkbMultiPolygon,
-        crate::data::manifest::LayerKind::Line => {
-            gdal::vector::OGRwkbGeometryType::wkbMultiLineString
-        }
+        LayerKind::Zone => gdal::vector::OGRwkbGeometryType::wkbMultiPolygon,
+        LayerKind::Line => gdal::vector::OGRwkbGeometryType::wkbMultiLineString,
     };
     let lco: &[&str] = if format == "ESRI Shapefile" {
         &["ENCODING=UTF-8"]
@@ -308,7 +308,7 @@ fn geo_to_geojson(g: &geo::Geometry) -> Value {
             json!({"type": "MultiPolygon", "coordinates": m.iter().map(poly).collect::<Vec<_>>()})
         }
         other => {
-            json!({"type": "GeometryCollection", "geometries": [], "unsupported": crate::spatial::geojson::type_name(other)})
+            json!({"type": "GeometryCollection", "geometries": [], "unsupported": type_name(other)})
         }
     }
 }

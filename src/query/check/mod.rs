@@ -4,7 +4,7 @@
 mod contact;
 
 use crate::data::{Dataset, Feature, Layer, LayerKind, Location};
-use crate::params::{check_buffer, check_year, QueryError};
+use crate::params::{check_buffer, check_year, current_year, QueryError};
 use crate::spatial::frames::LocalFrame;
 use crate::spatial::geodesy;
 use crate::spatial::geojson;
@@ -31,7 +31,7 @@ impl CheckOptions {
     /// Defaults: the current year, no buffer, all layers.
     pub fn new() -> Self {
         CheckOptions {
-            year: crate::params::current_year(),
+            year: current_year(),
             buffer_m: 0.0,
             layers: None,
         }
@@ -80,12 +80,14 @@ pub enum Verdict {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SiteSummary {
+    /// The site's GeoJSON geometry type (`Point`, `Polygon`, …).
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// Geodesic area, m² (0 for points and lines).
     pub area_m2: f64,
     /// Geodesic length, m (perimeter for polygons, 0 for points).
     pub length_m: f64,
+    /// The site's box, `[min_lon, min_lat, max_lon, max_lat]`.
     pub bbox: [f64; 4],
 }
 
@@ -93,9 +95,13 @@ pub struct SiteSummary {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hit {
+    /// The feature's layer id.
     pub layer: String,
+    /// The feature's id.
     pub id: String,
+    /// The feature's name.
     pub name: String,
+    /// How the site relates to the feature (`near` when only within the buffer).
     pub relation: Relation,
     /// Whether this hit is on a constraint feature.
     pub constraint: bool,
@@ -107,6 +113,7 @@ pub struct Hit {
     pub overlap_length_m: Option<f64>,
     /// Geodesic distance, m: 0 when they meet.
     pub distance_m: f64,
+    /// The feature's properties, as loaded.
     pub properties: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -114,6 +121,7 @@ pub struct Hit {
 #[derive(Debug, Clone, Default, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LayerSummary {
+    /// Features of the layer the site meets or comes near.
     pub hits: usize,
     /// Hits that meet the site (not `near`) on constraint features.
     pub conflicts: usize,
@@ -131,10 +139,15 @@ pub struct LayerSummary {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckResult {
+    /// What the site is: its type and geodesic measures.
     pub site: SiteSummary,
+    /// The site-level answer: conflict, near or clear.
     pub verdict: Verdict,
+    /// The year checked (features in force that year).
     pub year: i32,
+    /// The buffer used, m.
     pub buffer_m: f64,
+    /// Every feature met or near, layer by layer in the order checked, by feature id.
     pub hits: Vec<Hit>,
     /// Per layer checked, keyed by layer id.
     pub summary: BTreeMap<String, LayerSummary>,

@@ -8,7 +8,7 @@ use super::compute::{compute, Series, YearIndicators};
 use crate::data::Dataset;
 use crate::params::{check_range, QueryError};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Years computed from one data version.
 #[derive(Debug, Default)]
@@ -22,7 +22,7 @@ impl Cache {
         }
         // Computed outside the lock: a cold year takes milliseconds and others may be served.
         let out = compute(ds, year)?;
-        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut m = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if m.0 != ds.version {
             *m = (ds.version.clone(), BTreeMap::new());
         }
@@ -42,7 +42,7 @@ impl Cache {
     }
 
     fn get(&self, version: &str, year: i32) -> Option<Arc<YearIndicators>> {
-        let m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let m = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         (m.0 == version).then(|| m.1.get(&year).cloned()).flatten()
     }
 

@@ -8,7 +8,7 @@
 use crate::data::dataset::Dataset;
 use crate::data::manifest::LayerKind;
 use crate::data::Feature;
-use crate::params::QueryError;
+use crate::params::{check_range, QueryError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -17,8 +17,11 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entry {
+    /// The feature's id.
     pub id: String,
+    /// The feature's name.
     pub name: String,
+    /// Its county adcode, when it carries one.
     pub county: Option<String>,
     /// Area (zones, m²) or length (lines, m).
     pub size: f64,
@@ -28,8 +31,11 @@ pub struct Entry {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Changed {
+    /// Id of the feature in force in `from`.
     pub from_id: String,
+    /// Id of the feature that replaces it in `to`.
     pub to_id: String,
+    /// The new feature's name.
     pub name: String,
     /// New size − old size (m² for zones, m for lines).
     pub size_delta: f64,
@@ -43,11 +49,15 @@ pub struct Changed {
 pub struct LayerChanges {
     /// "m²" for zones, "m" for lines.
     pub size_unit: &'static str,
+    /// Features in force in `to` but not in `from` that replace nothing.
     pub added: Vec<Entry>,
+    /// Features in force in `from` but not in `to` that nothing replaces.
     pub removed: Vec<Entry>,
+    /// Features replaced by another (paired by `replaces`, or by name and county).
     pub changed: Vec<Changed>,
     /// Sum of sizes in force in `from` and `to` (not a union).
     pub total_from: f64,
+    /// Sum of sizes in force in `to` (not a union).
     pub total_to: f64,
     /// Features whose size shrank, or that were removed without replacement.
     pub reductions: usize,
@@ -57,14 +67,17 @@ pub struct LayerChanges {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Changes {
+    /// The earlier year.
     pub from: i32,
+    /// The later year.
     pub to: i32,
+    /// Changes per layer, keyed by layer id (every layer of the dataset).
     pub layers: BTreeMap<String, LayerChanges>,
 }
 
 /// Lists features added, removed and changed in each layer between `from` and `to`.
 pub fn changes(ds: &Dataset, from: i32, to: i32) -> Result<Changes, QueryError> {
-    crate::params::check_range(from, to)?;
+    check_range(from, to)?;
     let mut layers = BTreeMap::new();
     for layer in &ds.layers {
         let zone = layer.kind() == LayerKind::Zone;

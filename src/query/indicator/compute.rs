@@ -16,7 +16,9 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Measured {
+    /// The value: a union area (km²) or a length share (%).
     pub value: f64,
+    /// Unit of `value`: `km²` or `%`.
     pub unit: &'static str,
     /// Area (km²) or numerator length (km).
     pub numerator: f64,
@@ -33,13 +35,18 @@ pub struct Measured {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Indicator {
+    /// Chinese title, from the indicator definitions.
     pub title_zh: String,
+    /// English title, from the indicator definitions.
     pub title_en: String,
+    /// The value and what it was computed from (flattened into the indicator).
     #[serde(flatten)]
     pub value: Measured,
+    /// The target that applies in the year, if any.
     pub target: Option<AppliedTarget>,
     /// value − target (positive is better for "at least"/"not reduced").
     pub gap: Option<f64>,
+    /// Whether the value meets its target.
     pub status: Status,
 }
 
@@ -76,7 +83,7 @@ pub struct Series {
 pub const NO_COUNTY: &str = "unknown";
 
 /// Computes the indicators for `year`. Unions are the expensive part: a service keeps the
-/// answers in a [`Cache`].
+/// answers in a [`Cache`](super::Cache).
 pub fn compute(ds: &Dataset, year: i32) -> Result<Arc<YearIndicators>, QueryError> {
     check_year(year)?;
     let mut indicators = BTreeMap::new();

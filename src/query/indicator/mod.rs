@@ -1,5 +1,5 @@
 //! Yearly indicators: zone areas (true unions) and line-length shares, for the city and per
-//! county, set against the plan's targets ([`compute`]); kept per data version ([`cache`]);
+//! county, set against the plan's targets ([`compute`](mod@compute)); kept per data version ([`cache`]);
 //! and what changed between two years ([`change`]).
 //!
 //! What each indicator measures is data (`indicators.toml`), not code: a layer, a measure, and

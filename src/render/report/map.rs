@@ -2,7 +2,7 @@
 //! equidistant frame centred on the site, so the scale bar is true in every direction.
 
 use super::words::{fmt_m, Lang};
-use crate::data::Dataset;
+use crate::data::{Dataset, Feature};
 use crate::query::screen::Screened;
 use crate::render::escape::esc;
 use crate::spatial::buffer::buffer_lonlat;
@@ -34,10 +34,14 @@ pub(super) fn rgba(hex: &str, alpha: f64) -> String {
 /// Fill, stroke and stroke width of a feature: zones filled in their layer's colour (stronger
 /// for stricter `level`s: 1 is the strictest), lines in the layer's colour when they are a
 /// constraint and grey when not (artificial shoreline, unprotected banks).
-fn style(colour: &str, f: &crate::data::Feature, stroke: f64) -> (String, String, f64) {
+fn style(colour: &str, f: &Feature, stroke: f64) -> (String, String, f64) {
     match &f.geometry {
         Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
-            let alpha = match f.properties.get("level").and_then(|v| v.as_i64()) {
+            let alpha = match f
+                .properties
+                .get("level")
+                .and_then(serde_json::Value::as_i64)
+            {
                 Some(1) => 0.45,
                 Some(2) => 0.3,
                 Some(_) => 0.18,
@@ -113,7 +117,7 @@ pub(super) fn map_svg(ds: &Dataset, site: &Geometry, r: &Screened, lang: Lang) -
     let mut s = String::new();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="{:.1} {:.1} {:.1} {:.1}" class="map" role="img" aria-label="{}">"##,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="{:.1} {:.1} {:.1} {:.1}" class="map" role="img" aria-label="{}">"#,
         -half,
         -half,
         size,

@@ -5,7 +5,9 @@
 //! the data version and a digest of the request, so the same answer can be asked for again.
 
 use super::escape::esc;
-use crate::data::Dataset;
+use crate::data::hash::Fnv1a;
+use crate::data::{Dataset, LayerKind};
+use crate::params::now_rfc3339;
 use crate::query::check::Verdict;
 use crate::query::screen::{Screened, ScreenedHit};
 use geo::Geometry;
@@ -21,7 +23,7 @@ use std::fmt::Write;
 /// A digest of what was asked: the site as sent plus every option, so a report can be matched
 /// to the request that reproduces it (FNV-1a 64: an identity, not a signature).
 pub fn request_digest(body: &[u8], r: &Screened) -> String {
-    let mut h = crate::data::hash::Fnv1a::default();
+    let mut h = Fnv1a::default();
     h.write(body);
     let opts = format!(
         "year={};buffer_m={};type={};rings={:?}",
@@ -136,10 +138,7 @@ pub fn html(
             request_digest(request_body, r)
         ),
     );
-    fact(
-        t("生成时间", "Generated"),
-        esc(&crate::params::now_rfc3339()),
-    );
+    fact(t("生成时间", "Generated"), esc(&now_rfc3339()));
     h.push_str("</tbody></table>");
     // The answer.
     let (class, dec) = match r.decision {
@@ -172,10 +171,12 @@ pub fn html(
     for (i, layer) in ds.layers.iter().enumerate() {
         let colour = layer_colour(ds, i);
         let swatch = match layer.kind() {
-            crate::data::manifest::LayerKind::Zone => {
+            LayerKind::Zone => {
                 format!("background:{};border-color:{colour}", rgba(&colour, 0.3))
             }
-            _ => format!("height:0;border:0;border-top:3px solid {colour}"),
+            LayerKind::Line => {
+                format!("height:0;border:0;border-top:3px solid {colour}")
+            }
         };
         let _ = write!(
             legend,
@@ -192,7 +193,7 @@ pub fn html(
     // Hits.
     let _ = write!(
         h,
-        r#"<section><h2>{}</h2>"#,
+        r"<section><h2>{}</h2>",
         esc(t("涉及的生态空间要素", "Protected features met or near"))
     );
     if r.hits.is_empty() {
@@ -338,7 +339,7 @@ pub fn html(
     }
     let _ = write!(
         h,
-        r#"<footer><p>{}</p><p>{} <code>POST /check/report?year={}&amp;buffer_m={}{}{}</code></p></footer></body></html>"#,
+        r"<footer><p>{}</p><p>{} <code>POST /check/report?year={}&amp;buffer_m={}{}{}</code></p></footer></body></html>",
         esc(t(
             "面积、长度与距离均按 WGS84/CGCS2000 椭球测地计算。审查意见依据规则表（rules.toml），仅供初步筛查，以主管部门意见为准。",
             "Areas, lengths and distances are geodesic on the WGS84/CGCS2000 ellipsoid. Decisions come from the rules table (rules.toml): a first screening, not a substitute for the authorities' opinion."

@@ -9,12 +9,11 @@
 //! the items of every year are returned, as OGC API – Features prescribes.
 
 use super::tiles::base_url;
-use crate::api::error::ApiError;
+use crate::api::error::{internal, ApiError};
 use crate::api::extract::Params;
 use crate::api::state::AppState;
-use crate::data::Layer;
-use crate::params::QueryError;
-use crate::params::YearSpan;
+use crate::data::{Dataset, Layer, LayerKind};
+use crate::params::{check_bbox, check_year, now_rfc3339, parse_datetime, QueryError, YearSpan};
 use crate::query::features;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -95,7 +94,7 @@ pub async fn conformance(Params(_): Params<FormatQuery>) -> Response {
     ok(
         JSON,
         Conformance {
-            conforms_to: CONFORMS_TO.iter().map(|s| s.to_string()).collect(),
+            conforms_to: CONFORMS_TO.iter().map(ToString::to_string).collect(),
         },
     )
 }
@@ -110,8 +109,8 @@ fn collection(l: &Layer, base: &str) -> Collection {
             "{} features ({}), lon/lat",
             l.features.len(),
             match l.kind() {
-                crate::data::manifest::LayerKind::Zone => "polygons",
-                crate::data::manifest::LayerKind::Line => "lines",
+                LayerKind::Zone => "polygons",
+                LayerKind::Line => "lines",
             }
         ),
         extent: Extent {
@@ -143,7 +142,7 @@ fn collection(l: &Layer, base: &str) -> Collection {
     }
 }
 
-fn layer<'a>(ds: &'a crate::data::Dataset, id: &str) -> Result<&'a Layer, ApiError> {
+fn layer<'a>(ds: &'a Dataset, id: &str) -> Result<&'a Layer, ApiError> {
     ds.layer(id).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -229,7 +228,7 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], QueryError> {
             ))
         }
     };
-    crate::params::check_bbox(b)
+    check_bbox(b)
 }
 
 /// Percent-encodes a query value (everything but unreserved characters and `,:/`).
@@ -278,10 +277,10 @@ impl ItemsFilter {
             }
             (Some(dt), None) => {
                 query.push(("datetime", dt.clone()));
-                Some(crate::params::parse_datetime(dt)?)
+                Some(parse_datetime(dt)?)
             }
             (None, Some(y)) => {
-                crate::params::check_year(y)?;
+                check_year(y)?;
                 query.push(("year", y.to_string()));
                 Some(YearSpan::year(y))
             }
@@ -387,12 +386,12 @@ pub async fn items(
             features,
             number_matched: total,
             number_returned: returned,
-            time_stamp: crate::params::now_rfc3339(),
+            time_stamp: now_rfc3339(),
             links,
         })
     })
     .await
-    .map_err(crate::api::error::internal)??;
+    .map_err(internal)??;
     Ok(ok(GEOJSON, page))
 }
 

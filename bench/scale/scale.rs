@@ -69,7 +69,7 @@ fn main() {
         };
         let ring: Vec<Coord> = (0..8)
             .map(|i| {
-                let a = i as f64 / 8.0 * std::f64::consts::TAU;
+                let a = f64::from(i) / 8.0 * std::f64::consts::TAU;
                 let r = 0.003 * (0.7 + 0.6 * rng.next());
                 Coord {
                     x: c.x + r * a.cos(),

@@ -14,7 +14,7 @@
 //! `tiles::render` of all layers for tiles). Prints one JSON summary line on stdout:
 //! `{"engine","workload","n","ops_per_s","p50_us","p99_us",...}` and writes the answers.
 
-#[path = "../bench/compare/sites.rs"]
+#[path = "sites.rs"]
 mod sites;
 
 use ecospace::{check, zones_at, CheckOptions, Dataset};
@@ -232,7 +232,7 @@ fn fallback_indicators(ds: &Dataset) -> Value {
                     .map(|(c, g)| (c.clone(), ecospace::indicator::union_area_m2(g) / 1e6))
                     .collect(),
             ),
-            _ => (
+            LayerKind::Line => (
                 format!("{}_length_km", l.id()),
                 live.iter().map(|f| f.length_m()).sum::<f64>() / 1e3,
                 "length_share",
@@ -296,7 +296,7 @@ fn run_indicators(a: &Args) -> Result<Value, String> {
         a,
         ns,
         1,
-        json!({"indicators": ans["specs"].as_object().map_or(0, |m| m.len()), "note": note}),
+        json!({"indicators": ans["specs"].as_object().map_or(0, serde_json::Map::len), "note": note}),
     ))
 }
 

@@ -4,7 +4,7 @@
 # (PUT, alternating two versions) or the data reloaded every second and malformed requests
 # (1 in 20) are mixed in. Fails on any failed valid request, any 5xx, any malformed request
 # not answered 4xx JSON. Prints throughput, p50/p90/p99 and the server's RSS over time.
-# Usage: bash scripts/load-test.sh [seconds] [clients]
+# Usage: bash bench/load.sh [seconds] [clients]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}

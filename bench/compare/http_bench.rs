@@ -13,9 +13,12 @@
 //!     --kind points|small|large|lines --concurrency 16 --seconds 10 --sample 100 --answers OUT
 //! ```
 
+#[path = "../../tests/common/http.rs"]
+mod http;
+
+use http::Conn;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -47,7 +50,7 @@ fn args() -> Result<Args, String> {
             "--sites" => a.sites = v()?.into(),
             "--kind" => a.kind = v()?,
             "--concurrency" => {
-                a.concurrency = v()?.parse().map_err(|e| format!("--concurrency: {e}"))?
+                a.concurrency = v()?.parse().map_err(|e| format!("--concurrency: {e}"))?;
             }
             "--seconds" => a.seconds = v()?.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--sample" => a.sample = v()?.parse().map_err(|e| format!("--sample: {e}"))?,
@@ -105,107 +108,6 @@ fn requests(a: &Args) -> Result<Vec<Req>, String> {
         .collect()
 }
 
-struct Conn {
-    addr: SocketAddr,
-    stream: Option<BufReader<TcpStream>>,
-}
-
-impl Conn {
-    fn send(&mut self, r: &Req) -> std::io::Result<(u16, Vec<u8>)> {
-        for attempt in 0..2 {
-            if self.stream.is_none() {
-                let s = TcpStream::connect(self.addr)?;
-                s.set_nodelay(true)?;
-                self.stream = Some(BufReader::new(s));
-            }
-            let Some(stream) = self.stream.as_mut() else {
-                continue;
-            };
-            let mut head = format!(
-                "{} {} HTTP/1.1\r\nHost: bench\r\nContent-Length: {}\r\n",
-                r.method,
-                r.path,
-                r.body.len()
-            );
-            if !r.body.is_empty() {
-                head.push_str("Content-Type: application/json\r\n");
-            }
-            head.push_str("\r\n");
-            let mut msg = head.into_bytes();
-            msg.extend_from_slice(&r.body);
-            let got = stream
-                .get_mut()
-                .write_all(&msg)
-                .and_then(|_| read_answer(stream));
-            match got {
-                Ok((status, body, keep)) => {
-                    if !keep {
-                        self.stream = None;
-                    }
-                    return Ok((status, body));
-                }
-                Err(e) => {
-                    self.stream = None;
-                    if attempt == 1 || e.kind() != std::io::ErrorKind::UnexpectedEof {
-                        return Err(e);
-                    }
-                }
-            }
-        }
-        Err(std::io::Error::other("unreachable"))
-    }
-}
-
-fn read_answer(r: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec<u8>, bool)> {
-    let eof = || std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed");
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
-        return Err(eof());
-    }
-    let status: u16 = line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-    let (mut len, mut chunked, mut keep) = (0usize, false, true);
-    loop {
-        line.clear();
-        if r.read_line(&mut line)? == 0 {
-            return Err(eof());
-        }
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        let (k, v) = l.split_once(':').unwrap_or((l, ""));
-        let (k, v) = (k.to_ascii_lowercase(), v.trim().to_ascii_lowercase());
-        match k.as_str() {
-            "content-length" => len = v.parse().unwrap_or(0),
-            "transfer-encoding" => chunked = v.contains("chunked"),
-            "connection" => keep = v != "close",
-            _ => {}
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            line.clear();
-            r.read_line(&mut line)?;
-            let n = usize::from_str_radix(line.trim(), 16).map_err(std::io::Error::other)?;
-            let mut chunk = vec![0; n + 2];
-            r.read_exact(&mut chunk)?;
-            if n == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    } else {
-        body.resize(len, 0);
-        r.read_exact(&mut body)?;
-    }
-    Ok((status, body, keep))
-}
-
 /// The HTTP answer in `compare_engine`'s record format.
 fn answer(kind: &str, id: &str, body: &[u8]) -> Result<Value, String> {
     let v: Value = serde_json::from_slice(body).map_err(|e| format!("{id}: {e}"))?;
@@ -256,13 +158,12 @@ fn run() -> Result<Value, String> {
         return Err("no sites".into());
     }
     // Sample answers, sequentially.
-    let mut conn = Conn {
-        addr: a.addr,
-        stream: None,
-    };
+    let mut conn = Conn::new(a.addr, "bench");
     let mut out = String::new();
     for r in reqs.iter().take(a.sample) {
-        let (status, body) = conn.send(r).map_err(|e| format!("{}: {e}", r.id))?;
+        let http::Answer { status, body, .. } = conn
+            .send(r.method, &r.path, &[], &r.body)
+            .map_err(|e| format!("{}: {e}", r.id))?;
         if status != 200 {
             return Err(format!(
                 "{}: HTTP {status}: {}",
@@ -285,7 +186,7 @@ fn run() -> Result<Value, String> {
             let addr = a.addr;
             let clients = a.concurrency.max(1);
             std::thread::spawn(move || {
-                let mut conn = Conn { addr, stream: None };
+                let mut conn = Conn::new(addr, "bench");
                 let mut lat = Vec::new();
                 let mut errors = 0u64;
                 let mut i = c * reqs.len() / clients; // clients start spread over the sites
@@ -293,8 +194,8 @@ fn run() -> Result<Value, String> {
                     let r = &reqs[i % reqs.len()];
                     i += 1;
                     let t = Instant::now();
-                    match conn.send(r) {
-                        Ok((200, _)) => lat.push(t.elapsed().as_nanos() as u64),
+                    match conn.send(r.method, &r.path, &[], &r.body) {
+                        Ok(a) if a.status == 200 => lat.push(t.elapsed().as_nanos() as u64),
                         _ => errors += 1,
                     }
                 }

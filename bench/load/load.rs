@@ -1,4 +1,4 @@
-//! Loopback load generator for `scripts/load-test.sh`: many keep-alive clients mixing site
+//! Loopback load generator for `bench/load.sh`: many keep-alive clients mixing site
 //! checks, point queries and tiles, a stream of malformed requests, and a layer update or a
 //! reload every second, against a running `ecospace serve`.
 //!
@@ -14,9 +14,12 @@
 //! cargo run --release --example load -- --addr 127.0.0.1:8080 --token T --layer-file F --pid P
 //! ```
 
+#[path = "../../tests/common/http.rs"]
+mod http;
+
+use http::Answer;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -58,7 +61,7 @@ fn args() -> Result<Args, String> {
             "--malformed-every" => {
                 a.malformed_every = v()?
                     .parse()
-                    .map_err(|e| format!("--malformed-every: {e}"))?
+                    .map_err(|e| format!("--malformed-every: {e}"))?;
             }
             _ => return Err(format!("unknown argument {k}")),
         }
@@ -197,121 +200,31 @@ fn malformed(rng: &mut Rng) -> Request {
     Request::new(Kind::Malformed, method, path, body)
 }
 
-/// A keep-alive HTTP/1.1 connection.
+/// A keep-alive connection of the shared client; raw requests go on a connection of their own.
 struct Conn {
     addr: SocketAddr,
-    stream: Option<BufReader<TcpStream>>,
-}
-
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
+    conn: http::Conn,
 }
 
 impl Conn {
+    fn new(addr: SocketAddr) -> Conn {
+        Conn {
+            addr,
+            conn: http::Conn::new(addr, "load"),
+        }
+    }
+
     fn send(&mut self, r: &Request) -> std::io::Result<Answer> {
         if r.raw {
-            let mut s = TcpStream::connect(self.addr)?;
-            s.write_all(&r.body)?;
-            return read_answer(&mut BufReader::new(s)).map(|(a, _)| a);
+            return http::raw(self.addr, &r.body);
         }
-        // A kept-alive connection may have been closed by the server in between: retry once
-        // on a fresh one when nothing at all came back.
-        for attempt in 0..2 {
-            if self.stream.is_none() {
-                let s = TcpStream::connect(self.addr)?;
-                s.set_nodelay(true)?;
-                self.stream = Some(BufReader::new(s));
-            }
-            let Some(stream) = self.stream.as_mut() else {
-                continue;
-            };
-            let mut head = format!(
-                "{} {} HTTP/1.1\r\nHost: load\r\nContent-Length: {}\r\n",
-                r.method,
-                r.path,
-                r.body.len()
-            );
-            if !r.body.is_empty() {
-                head.push_str("Content-Type: application/json\r\n");
-            }
-            for (k, v) in &r.headers {
-                head.push_str(&format!("{k}: {v}\r\n"));
-            }
-            head.push_str("\r\n");
-            let sent = stream
-                .get_mut()
-                .write_all(head.as_bytes())
-                .and_then(|_| stream.get_mut().write_all(&r.body));
-            let got = sent.and_then(|_| read_answer(stream));
-            match got {
-                Ok((a, keep)) => {
-                    if !keep {
-                        self.stream = None;
-                    }
-                    return Ok(a);
-                }
-                Err(e) => {
-                    self.stream = None;
-                    if attempt == 1 || e.kind() != std::io::ErrorKind::UnexpectedEof {
-                        return Err(e);
-                    }
-                }
-            }
-        }
-        Err(std::io::Error::other("unreachable"))
+        let headers: Vec<(&str, &str)> = r
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.conn.send(r.method, &r.path, &headers, &r.body)
     }
-}
-
-/// Reads one response; returns it and whether the connection stays open.
-fn read_answer(r: &mut BufReader<TcpStream>) -> std::io::Result<(Answer, bool)> {
-    let eof = || std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed");
-    let mut line = String::new();
-    if r.read_line(&mut line)? == 0 {
-        return Err(eof());
-    }
-    let status: u16 = line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-    let (mut len, mut chunked, mut keep) = (0usize, false, true);
-    loop {
-        line.clear();
-        if r.read_line(&mut line)? == 0 {
-            return Err(eof());
-        }
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        let (k, v) = l.split_once(':').unwrap_or((l, ""));
-        let (k, v) = (k.to_ascii_lowercase(), v.trim().to_ascii_lowercase());
-        match k.as_str() {
-            "content-length" => len = v.parse().unwrap_or(0),
-            "transfer-encoding" => chunked = v.contains("chunked"),
-            "connection" => keep = v != "close",
-            _ => {}
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            line.clear();
-            r.read_line(&mut line)?;
-            let n = usize::from_str_radix(line.trim(), 16).map_err(std::io::Error::other)?;
-            let mut chunk = vec![0; n + 2];
-            r.read_exact(&mut chunk)?;
-            if n == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    } else {
-        body.resize(len, 0);
-        r.read_exact(&mut body)?;
-    }
-    Ok((Answer { status, body }, keep))
 }
 
 /// Whether an answer is what the request had to get.
@@ -405,10 +318,7 @@ fn main() -> std::process::ExitCode {
         let (a, stop, total) = (Arc::clone(&a), Arc::clone(&stop), Arc::clone(&total));
         handles.push(std::thread::spawn(move || {
             let mut rng = Rng(0x5eed_0000 + c as u64);
-            let mut conn = Conn {
-                addr: a.addr,
-                stream: None,
-            };
+            let mut conn = Conn::new(a.addr);
             let mut t = Tally::default();
             let mut n = 0u64;
             while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
@@ -424,7 +334,10 @@ fn main() -> std::process::ExitCode {
                 let got = conn.send(&r);
                 t.record(r.kind, started, &got);
             }
-            total.lock().unwrap_or_else(|e| e.into_inner()).merge(t);
+            total
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .merge(t);
         }));
     }
 
@@ -434,10 +347,7 @@ fn main() -> std::process::ExitCode {
         let other = text.replacen("\"name\":\"", "\"name\":\"（更新）", 1);
         [other, text]
     });
-    let mut admin = Conn {
-        addr: a.addr,
-        stream: None,
-    };
+    let mut admin = Conn::new(a.addr);
     let mut admin_tally = Tally::default();
     let mut rss = Vec::new();
     let start = Instant::now();
@@ -482,7 +392,10 @@ fn main() -> std::process::ExitCode {
     }
     let elapsed = start.elapsed().as_secs_f64();
     let mut t = Arc::try_unwrap(total)
-        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        })
         .unwrap_or_default();
     t.merge(admin_tally);
 
@@ -498,7 +411,7 @@ fn main() -> std::process::ExitCode {
         "kind", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms"
     );
     let mut all = Vec::new();
-    for (kind, lat) in t.latencies.iter_mut() {
+    for (kind, lat) in &mut t.latencies {
         lat.sort_unstable();
         if *kind != Kind::Admin {
             all.extend_from_slice(lat);

@@ -421,7 +421,7 @@ const fn blob(
 fn blob_polygon(b: &Blob, scale: f64) -> MultiPolygon {
     let mut rng = SplitMix64(b.seed);
     let harmonics: Vec<(f64, f64, f64)> = (2..=6)
-        .map(|k| (k as f64, rng.range(0.02, 0.06), rng.range(0.0, TAU)))
+        .map(|k| (f64::from(k), rng.range(0.02, 0.06), rng.range(0.0, TAU)))
         .collect();
     let frame = Frame::at(b.lon, b.lat);
     let (sx, sy) = (b.aspect.sqrt(), 1.0 / b.aspect.sqrt());
@@ -1109,7 +1109,7 @@ fn is_protected(p: &Map<String, Value>) -> bool {
 fn valid_in(p: &Map<String, Value>, year: i32) -> bool {
     let from = p.get("valid_from").and_then(Value::as_i64);
     let to = p.get("valid_to").and_then(Value::as_i64);
-    from.is_none_or(|a| a <= year as i64) && to.is_none_or(|b| (year as i64) < b)
+    from.is_none_or(|a| a <= i64::from(year)) && to.is_none_or(|b| i64::from(year) < b)
 }
 
 fn feature_lines(g: &Geometry) -> Vec<LineString> {
@@ -1484,7 +1484,7 @@ fn calibrate_banks(r: &Reference) -> Vec<Feat> {
         .collect();
     for _ in 0..3 {
         let feats = build_banks(&pieces, &reach);
-        for (y, d) in reach.iter_mut() {
+        for (y, d) in &mut reach {
             let share = BANK_PROTECTED
                 .iter()
                 .find(|(yy, _)| yy == y)

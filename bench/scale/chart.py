@@ -1,6 +1,6 @@
 """Draws the scale curves as one SVG (no plotting library needed): three log-log panels.
 
-usage: python3 bench/scale_chart.py scale.ndjson hard.ndjson > docs/scale.svg
+usage: python3 bench/scale/chart.py scale.ndjson hard.ndjson > docs/scale.svg
 """
 import json
 import math

@@ -85,7 +85,7 @@ fn main() {
         let ds = Dataset::from_dir(&dir).expect("load");
         let load_s = t.elapsed().as_secs_f64();
         let f = &ds.layers[0].features[0];
-        let pieces = f.subdivision().map_or(0, |s| s.len());
+        let pieces = f.subdivision().map_or(0, ecospace::Subdivision::len);
         let poly = match &f.geometry {
             Geometry::Polygon(p) => p.clone(),
             g => panic!("expected a polygon, got {g:?}"),
