@@ -161,19 +161,7 @@ fn the_cli_and_http_give_the_same_json() {
         ),
     ] {
         let path = samples.join(file);
-        let out = bin()
-            .arg("check")
-            .arg(&path)
-            .arg("--json")
-            .args(&flags)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let cli = String::from_utf8(out.stdout).unwrap();
+        let cli = stdout_of(bin().arg("check").arg(&path).arg("--json").args(&flags));
         let served = post(
             http,
             &format!("/check?{query}"),
@@ -190,18 +178,7 @@ fn the_cli_and_http_give_the_same_json() {
             "{file} {query}: a negative zero"
         );
         // The batch form: one NDJSON row per site, the same from both.
-        let out = bin()
-            .arg("check")
-            .arg("--batch")
-            .arg(&path)
-            .args(&flags)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let cli_rows = stdout_of(bin().arg("check").arg("--batch").arg(&path).args(&flags));
         let rows = post(
             http,
             &format!("/check/batch?{query}"),
@@ -213,10 +190,7 @@ fn the_cli_and_http_give_the_same_json() {
                 .map(|l| serde_json::from_str(l).unwrap())
                 .collect()
         };
-        let (a, b) = (
-            parse(&String::from_utf8_lossy(&out.stdout)),
-            parse(&rows.body),
-        );
+        let (a, b) = (parse(&cli_rows), parse(&rows.body));
         assert!(!a.is_empty());
         assert!(a == b, "{file} {query}: batch rows differ");
     }
@@ -226,25 +200,19 @@ fn the_cli_and_http_give_the_same_json() {
 fn the_table_shows_the_decision_and_the_rings_when_asked() {
     let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data/jiaxing/samples/site_qianmudang.geojson");
-    let out = bin()
-        .args([
-            "check",
-            "--year",
-            "2025",
-            "--type",
-            "industrial",
-            "--rings",
-            "0,1000",
-        ])
-        .arg(&site)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of(
+        bin()
+            .args([
+                "check",
+                "--year",
+                "2025",
+                "--type",
+                "industrial",
+                "--rings",
+                "0,1000",
+            ])
+            .arg(&site),
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     // The same screening in process: the table must say what it says.
     let ds = ecospace::Dataset::bundled().unwrap();
     let g = ecospace::site::parse(&std::fs::read(&site).unwrap(), 1).unwrap();

@@ -26,6 +26,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
     }
 }
 
+/// The one parameter of the routes that answer for a year: `?year=` (default: this year).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct YearQuery {
+    /// The year the layers are taken in: features in force that year (default: this year).
+    #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
+    pub year: Option<i32>,
+}
+
 /// The raw body; over the configured limit it is a 413 `payload_too_large`.
 pub struct Body(pub Bytes);
 

@@ -256,6 +256,17 @@ pub fn post(to: impl Into<Target>, path: &str, body: &str) -> Response {
     request(to, "POST", path, body.as_bytes())
 }
 
+/// Runs a command that must succeed (its stderr is the failure message) and returns its stdout.
+pub fn stdout_of(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("the command runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
 /// GeoJSON polygon of a lon/lat box.
 pub fn boxed(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
     format!(

@@ -1,7 +1,7 @@
 //! Indicator endpoints: one year, a series, changes between years, and an SVG chart.
 
 use crate::api::error::{internal, ApiError};
-use crate::api::extract::Params;
+use crate::api::extract::{Params, YearQuery};
 use crate::api::state::AppState;
 use crate::data::Dataset;
 use crate::params::current_year;
@@ -13,17 +13,6 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
 use std::sync::Arc;
-
-/// The year of `GET /indicators`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-pub struct YearQuery {
-    /// Default: the current year.
-    #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
-    year: Option<i32>,
-}
 
 /// A span of years.
 #[derive(Debug, Deserialize)]

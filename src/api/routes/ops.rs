@@ -2,14 +2,14 @@
 //! and methods that do not exist.
 
 use crate::api::error::ApiError;
-use crate::api::extract::Params;
+use crate::api::extract::{Params, YearQuery};
 use crate::api::state::AppState;
 use crate::params::current_year;
 use crate::query::catalog::{catalog, Catalog};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::sync::Arc;
 
 /// The answer of `GET /health`.
@@ -97,24 +97,14 @@ pub async fn metrics(State(st): State<Arc<AppState>>) -> impl axum::response::In
     )
 }
 
-/// `GET /layers`'s query.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-pub struct LayersQuery {
-    /// Year the counts and totals are for (default: this year).
-    year: Option<i32>,
-}
-
 /// `GET /layers`: the layers, their kind and rules, and their features in a year.
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/layers", tag = "Planning",
-    params(LayersQuery),
+    params(YearQuery),
     responses((status = 200, description = "The layers", body = Catalog),
         (status = 400, description = "Bad or unknown parameter", body = crate::api::error::ErrorBody))))]
 pub async fn layers(
     State(st): State<Arc<AppState>>,
-    Params(q): Params<LayersQuery>,
+    Params(q): Params<YearQuery>,
 ) -> Result<Json<Catalog>, ApiError> {
     let year = q.year.unwrap_or_else(current_year);
     Ok(Json(catalog(&st.dataset(), year)?))

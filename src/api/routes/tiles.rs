@@ -2,7 +2,7 @@
 //! MapLibre assets. Static files are served from fixed lists, so no path can leave its folder.
 
 use crate::api::error::{internal, ApiError};
-use crate::api::extract::Params;
+use crate::api::extract::{Params, YearQuery};
 use crate::api::state::AppState;
 use crate::assets;
 use crate::params::{check_year, current_year, QueryError};
@@ -12,20 +12,8 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
-
-/// The year of the tiles.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
-pub struct YearQuery {
-    /// Features in force in this year (default: the current year).
-    #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
-    year: Option<i32>,
-}
 
 /// `scheme://host` of the request: from `X-Forwarded-Proto`/`-Host` when the server is told to
 /// trust a proxy, else from `Host`.
