@@ -2,6 +2,11 @@
 use clap::Parser;
 use std::io::Write;
 
+/// mimalloc rather than glibc's malloc: the service allocates many small, short-lived buffers
+/// per request and per site, on several threads (bench/README.md has the figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(

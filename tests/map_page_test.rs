@@ -118,8 +118,13 @@ fn serve_copied_binary(dir: &std::path::Path) -> (Server, std::net::SocketAddr) 
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).unwrap();
     let bin = dir.join("ecospace");
-    std::fs::copy(env!("CARGO_BIN_EXE_ecospace"), &bin).unwrap();
-    let mut child = Server(
+    // A hard link where the file system allows one: a copy is a file this process had open
+    // for writing, and a child forked meanwhile by another test thread inherits that
+    // descriptor until its exec, so exec'ing the copy can fail with ETXTBSY.
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_ecospace"), &bin).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_ecospace"), &bin).unwrap();
+    }
+    let spawn = || {
         Command::new(&bin)
             .args(["serve", "--addr", "127.0.0.1:0"])
             .current_dir(dir)
@@ -127,8 +132,18 @@ fn serve_copied_binary(dir: &std::path::Path) -> (Server, std::net::SocketAddr) 
             .env_remove("ECOSPACE_MAPLIBRE_DIR")
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .unwrap(),
-    );
+    };
+    let mut tries = 0;
+    let child = loop {
+        match spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.unwrap(),
+        }
+    };
+    let mut child = Server(child);
     let mut log = std::io::BufReader::new(child.0.stderr.take().unwrap());
     let mut line = String::new();
     let addr = loop {

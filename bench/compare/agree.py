@@ -2,7 +2,8 @@
 """Agreement check and results table of the side-by-side comparison (issue #8).
 
   agree.py --answers DIR        compare every engine's answers with ecospace's; exit 1 on a disagreement
-  agree.py --table RESULTS.ndjson [--md OUT.md]   the Markdown table of the timings
+  agree.py --table RESULTS.ndjson [--md OUT.md] [--uptime-start F] [--agreement F] [--versions F]
+                                one Markdown table per section (in process, batch, HTTP vs nginx, tiles vs Martin)
 
 Site answers (records {"id", "hits": [[layer, id, measure, relation]]}) agree when
   * the hit sets are equal, except hits whose overlap is < 1 m² / 1 m, or that ecospace reports as
@@ -11,6 +12,10 @@ Site answers (records {"id", "hits": [[layer, id, measure, relation]]}) agree wh
 Indicators: every total, breakdown and per-county figure within 0.1 % (or 1 m²).
 Tiles: per tile and layer, the number of features; reported, and a failure only when the
 totals differ by more than 5 % (clipping, simplification and tiny-sliver dropping differ by design).
+The same for the served tiles (ecospace `serve` vs Martin, every tile of the cold-tile list), where
+every (tile, layer) pair whose counts differ is listed.
+The end-to-end batch: ecospace's answer (from `POST /check`) is the reference for shapely, PostGIS
+and DuckDB, with the site rules above.
 """
 import argparse
 import json
@@ -93,17 +98,20 @@ def compare_indicators(eco, pg):
     nc = 0
     for county, ind in eco["by_county"].items():
         for iid, v in ind.items():
+            # ecospace's YearIndicators.by_county: {county: {indicator: value}} (older builds and the
+            # fallback: {indicator: {"numerator": value}})
+            v = v["numerator"] if isinstance(v, dict) else v
             b = pg["by_county"].get(county, {}).get(iid)
             nc += 1
-            if b is None and v["numerator"] == 0:
+            if b is None and v == 0:
                 continue
-            if b is None or not close(v["numerator"], b, 1e-6):
-                bad.append(f"county {county} {iid}: ecospace {v['numerator']:.6f} vs PostGIS {b}")
+            if b is None or not close(v, b, 1e-6):
+                bad.append(f"county {county} {iid}: ecospace {v:.6f} vs PostGIS {b}")
     lines.append(f"  + {nc} per-county figures compared")
     return bad, lines
 
 
-def compare_tiles(eco, pg):
+def compare_tiles(eco, pg, peer="PostGIS", limit=8):
     pg = {(t["z"], t["x"], t["y"]): t for t in pg}
     same = diff = 0
     tot_e = tot_p = 0
@@ -111,7 +119,7 @@ def compare_tiles(eco, pg):
     for t in eco:
         p = pg.get((t["z"], t["x"], t["y"]), {"counts": {}})
         ce, cp = t["counts"], p["counts"]
-        for l in set(ce) | set(cp):
+        for l in sorted(set(ce) | set(cp)):
             a, b = ce.get(l, 0), cp.get(l, 0)
             tot_e += a
             tot_p += b
@@ -119,9 +127,12 @@ def compare_tiles(eco, pg):
                 same += 1
             else:
                 diff += 1
-                if len(examples) < 8:
-                    examples.append(f"{t['z']}/{t['x']}/{t['y']} {l}: ecospace {a} vs PostGIS {b}")
+                if limit is None or len(examples) < limit:
+                    examples.append(f"{t['z']}/{t['x']}/{t['y']} {l}: ecospace {a} vs {peer} {b}")
     return same, diff, tot_e, tot_p, examples
+
+
+PEERS = ["http", "shapely", "postgis", "duckdb"]
 
 
 def agree(d):
@@ -129,37 +140,71 @@ def agree(d):
     print("| workload | engine vs ecospace | sites | common hits | one-side hits tolerated | disagreements | max abs Δ (m², m) | worst relative Δ (where abs Δ > 1) |")
     print("|---|---|---|---|---|---|---|---|")
     details = []
-    for k in KINDS:
+    for k in KINDS + ["batch"]:
         ref_path = os.path.join(d, f"ecospace_{k}.ndjson")
         if not os.path.exists(ref_path):
             continue
         ref = read_ndjson(ref_path)
-        for name in ["http", "shapely", "postgis"]:
+        for name in PEERS:
             p = os.path.join(d, f"{name}_{k}.ndjson")
             if not os.path.exists(p):
                 continue
             n, nh, bad, tol, worst, max_abs = compare_sites(ref, read_ndjson(p), name, k)
+            label = "ecospace HTTP (POST /check, whole FeatureCollection) is the reference" if k == "batch" else ""
             print(f"| {k} | {name} | {n} | {nh} | {len(tol)} | {len(bad)} | {max_abs:.3g} | "
                   f"{worst[0] * 100:.5f} % {'(' + worst[1] + ')' if worst[1] else ''} |")
             details += [f"tolerated ({name}): {t}" for t in tol]
             failures += [f"{name}: {b}" for b in bad]
     for t in details:
         print(t)
+    geo = []
+    for k in KINDS + ["batch"]:
+        a, b = (os.path.join(d, f"{n}_{k}.ndjson") for n in ("shapely", "duckdb"))
+        if not (os.path.exists(a) and os.path.exists(b)):
+            continue
+        ref = {r["id"]: {(h[0], h[1]): h[2] for h in r["hits"]} for r in read_ndjson(a)}
+        n, mabs, mrel = 0, 0.0, 0.0
+        for r in read_ndjson(b):
+            for h in r["hits"]:
+                x = ref.get(r["id"], {}).get((h[0], h[1]))
+                if x is None or h[2] is None or not max(abs(x), abs(h[2])):
+                    continue
+                n += 1
+                mabs = max(mabs, abs(x - h[2]))
+                mrel = max(mrel, abs(x - h[2]) / max(abs(x), abs(h[2])))
+        geo.append(f"{k}: {n} measures, max abs Δ {mabs:.3g}, max relative Δ {mrel:.2g}")
+    if geo:
+        print("\nDuckDB's ST_Area_Spheroid/ST_Length_Spheroid (of ST_FlipCoordinates) vs pyproj's Geod (Karney), "
+              "both on GEOS-style overlaps, per workload: " + "; ".join(geo))
     ie, ip = os.path.join(d, "ecospace_indicators.json"), os.path.join(d, "postgis_indicators.json")
     if os.path.exists(ie) and os.path.exists(ip):
         bad, lines = compare_indicators(json.load(open(ie)), json.load(open(ip)))
         print(f"\nindicators 2025, ecospace vs PostGIS (0.1 %): {'agree' if not bad else f'{len(bad)} DISAGREE'}")
         print("\n".join(lines))
         failures += bad
-    te, tp = os.path.join(d, "ecospace_tiles.ndjson"), os.path.join(d, "postgis_tiles.ndjson")
-    if os.path.exists(te) and os.path.exists(tp):
-        same, diff, a, b, ex = compare_tiles(read_ndjson(te), read_ndjson(tp))
-        print(f"\ntiles: per-tile per-layer feature counts equal in {same} of {same + diff} (tile, layer) pairs; "
-              f"features in all tiles: ecospace {a}, PostGIS {b}")
+    for ef, pf, peer, limit in [("ecospace_tiles.ndjson", "postgis_tiles.ndjson", "PostGIS", 8),
+                                ("ecoserve_tiles.ndjson", "martin_tiles.ndjson", "Martin", None)]:
+        te, tp = os.path.join(d, ef), os.path.join(d, pf)
+        if not (os.path.exists(te) and os.path.exists(tp)):
+            continue
+        eco, other = read_ndjson(te), read_ndjson(tp)
+        same, diff, a, b, ex = compare_tiles(eco, other, peer, limit)
+        what = "tiles (in process, z10-z12)" if peer == "PostGIS" else f"served tiles ({len(eco)} tiles z8-z14, composite of every layer)"
+        print(f"\n{what}: per-tile per-layer feature counts equal in {same} of {same + diff} (tile, layer) pairs; "
+              f"features in all tiles: ecospace {a}, {peer} {b}")
         for e in ex:
             print("  differs: " + e)
+        if peer == "Martin":
+            st = {}
+            for t in eco:
+                st.setdefault("ecospace", {}).setdefault(t.get("status"), 0)
+                st["ecospace"][t.get("status")] += 1
+            for t in other:
+                st.setdefault("Martin", {}).setdefault(t.get("status"), 0)
+                st["Martin"][t.get("status")] += 1
+            print(f"  HTTP statuses: {st}")
         if max(a, b) and abs(a - b) > 0.05 * max(a, b):
-            failures.append(f"tiles: total feature counts differ by more than 5 % ({a} vs {b})")
+            failures.append(f"{peer} tiles: total feature counts differ by more than 5 % ({a} vs {b})")
     if failures:
         print(f"\nDISAGREEMENT ({len(failures)}):")
         for f in failures[:200]:
@@ -172,18 +217,20 @@ ENGINES = [("ecospace", "ecospace (in process, 1 thread)"),
            ("ecospace-http-c1", "ecospace HTTP, 1 connection"),
            ("ecospace-http-c16", "ecospace HTTP, 16 connections"),
            ("shapely", "shapely 2 + pyproj (1 thread)"),
-           ("postgis", "PostGIS, 1 connection")]
+           ("postgis", "PostGIS, 1 connection"),
+           ("duckdb", "DuckDB + spatial (one join per pass")]
 
 
 def fmt(v):
+    if v is None:
+        return "n/a"
     if v >= 100:
         return f"{v:,.0f}"
     return f"{v:.3g}" if v >= 1 else f"{v:.3f}"
 
 
-def table(results, md, meta):
-    rows = read_ndjson(results)
-    by = {(r["workload"], r["engine"]): r for r in rows}
+def inprocess_table(rows):
+    by = {(r["workload"], r["engine"]): r for r in rows if r.get("section", "inprocess") == "inprocess"}
     out = ["| workload | engine | n | ops/s | p50 µs | p99 µs | ecospace ÷ peer (ops/s) |",
            "|---|---|---|---|---|---|---|"]
     targets = []
@@ -192,29 +239,112 @@ def table(results, md, meta):
         for e, label in ENGINES:
             r = by.get((w, e))
             if r is None:
-                if e == "shapely" and w in ("indicators", "tiles"):
-                    out.append(f"| {w} | {label} | n/a | n/a | n/a | n/a | n/a |")
+                if e in ("shapely", "duckdb") and w in ("indicators", "tiles"):
+                    out.append(f"| {w} | {label}{')' if e == 'duckdb' else ''} | n/a | n/a | n/a | n/a | n/a |")
                 continue
             ratio = ""
-            if e in ("shapely", "postgis") and eco and r["ops_per_s"]:
+            if e in ("shapely", "postgis", "duckdb") and eco and r["ops_per_s"]:
                 x = eco["ops_per_s"] / r["ops_per_s"]
                 ratio = f"{x:.1f}×"
-                if w in KINDS:
+                if w in KINDS and e != "duckdb":
                     need = 5 if e == "postgis" else 3
                     targets.append(f"- {w}: ecospace {x:.1f}× {e} (target ≥ {need}×): "
                                    f"{'met' if x >= need else 'NOT met'}")
-            elif e.startswith("ecospace-http-c1") and e == "ecospace-http-c1":
+            elif e == "ecospace-http-c1":
                 pg = by.get((w, "postgis"))
                 if pg and pg["ops_per_s"]:
                     ratio = f"({r['ops_per_s'] / pg['ops_per_s']:.1f}× PostGIS, both over a socket)"
+            if e == "duckdb":
+                label += f", {r.get('threads', '?')} threads)"
             out.append(f"| {w} | {label} | {r['n']} | {fmt(r['ops_per_s'])} | {fmt(r['p50_us'])} | "
                        f"{fmt(r['p99_us'])} | {ratio} |")
-    text = "\n".join(out) + "\n\nTargets of issue #8 (single-threaded, in process vs peer):\n" + "\n".join(targets) + "\n"
+    return ("\n".join(out) + "\n\nDuckDB answers each workload with one set-based query per pass (the sites loaded as a "
+            "table from their WKB, then an `ST_Intersects` spatial join), so it has no per-call p50/p99; its ops/s = "
+            "sites ÷ the best pass's wall time, with DuckDB's default threads (all cores) against ecospace's one.\n"
+            "\nTargets of issue #8 (single-threaded, in process vs peer):\n" + "\n".join(targets) + "\n")
+
+
+BATCH = [("ecospace-http", "ecospace `serve`: one `POST /check?year=2025&layers=…` (whole FeatureCollection)"),
+         ("shapely", "shapely 2 + pyproj, in process, 1 thread (STRtree loop)"),
+         ("postgis", "PostGIS: one set-based statement (bytea[] of WKB, GiST join)"),
+         ("duckdb", "DuckDB + spatial: sites table from WKB + one spatial join")]
+
+
+def batch_table(rows):
+    by = {r["engine"]: r for r in rows if r.get("workload") == "batch"}
+    eco = by.get("ecospace-http")
+    if not by:
+        return ""
+    out = ["| engine | sites | hits | runs | median ms | min ms | engine ms ÷ ecospace ms | notes |",
+           "|---|---|---|---|---|---|---|---|"]
+    for e, label in BATCH:
+        r = by.get(e)
+        if r is None:
+            out.append(f"| {label} | – | – | – | not run | | | |")
+            continue
+        ratio = "1 (reference)" if e == "ecospace-http" else (
+            f"{r['ms_median'] / eco['ms_median']:.2f}×" if eco else "")
+        note = ""
+        if e == "ecospace-http":
+            note = (f"answer {r['answer_bytes']:,} bytes of JSON (request {r['request_bytes']:,}); of the median, "
+                    f"{r['parse_ms_median']:.0f} ms is the client's `json.loads`")
+            if r.get("server_ms_median") is not None:
+                note += f"; server-side (its log) median {r['server_ms_median']:.0f} ms"
+        elif e == "duckdb":
+            note = f"{r.get('threads')} threads; plan has SPATIAL_JOIN: {r.get('spatial_join')}"
+        elif e == "postgis":
+            note = f"GiST index used: {r.get('gist_used')}"
+        out.append(f"| {label} | {r['sites']} | {r['hits']} | {r['runs']} | {r['ms_median']:,.1f} | {r['ms_min']:,.1f} | {ratio} | {note} |")
+    return "\n".join(out) + "\n"
+
+
+def http_table(rows):
+    rs = [r for r in rows if r.get("section") == "http"]
+    if not rs:
+        return ""
+    ng = next((r for r in rs if r["engine"] == "nginx"), None)
+    out = ["| server | path | requests | requests/s | mean latency ms | p99 ms | % of nginx | load avg (1 min) at the end |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in rs:
+        pct = f"{100 * r['rps'] / ng['rps']:.1f} %" if ng and ng["rps"] else ""
+        who = {"nginx": "nginx (static 130-byte JSON, `return 200`, access log on)",
+               "ecospace": "ecospace `serve`, default settings (info logging: one line per request)"}[r["engine"]]
+        out.append(f"| {who} | `{r['path']}` | {r['requests']:,} | {r['rps']:,.0f} | {fmt(r['lat_avg_ms'])} | "
+                   f"{fmt(r['p99_ms'])} | {pct} | {r['loadavg'][0]} |")
+    return "\n".join(out) + "\n"
+
+
+def martin_table(rows):
+    rs = [r for r in rows if r.get("section") == "tiles-martin"]
+    if not rs:
+        return ""
+    by = {(r["workload"], r["engine"]): r for r in rs}
+    out = ["| tiles | server | requests | requests/s | mean latency ms | p99 ms | ecospace ÷ Martin (req/s) |",
+           "|---|---|---|---|---|---|---|"]
+    for w in ["cold", "cached"]:
+        e, m = by.get((w, "ecospace")), by.get((w, "martin"))
+        for r in (e, m):
+            if r is None:
+                continue
+            ratio = f"{e['rps'] / m['rps']:.2f}×" if (r is e and e and m and m["rps"]) else ""
+            desc = r.get("desc", "")
+            out.append(f"| {w}: {desc} | {r['engine']} ({r.get('settings', '')}) | {r['requests']:,} | {r['rps']:,.0f} | "
+                       f"{fmt(r['lat_avg_ms'])} | {fmt(r['p99_ms'])} | {ratio} |")
+    return "\n".join(out) + "\n"
+
+
+def table(results, md, meta, extras):
+    rows = read_ndjson(results)
+    parts = [("In process, per workload", inprocess_table(rows)),
+             ("End-to-end batch (answers compared first)", batch_table(rows)),
+             ("The HTTP layer: ecospace against nginx (wrk -t2 -c16)", http_table(rows)),
+             ("Vector tiles over HTTP: ecospace against Martin (wrk -t2 -c16)", martin_table(rows))]
+    text = "\n".join(f"## {h}\n\n{t}" for h, t in parts if t)
     print(text)
     if md:
         with open(md, "w") as f:
-            f.write("# ecospace vs shapely vs PostGIS (bench/compare.sh)\n\n")
-            f.write(meta + "\n\n" + text)
+            f.write("# ecospace vs shapely vs PostGIS vs DuckDB, nginx, Martin (bench/compare.sh)\n\n")
+            f.write(meta + "\n\n" + text + extras)
 
 
 def main():
@@ -224,16 +354,30 @@ def main():
     ap.add_argument("--md")
     ap.add_argument("--data", default="data/jiaxing")
     ap.add_argument("--quick", default="0")
+    ap.add_argument("--uptime-start")
+    ap.add_argument("--agreement")
+    ap.add_argument("--versions")
     a = ap.parse_args()
     if a.answers:
         agree(a.answers)
     if a.table:
-        import platform, subprocess
+        import subprocess
         up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+        start = open(a.uptime_start).read().strip() if a.uptime_start and os.path.exists(a.uptime_start) else "?"
         meta = (f"Data `{a.data}`{' (--quick)' if a.quick == '1' else ''}; year 2025; {os.cpu_count()} cores; "
-                f"`uptime` at the end: {up}. ops/s = calls of the best timed pass ÷ that pass's summed per-call times (5 passes in the full run; HTTP: requests ÷ wall time); "
-                f"p50/p99 per call. The machine was shared with other builds: treat the figures as noisy.")
-        table(a.table, a.md, meta)
+                f"`uptime` at the start: {start}; at the end: {up}. "
+                f"ops/s = calls of the best timed pass ÷ that pass's summed per-call times (5 passes in the full run; HTTP: requests ÷ wall time); "
+                f"p50/p99 per call. The machine was shared with other builds: treat the figures as noisy, read the ratios.")
+        extras = ""
+        if a.agreement and os.path.exists(a.agreement):
+            lines = open(a.agreement).read().strip().splitlines()
+            tab = [l for l in lines if l.startswith("|")]
+            rest = [l for l in lines if not l.startswith("|")]
+            extras += ("\n## Agreement (checked before the timings above were tabled)\n\n" + "\n".join(tab)
+                       + "\n\n```text\n" + "\n".join(rest).strip() + "\n```\n")
+        if a.versions and os.path.exists(a.versions):
+            extras += "\n## Versions\n\n" + "".join(f"- {l}" for l in open(a.versions) if l.strip()) + "\n"
+        table(a.table, a.md, meta, extras)
 
 
 if __name__ == "__main__":

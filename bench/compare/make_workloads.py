@@ -8,6 +8,9 @@ layers, and writes four GeoJSON FeatureCollections with string ids into --out:
   small.geojson   irregular polygons, 0.05-0.95 km²     (default 1000)
   large.geojson   irregular polygons, >= 50 km²         (default 100)
   lines.geojson   polylines 5-30 km, non-self-crossing  (default 300)
+  batch.geojson   lon/lat rectangles, each side uniform in 200-3000 m (default 3000), for the
+                  end-to-end batch (one request / one query for all of them); its own seeded
+                  generator, so the other four files do not change with --batch
 
 Half of each set is centred uniformly over the extent, half near a random vertex of a random
 layer feature (so that sites actually meet zones and the agreement check has areas to compare).
@@ -120,6 +123,20 @@ def lines(rng, ext, verts, n):
     return out
 
 
+def rectangles(rng, ext, verts, n):
+    """Axis-aligned lon/lat rectangles whose sides in metres are uniform in [200, 3000]."""
+    out = []
+    for k in range(n):
+        cx, cy = centre(rng, ext, verts, k)
+        w, h = rng.uniform(200, 3000), rng.uniform(200, 3000)
+        # half-sides along the ellipsoid from the centre (east, north), so the sides are metres
+        dx = GEOD.fwd(cx, cy, 90.0, w / 2)[0] - cx
+        dy = GEOD.fwd(cx, cy, 0.0, h / 2)[1] - cy
+        x0, y0, x1, y1 = r7(cx - dx), r7(cy - dy), r7(cx + dx), r7(cy + dy)
+        out.append(Polygon([(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]))
+    return out
+
+
 def write(path, prefix, geoms):
     feats = [
         {"type": "Feature", "id": f"{prefix}{i:05d}", "properties": {}, "geometry": shapely.geometry.mapping(g)}
@@ -138,6 +155,7 @@ def main():
     ap.add_argument("--small", type=int, default=1000)
     ap.add_argument("--large", type=int, default=100)
     ap.add_argument("--lines", type=int, default=300)
+    ap.add_argument("--batch", type=int, default=3000)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     ext, verts = extent_and_vertices(a.data)
@@ -150,9 +168,10 @@ def main():
     write(os.path.join(a.out, "large.geojson"), "L",
           polygons(rng, ext, verts, a.large, 5_500, 9_000, 24, 48, 50.0e6, 1e12))
     write(os.path.join(a.out, "lines.geojson"), "l", lines(rng, ext, verts, a.lines))
+    write(os.path.join(a.out, "batch.geojson"), "b", rectangles(random.Random(a.seed + 1), ext, verts, a.batch))
     json.dump({"extent": ext, "seed": a.seed, "data": a.data}, open(os.path.join(a.out, "meta.json"), "w"))
     print(f"workloads in {a.out}: extent {[round(v, 4) for v in ext]}, "
-          f"{a.points} points, {a.small} small, {a.large} large, {a.lines} lines", file=sys.stderr)
+          f"{a.points} points, {a.small} small, {a.large} large, {a.lines} lines, {a.batch} batch rectangles", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,20 @@
 #!/usr/bin/env python3
-"""The peers of the side-by-side comparison (issue #8), single-threaded, same questions and the
-same answer records as bench/compare/engine.rs:
+"""The peers of the side-by-side comparison (issue #8), same questions and the same answer
+records as bench/compare/engine.rs (shapely and PostGIS single-threaded; DuckDB with its default
+threads, i.e. every core):
 
   peers.py shapely --data DIR --sites FILE --kind points|small|large|lines --answers OUT
   peers.py postgis --dsn DSN --data DIR --sites FILE --kind ... --answers OUT
+  peers.py duckdb  --data DIR --sites FILE --kind ... --answers OUT
   peers.py postgis --dsn DSN --data DIR --kind indicators --spec ECOSPACE_INDICATORS.json --answers OUT
   peers.py postgis --dsn DSN --data DIR --kind tiles --tiles ECOSPACE_TILES.ndjson --answers OUT
+
+The end-to-end batch (`--kind batch`: every site of the file at once against --layers, default
+redline,nature_reserve,water_source; `--runs` timed runs, the median reported):
+
+  peers.py ecospace-http --addr HOST:PORT --sites batch.geojson --kind batch --answers OUT
+  peers.py shapely|duckdb --data DIR --sites batch.geojson --kind batch --answers OUT
+  peers.py postgis --dsn DSN --data DIR --sites batch.geojson --kind batch --answers OUT
 
 Answer record per site: {"id", "hits": [[layer, feature id, measure, relation]]} where measure is
 the geodesic overlap area (m², areal site vs zone layer), the geodesic length of the line feature
@@ -30,8 +39,11 @@ GEOD = Geod(ellps="WGS84")
 
 
 def manifest(data):
-    with open(os.path.join(data, "layers.toml"), "rb") as f:
-        return tomllib.load(f)
+    path = os.path.join(data, "layers.toml")
+    with open(path, "rb") as f:
+        m = tomllib.load(f)
+    m["_path"] = path
+    return m
 
 
 def valid_in(props, year=YEAR):
@@ -320,9 +332,302 @@ def run_postgis_tiles(a):
                    note="ST_AsMVT/ST_AsMVTGeom per layer, one statement per tile, geometry pre-transformed to 3857")
 
 
+# ---------------------------------------------------------------- DuckDB + spatial (offline)
+
+def duckdb_spatial_path():
+    """The spatial extension shipped by the `duckdb-ext-spatial` wheel, for this DuckDB version
+    (no network INSTALL: the machine reaches only the package registries)."""
+    import glob
+    import importlib.util
+    import duckdb
+    spec = importlib.util.find_spec("duckdb_ext")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("duckdb_ext (pip: duckdb-ext-spatial) is not installed")
+    found = []
+    for d in spec.submodule_search_locations:
+        found += glob.glob(os.path.join(d, "extensions", "v" + duckdb.__version__, "*", "spatial.duckdb_extension"))
+    if not found:
+        sys.exit(f"no spatial.duckdb_extension for DuckDB v{duckdb.__version__} under {list(spec.submodule_search_locations)}"
+                 " (duckdb and duckdb-ext-spatial versions must match)")
+    return found[0]
+
+
+def duckdb_connect():
+    import duckdb
+    import pyarrow  # noqa: F401  (imported before any timing)
+    con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+    con.execute(f"LOAD '{duckdb_spatial_path()}'")
+    return con
+
+
+def duckdb_layers(con, man, only=None):
+    """One table `feat` (layer, id, zone, valid_from, valid_to, geom) of every feature of the
+    layers (or of `only`), all years: the year is filtered in SQL, as PostGIS does. R-tree index
+    on geom (the joins below plan a SPATIAL_JOIN, which indexes the build side itself)."""
+    import shapely as shp
+    con.execute("CREATE OR REPLACE TABLE feat (layer VARCHAR, id VARCHAR, zone BOOLEAN, valid_from INTEGER, "
+                "valid_to INTEGER, geom GEOMETRY)")
+    rows = []
+    for l in man["layer"]:
+        if only is not None and l["id"] not in only:
+            continue
+        with open(os.path.join(os.path.dirname(man["_path"]), l["file"])) as f:
+            fc = json.load(f)
+        for ft in fc["features"]:
+            p = ft.get("properties") or {}
+            vf, vt = p.get("valid_from"), p.get("valid_to")
+            rows.append((l["id"], str(ft.get("id")), l.get("kind", "zone") == "zone",
+                         None if vf is None else int(vf), None if vt is None else int(vt),
+                         shp.to_wkb(shape(ft["geometry"]))))
+    con.executemany("INSERT INTO feat VALUES (?, ?, ?, ?, ?, ST_GeomFromWKB(?))", rows)
+    con.execute("CREATE INDEX feat_rtree ON feat USING RTREE (geom)")
+    return len(rows)
+
+
+DUCK_VALID = f"(f.valid_from IS NULL OR f.valid_from <= {YEAR}) AND (f.valid_to IS NULL OR f.valid_to > {YEAR})"
+# DuckDB's spheroid functions read (lat, lon): the lon/lat overlap is flipped first.
+DUCK_AREA = "ST_Area_Spheroid(ST_FlipCoordinates(ST_Intersection(s.geom, f.geom)))"
+DUCK_LEN = "ST_Length_Spheroid(ST_FlipCoordinates(ST_Intersection(s.geom, f.geom)))"
+
+
+def duckdb_sites_sql(kind):
+    if kind == "points":
+        m, extra = "NULL::DOUBLE", " AND f.zone"
+    elif kind == "lines":
+        m, extra = f"CASE WHEN f.zone THEN {DUCK_LEN} END", ""
+    elif kind == "batch":
+        m, extra = DUCK_AREA, ""
+    else:
+        m, extra = f"CASE WHEN f.zone THEN {DUCK_AREA} ELSE {DUCK_LEN} END", ""
+    return (f"SELECT s.id, f.layer, f.id, {m} FROM sites s JOIN feat f ON ST_Intersects(s.geom, f.geom) "
+            f"WHERE {DUCK_VALID}{extra}")
+
+
+def duckdb_pass(con, ids, wkbs, sql):
+    """One timed unit: the sites become a table (the Python list of WKB → an Arrow table, DuckDB's
+    zero-copy way in; a list parameter or VALUES is 5–20× slower), then one spatial join."""
+    import pyarrow as pa
+    con.register("site_wkb", pa.table({"id": pa.array(ids, pa.string()), "wkb": pa.array(wkbs, pa.binary())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE sites AS SELECT id, ST_GeomFromWKB(wkb) AS geom FROM site_wkb")
+    con.unregister("site_wkb")
+    return con.execute(sql).fetchall()
+
+
+def records(ids, rows):
+    by = {i: [] for i in ids}
+    for sid, layer, fid, m in rows:
+        by[sid].append([layer, fid, m, None])
+    return [{"id": i, "hits": sorted(by[i], key=lambda h: (h[0], h[1]))} for i in ids]
+
+
+def duckdb_info(con):
+    v = con.execute("SELECT version()").fetchone()[0]
+    ext = con.execute("SELECT extension_version FROM duckdb_extensions() WHERE extension_name = 'spatial'").fetchone()[0]
+    thr = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    return v, ext, int(thr)
+
+
+def run_duckdb_sites(a):
+    man = manifest(a.data)
+    con = duckdb_connect()
+    duckdb_layers(con, man)
+    sites = load_sites(a.sites)
+    ids = [sid for sid, _ in sites]
+    wkbs = [shapely.to_wkb(g) for _, g in sites]
+    sql = duckdb_sites_sql(a.kind)
+    plan = "\n".join(r[1] for r in con.execute("EXPLAIN " + duckdb_create_dummy(con, sql)).fetchall())
+    answers = records(ids, duckdb_pass(con, ids, wkbs, sql))  # warm-up pass + answers
+    write_ndjson(a.answers, answers)
+    passes = []
+    for _ in range(a.repeat):
+        t = time.perf_counter_ns()
+        duckdb_pass(con, ids, wkbs, sql)
+        passes.append(time.perf_counter_ns() - t)
+    v, ext, thr = duckdb_info(con)
+    best = min(passes)
+    return {"engine": "duckdb", "workload": a.kind, "n": len(sites) * a.repeat,
+            "ops_per_s": len(sites) / (best / 1e9), "ops_per_s_all": len(sites) * a.repeat / (sum(passes) / 1e9),
+            "p50_us": None, "p99_us": None, "mean_us": best / len(sites) / 1000.0,
+            "pass_ms": [x / 1e6 for x in passes], "sites": len(sites), "repeat": a.repeat,
+            "hits": sum(len(x["hits"]) for x in answers), "threads": thr, "spatial_join": "SPATIAL_JOIN" in plan,
+            "duckdb": v, "spatial": ext,
+            "note": f"one set-based query per pass (sites table from WKB + ST_Intersects join), {thr} threads"}
+
+
+def duckdb_create_dummy(con, sql):
+    """The plan needs a `sites` table to exist: an empty one, replaced by every pass."""
+    con.execute("CREATE OR REPLACE TEMP TABLE sites (id VARCHAR, geom GEOMETRY)")
+    return sql
+
+
+# ---------------------------------------------------------------- the end-to-end batch
+
+BATCH_LAYERS = "redline,nature_reserve,water_source"
+
+
+def batch_summary(engine, runs_ns, answers, **extra):
+    ms = sorted(x / 1e6 for x in runs_ns)
+    s = {"engine": engine, "workload": "batch", "runs": len(ms), "ms_median": float(np.median(ms)),
+         "ms_min": ms[0], "ms_max": ms[-1], "ms_all": [x / 1e6 for x in runs_ns],
+         "sites": len(answers), "hits": sum(len(x["hits"]) for x in answers)}
+    s.update(extra)
+    return s
+
+
+def run_ecospace_http_batch(a):
+    """ONE `POST /check?year=2025&layers=…` with the whole FeatureCollection; timed from sending
+    the request to having parsed the JSON answer (keep-alive connection, one warm-up request)."""
+    import http.client
+    host, port = a.addr.rsplit(":", 1)
+    with open(a.sites, "rb") as f:
+        body = f.read()
+    ids = [str(ft.get("id", i)) for i, ft in enumerate(json.loads(body)["features"])]
+    path = f"/check?year={YEAR}&layers={a.layers}"
+    conn = http.client.HTTPConnection(host, int(port), timeout=600)
+    hdr = {"Content-Type": "application/geo+json", "Content-Length": str(len(body))}
+
+    def once():
+        conn.request("POST", path, body=body, headers=hdr)
+        r = conn.getresponse()
+        raw = r.read()
+        if r.status != 200:
+            sys.exit(f"POST {path}: HTTP {r.status}: {raw[:500]!r}")
+        t_bytes = time.perf_counter_ns()
+        return raw, json.loads(raw), t_bytes
+
+    raw, doc, _ = once()  # warm-up + answers
+    res = doc["results"]
+    if len(res) != len(ids):
+        sys.exit(f"ecospace answered {len(res)} results for {len(ids)} sites")
+    answers = []
+    for sid, r in zip(ids, res):
+        if r.get("id") is not None and str(r["id"]) != sid:
+            sys.exit(f"result order: got id {r['id']} where {sid} was expected")
+        hits = sorted(([h["layer"], str(h["id"]), h.get("overlap_area_m2"), h.get("relation")] for h in r["hits"]),
+                      key=lambda h: (h[0], h[1]))
+        answers.append({"id": sid, "hits": hits})
+    write_ndjson(a.answers, answers)
+    runs, parse = [], []
+    for _ in range(a.runs):
+        t = time.perf_counter_ns()
+        _raw, _doc, tb = once()
+        te = time.perf_counter_ns()
+        runs.append(te - t)
+        parse.append((te - tb) / 1e6)
+    conn.close()
+    server_ms = None
+    if a.server_log and os.path.exists(a.server_log):
+        # the server's own request log (info level): `route=/check}: … done status=200 ms=…`
+        import re
+        with open(a.server_log, errors="replace") as f:
+            ms = [float(m.group(1)) for m in (re.search(r"route=/check\}.* ms=([\d.]+)", l) for l in f) if m]
+        if len(ms) >= a.runs:
+            server_ms = float(np.median(ms[-a.runs:]))
+    return batch_summary("ecospace-http", runs, answers, request_bytes=len(body), answer_bytes=len(raw),
+                         parse_ms_median=float(np.median(parse)), server_ms_median=server_ms,
+                         note="one POST /check, whole FeatureCollection; client-side send → parsed JSON (Python http.client + json)")
+
+
+def run_shapely_batch(a):
+    only = a.layers.split(",")
+    man = manifest(a.data)
+    geoms, layer_of, id_of = [], [], []
+    for l in man["layer"]:
+        if l["id"] not in only:
+            continue
+        with open(os.path.join(a.data, l["file"])) as f:
+            fc = json.load(f)
+        for ft in fc["features"]:
+            if valid_in(ft.get("properties") or {}):
+                geoms.append(shape(ft["geometry"]))
+                layer_of.append(l["id"])
+                id_of.append(str(ft.get("id")))
+    geoms = np.array(geoms, dtype=object)
+    shapely.prepare(geoms)
+    tree = shapely.STRtree(geoms)
+    sites = load_sites(a.sites)
+
+    def loop():
+        out = []
+        for sid, g in sites:
+            idx = tree.query(g, predicate="intersects")
+            hits = []
+            if len(idx):
+                inter = shapely.intersection(g, geoms[idx])
+                hits = [(int(i), geod_area(x)) for i, x in zip(idx, inter)]
+            out.append((sid, hits))
+        return out
+
+    answers = [{"id": sid, "hits": sorted(([layer_of[i], id_of[i], m, None] for i, m in hits), key=lambda h: (h[0], h[1]))}
+               for sid, hits in loop()]
+    write_ndjson(a.answers, answers)
+    runs = []
+    for _ in range(a.runs):
+        t = time.perf_counter_ns()
+        loop()
+        runs.append(time.perf_counter_ns() - t)
+    return batch_summary("shapely", runs, answers,
+                         note="STRtree over the layers' 2025 features, query(predicate=intersects), intersection, "
+                              "Geod(WGS84).geometry_area_perimeter; 1 thread; the loop over all sites")
+
+
+def postgis_batch_sql(layers):
+    parts = [f"SELECT s.ord, {lit(l)}::text, coalesce(t.id::text, t.fid::text), "
+             f"ST_Area(ST_Intersection(s.g, t.geom)::geography) FROM s JOIN {qi(l)} t ON ST_Intersects(t.geom, s.g) "
+             f"WHERE {VALID}" for l in layers]
+    return ("WITH s AS MATERIALIZED (SELECT u.ord, ST_GeomFromWKB(u.w, 4326) AS g "
+            "FROM unnest(%(wkbs)s::bytea[]) WITH ORDINALITY AS u(w, ord))\n" + "\nUNION ALL\n".join(parts))
+
+
+def run_postgis_batch(a):
+    layers = a.layers.split(",")
+    sql = postgis_batch_sql(layers)
+    sites = load_sites(a.sites)
+    ids = [sid for sid, _ in sites]
+    wkbs = [shapely.to_wkb(g) for _, g in sites]
+    with connect(a.dsn) as conn, conn.cursor() as cur:
+        cur.execute("EXPLAIN " + sql, {"wkbs": wkbs})
+        plan = "\n".join(r[0] for r in cur.fetchall())
+        cur.execute(sql, {"wkbs": wkbs})
+        rows = [(ids[o - 1], l, fid, m) for o, l, fid, m in cur.fetchall()]
+        answers = records(ids, rows)
+        write_ndjson(a.answers, answers)
+        runs = []
+        for _ in range(a.runs):
+            t = time.perf_counter_ns()
+            cur.execute(sql, {"wkbs": wkbs})
+            cur.fetchall()
+            runs.append(time.perf_counter_ns() - t)
+    return batch_summary("postgis", runs, answers, gist_used="Index Scan" in plan or "Bitmap" in plan,
+                         note="one statement: the sites as a bytea[] (WKB) parameter, unnest → join per layer on "
+                              "ST_Intersects (GiST), ST_Area(ST_Intersection(..)::geography); send → all rows")
+
+
+def run_duckdb_batch(a):
+    man = manifest(a.data)
+    con = duckdb_connect()
+    duckdb_layers(con, man, only=set(a.layers.split(",")))
+    sites = load_sites(a.sites)
+    ids = [sid for sid, _ in sites]
+    wkbs = [shapely.to_wkb(g) for _, g in sites]
+    sql = duckdb_sites_sql("batch")
+    plan = "\n".join(r[1] for r in con.execute("EXPLAIN " + duckdb_create_dummy(con, sql)).fetchall())
+    answers = records(ids, duckdb_pass(con, ids, wkbs, sql))
+    write_ndjson(a.answers, answers)
+    runs = []
+    for _ in range(a.runs):
+        t = time.perf_counter_ns()
+        duckdb_pass(con, ids, wkbs, sql)
+        runs.append(time.perf_counter_ns() - t)
+    v, ext, thr = duckdb_info(con)
+    return batch_summary("duckdb", runs, answers, threads=thr, spatial_join="SPATIAL_JOIN" in plan,
+                         note=f"sites table from the WKB list + one ST_Intersects join (SPATIAL_JOIN), "
+                              f"ST_Area_Spheroid(ST_FlipCoordinates(ST_Intersection(..))); {thr} threads; both in the timed block")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("engine", choices=["shapely", "postgis"])
+    ap.add_argument("engine", choices=["shapely", "postgis", "duckdb", "ecospace-http"])
     ap.add_argument("--data", default="data/jiaxing")
     ap.add_argument("--sites")
     ap.add_argument("--kind", required=True)
@@ -331,9 +636,18 @@ def main():
     ap.add_argument("--dsn")
     ap.add_argument("--spec")
     ap.add_argument("--tiles")
+    ap.add_argument("--addr")
+    ap.add_argument("--layers", default=BATCH_LAYERS)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--server-log")
     a = ap.parse_args()
-    if a.engine == "shapely":
+    if a.kind == "batch":
+        s = {"ecospace-http": run_ecospace_http_batch, "shapely": run_shapely_batch,
+             "postgis": run_postgis_batch, "duckdb": run_duckdb_batch}[a.engine](a)
+    elif a.engine == "shapely":
         s = run_shapely(a)
+    elif a.engine == "duckdb":
+        s = run_duckdb_sites(a)
     elif a.kind == "indicators":
         s = run_postgis_indicators(a)
     elif a.kind == "tiles":

@@ -21,7 +21,8 @@ struct RouteStats {
 /// Request counters and latency histograms per route, for `GET /metrics`.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    /// route template → (method, stats), methods in order; looked up without allocating.
+    routes: Mutex<BTreeMap<String, Vec<(String, RouteStats)>>>,
     /// The next request id to hand out.
     pub(super) next_id: AtomicU64,
     pub shed: AtomicU64,
@@ -34,9 +35,20 @@ impl Metrics {
         let Ok(mut m) = self.routes.lock() else {
             return;
         };
-        let s = m
-            .entry((route.to_string(), method.to_string()))
-            .or_default();
+        if !m.contains_key(route) {
+            m.insert(route.to_string(), Vec::new());
+        }
+        let Some(methods) = m.get_mut(route) else {
+            return;
+        };
+        let i = match methods.binary_search_by(|(k, _)| k.as_str().cmp(method)) {
+            Ok(i) => i,
+            Err(i) => {
+                methods.insert(i, (method.to_string(), RouteStats::default()));
+                i
+            }
+        };
+        let s = &mut methods[i].1;
         *s.counts.entry(status).or_default() += 1;
         for (i, b) in BUCKETS.iter().enumerate() {
             if secs <= *b {
@@ -53,7 +65,16 @@ impl Metrics {
         out.push_str("# HELP ecospace_http_requests_total HTTP requests by route, method and status.\n# TYPE ecospace_http_requests_total counter\n");
         let m = self.routes.lock().map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v.counts.clone(), v.buckets, v.sum_s))
+                .flat_map(|(route, methods)| {
+                    methods.iter().map(move |(method, v)| {
+                        (
+                            (route.clone(), method.clone()),
+                            v.counts.clone(),
+                            v.buckets,
+                            v.sum_s,
+                        )
+                    })
+                })
                 .collect::<Vec<_>>()
         });
         let m = m.unwrap_or_default();

@@ -1,51 +1,189 @@
-//! Cross-cutting HTTP concerns: request ids and structured logs, metrics, the request timeout
+//! Cross-cutting HTTP concerns: request ids and the access log, metrics, the request timeout
 //! (504), load shedding (503 + Retry-After instead of an unbounded queue), panics as 500 JSON,
 //! and CORS.
+//!
+//! [`Guard`] is one hand-written tower service rather than a chain of `from_fn` layers: each of
+//! those clones and boxes the rest of the stack per request, and together with a log line and
+//! a span per request they cost ~40 % of a `/health` answer (bench/README.md).
 
 use super::error::ApiError;
 use super::state::AppState;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
+use axum::body::{Body, Bytes};
+use axum::extract::{MatchedPath, Request};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::future::BoxFuture;
+use std::convert::Infallible;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 use tracing::Instrument;
 
-/// Outermost layer: a request id (the caller's `X-Request-Id`, or a new one) in the log span
-/// and the response, and the request counted in the metrics by its route template.
-pub async fn observe(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            format!(
-                "{:x}-{:x}",
-                std::process::id(),
-                st.metrics.next_id.fetch_add(1, Ordering::Relaxed)
-            )
-        });
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
-    let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
-    let started = Instant::now();
-    let mut res = next.run(req).instrument(span.clone()).await;
-    let secs = started.elapsed().as_secs_f64();
-    let status = res.status().as_u16();
-    span.in_scope(|| tracing::info!(status, ms = secs * 1e3, "done"));
-    st.metrics.record(&method, &route, status, secs);
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert("x-request-id", v);
+/// A request slower than this is logged at `warn` whatever the log level.
+pub const SLOW_REQUEST: Duration = Duration::from_secs(1);
+
+/// The target of the access log: one event per request at `debug`
+/// (`RUST_LOG=info,ecospace::access=debug`), 5xx answers at `error`, slow ones at `warn`.
+pub const ACCESS_TARGET: &str = "ecospace::access";
+
+/// Wraps the routes in [`Guard`].
+#[derive(Clone)]
+pub struct GuardLayer(pub Arc<AppState>);
+
+impl<S> tower::Layer<S> for GuardLayer {
+    type Service = Guard<S>;
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard {
+            st: Arc::clone(&self.0),
+            inner,
+        }
     }
-    res
+}
+
+/// Around every route: a request id (the caller's `X-Request-Id`, or a new one) in the
+/// response and the access log, the request counted in the metrics by its route template,
+/// the concurrency limit and the request timeout.
+#[derive(Clone)]
+pub struct Guard<S> {
+    st: Arc<AppState>,
+    inner: S,
+}
+
+impl<S, B> tower::Service<Request> for Guard<S>
+where
+    S: tower::Service<Request, Response = Response<B>, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: axum::body::HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        // The clone that was made ready goes with this request (tower's contract).
+        let ready = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        let st = Arc::clone(&self.st);
+        Box::pin(async move {
+            let started = Instant::now();
+            let id = request_id(&req, &st);
+            let route = req.extensions().get::<MatchedPath>().cloned();
+            let method = req.method().clone();
+            let span = tracing::debug_span!(
+                target: ACCESS_TARGET,
+                "request",
+                id = id.to_str().unwrap_or(""),
+                method = %method,
+                route = route.as_ref().map_or("unmatched", |r| r.as_str()),
+            );
+            let exempt = matches!(req.uri().path(), "/health" | "/metrics");
+            let mut res = if exempt {
+                inner
+                    .call(req)
+                    .instrument(span.clone())
+                    .await?
+                    .map(Body::new)
+            } else if let Ok(permit) = Arc::clone(&st.in_flight).try_acquire_owned() {
+                // The permit is held until the response is returned — or, when a handler
+                // streams its body (batch screening), by the task producing the stream.
+                // Only a POST can stream (the slot costs an allocation per request).
+                let held = if method == Method::POST {
+                    let slot = PermitSlot(Arc::new(std::sync::Mutex::new(Some(permit))));
+                    req.extensions_mut().insert(slot.clone());
+                    Held::Slot(slot)
+                } else {
+                    Held::Permit(permit)
+                };
+                let answer = tokio::time::timeout(st.limits.request_timeout, inner.call(req))
+                    .instrument(span.clone())
+                    .await;
+                drop(held);
+                match answer {
+                    Ok(r) => r?.map(Body::new),
+                    Err(_) => timed_out(&st),
+                }
+            } else {
+                overloaded(&st)
+            };
+            let elapsed = started.elapsed();
+            let status = res.status().as_u16();
+            let route = route.as_ref().map_or("unmatched", |r| r.as_str());
+            st.metrics
+                .record(method.as_str(), route, status, elapsed.as_secs_f64());
+            access_log(&span, status, elapsed);
+            res.headers_mut().insert("x-request-id", id);
+            Ok(res)
+        })
+    }
+}
+
+/// The caller's `X-Request-Id` when it is short printable ASCII, else `<pid>-<counter>` in hex.
+fn request_id(req: &Request, st: &AppState) -> HeaderValue {
+    if let Some(v) = req.headers().get("x-request-id") {
+        let b = v.as_bytes();
+        if !b.is_empty() && b.len() <= 128 && b.iter().all(u8::is_ascii_graphic) {
+            return v.clone();
+        }
+    }
+    let n = st.metrics.next_id.fetch_add(1, Ordering::Relaxed);
+    let id = format!("{:x}-{n:x}", std::process::id());
+    HeaderValue::from_maybe_shared(Bytes::from(id))
+        .unwrap_or_else(|_| HeaderValue::from_static("0"))
+}
+
+/// Every request at `debug`; a 5xx at `error` and a slow answer at `warn`, whatever the level.
+fn access_log(span: &tracing::Span, status: u16, elapsed: Duration) {
+    let ms = elapsed.as_secs_f64() * 1e3;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::error!(target: ACCESS_TARGET, status, ms, "done");
+        } else if elapsed >= SLOW_REQUEST {
+            tracing::warn!(target: ACCESS_TARGET, status, ms, "done (slow)");
+        } else {
+            tracing::debug!(target: ACCESS_TARGET, status, ms, "done");
+        }
+    });
+}
+
+fn overloaded(st: &AppState) -> Response {
+    st.metrics.shed.fetch_add(1, Ordering::Relaxed);
+    let mut r = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        format!(
+            "more than {} requests in flight; retry shortly",
+            st.limits.max_concurrency
+        ),
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+fn timed_out(st: &AppState) -> Response {
+    st.metrics.timeouts.fetch_add(1, Ordering::Relaxed);
+    ApiError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        "timeout",
+        format!(
+            "the request took longer than {:?}; try a smaller site or batch",
+            st.limits.request_timeout
+        ),
+    )
+    .into_response()
+}
+
+/// Where a request's permit waits for the answer.
+enum Held {
+    Permit(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit),
+    Slot(#[allow(dead_code)] PermitSlot),
 }
 
 /// The concurrency permit of a request, for a handler whose work outlives its response head.
@@ -56,50 +194,6 @@ impl PermitSlot {
     /// Takes the permit: it is released when the taker drops it.
     pub fn take(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
         self.0.lock().ok().and_then(|mut p| p.take())
-    }
-}
-
-/// Sheds load beyond the concurrency limit with 503 + `Retry-After` (never queues without
-/// bound), and answers 504 when a request outlives the timeout. Health and metrics are exempt
-/// so the service stays observable under load.
-pub async fn limit(State(st): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    if path == "/health" || path == "/metrics" {
-        return next.run(req).await;
-    }
-    let Ok(permit) = Arc::clone(&st.in_flight).try_acquire_owned() else {
-        st.metrics.shed.fetch_add(1, Ordering::Relaxed);
-        let mut r = ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
-            format!(
-                "more than {} requests in flight; retry shortly",
-                st.limits.max_concurrency
-            ),
-        )
-        .into_response();
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return r;
-    };
-    // The permit is held until the response is returned — or, when a handler streams its
-    // body (batch screening), by the task producing the stream, which takes it from here.
-    let slot = PermitSlot(Arc::new(std::sync::Mutex::new(Some(permit))));
-    req.extensions_mut().insert(slot.clone());
-    match tokio::time::timeout(st.limits.request_timeout, next.run(req)).await {
-        Ok(r) => r,
-        Err(_) => {
-            st.metrics.timeouts.fetch_add(1, Ordering::Relaxed);
-            ApiError::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                "timeout",
-                format!(
-                    "the request took longer than {:?}; try a smaller site or batch",
-                    st.limits.request_timeout
-                ),
-            )
-            .into_response()
-        }
     }
 }
 

@@ -75,60 +75,109 @@ pub fn app(state: Arc<AppState>) -> Router {
         .fallback(routes::ops::not_found)
         .method_not_allowed_fallback(routes::ops::method_not_allowed)
         .route("/metrics", get(routes::ops::metrics))
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            middleware::limit,
-        ))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            middleware::panic_response(Arc::clone(&state)),
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            middleware::observe,
-        ))
-        .layer(middleware::cors(&state.web.cors_origins))
+        // One layer, so one boxed service per route (each `.layer` boxes the stack again).
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(middleware::cors(&state.web.cors_origins))
+                .layer(middleware::GuardLayer(Arc::clone(&state)))
+                .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                    middleware::panic_response(Arc::clone(&state)),
+                ))
+                .layer(DefaultBodyLimit::max(limit)),
+        )
         .with_state(state)
 }
 
-/// Serves `app` on `addr` until SIGINT/SIGTERM, then drains in-flight requests. SIGHUP reloads
-/// the data (a failed reload keeps the current snapshot serving).
-pub async fn serve(state: Arc<AppState>, addr: std::net::SocketAddr) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    #[cfg(unix)]
-    {
-        let st = Arc::clone(&state);
-        if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        {
-            tokio::spawn(async move {
-                while hup.recv().await.is_some() {
-                    let st = Arc::clone(&st);
-                    let _ = tokio::task::spawn_blocking(move || st.reload()).await;
-                }
-            });
+/// Serves `app` on `addr` with `workers` threads until SIGINT/SIGTERM, then drains in-flight
+/// requests. SIGHUP reloads the data (a failed reload keeps the current snapshot serving).
+///
+/// Each worker runs its own single-threaded event loop on one shared listening socket, the way
+/// nginx runs a process per core: no task migrates between threads and no idle worker is woken
+/// for a request another one answers, which is a fifth of a small request's cost on the
+/// multi-threaded runtime (bench/README.md). Every handler's heavy work runs on the blocking
+/// pool or rayon, never on an event loop.
+pub fn serve(
+    state: Arc<AppState>,
+    addr: std::net::SocketAddr,
+    workers: usize,
+) -> std::io::Result<()> {
+    let socket = std::net::TcpListener::bind(addr)?;
+    socket.set_nonblocking(true)?;
+    let router = app(Arc::clone(&state));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut threads = Vec::with_capacity(workers);
+    for i in 0..workers.max(1) {
+        let socket = socket.try_clone()?;
+        let router = router.clone();
+        let mut stopped = stopped.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("http-{i}"))
+            .spawn(move || -> std::io::Result<()> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(socket)?;
+                    axum::serve(listener, router)
+                        .with_graceful_shutdown(async move {
+                            let _ = stopped.wait_for(|s| *s).await;
+                        })
+                        .await
+                })
+            })?;
+        threads.push(thread);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut result = rt.block_on(signals(state, socket.local_addr()?, workers));
+    let _ = stop.send(true);
+    for t in threads {
+        match t.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => result = result.and(Err(e)),
+            Err(_) => result = result.and(Err(std::io::Error::other("an HTTP worker panicked"))),
         }
     }
-    tracing::info!(addr = %listener.local_addr()?, "ecospace listening");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    result
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// Handles the signals until SIGINT or SIGTERM. They are installed before "listening" is
+/// logged: a supervisor that stops the service as soon as it listens still gets a drain.
+#[cfg(unix)]
+async fn signals(
+    state: Arc<AppState>,
+    addr: std::net::SocketAddr,
+    workers: usize,
+) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tracing::info!(addr = %addr, workers, "ecospace listening");
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                let st = Arc::clone(&state);
+                let _ = tokio::task::spawn_blocking(move || st.reload()).await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            _ = term.recv() => break,
+            _ = int.recv() => break,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    }
     tracing::info!("shutting down, draining in-flight requests");
+    Ok(())
+}
+
+/// Serves until Ctrl-C.
+#[cfg(not(unix))]
+async fn signals(
+    _state: Arc<AppState>,
+    addr: std::net::SocketAddr,
+    workers: usize,
+) -> std::io::Result<()> {
+    tracing::info!(addr = %addr, workers, "ecospace listening");
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("shutting down, draining in-flight requests");
+    Ok(())
 }

@@ -39,6 +39,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         limits,
         web,
         watch,
+        workers,
     } = args.resolve()?;
     let ds = load(data.as_deref())?;
     tracing::info!(
@@ -54,11 +55,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         Some(_) => tracing::warn!("--watch-s ignored: the bundled dataset cannot change"),
         None => {}
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Write(format!("cannot start the runtime: {e}")))?;
-    rt.block_on(api::serve(state, addr))
+    api::serve(state, addr, workers)
         .map_err(|e| CliError::Write(format!("cannot serve on {addr}: {e}")))
 }
 

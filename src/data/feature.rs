@@ -132,16 +132,29 @@ impl Feature {
         {
             return Location::Outside;
         }
-        let ray = AABB::from_corners(geo::Point(p), geo::Point::new(self.bbox[2], p.y));
         let mut crossings = 0usize;
-        for e in self.edges_meeting(&ray) {
-            match edge_ray(e.start, e.end, p) {
-                EdgeRay::OnEdge => return Location::Boundary,
-                EdgeRay::Crosses => crossings += 1,
-                EdgeRay::Misses => {}
+        let mut visit = |a: Coord, b: Coord| match edge_ray(a, b, p) {
+            EdgeRay::OnEdge => true,
+            EdgeRay::Crosses => {
+                crossings += 1;
+                false
             }
-        }
-        if crossings % 2 == 1 {
+            EdgeRay::Misses => false,
+        };
+        let on_edge = match (&self.edges, &self.geometry) {
+            // Small polygons: walk the rings' coordinates; an edge whose envelope misses the
+            // ray to the east (the index's filter, inlined) is skipped.
+            (None, Geometry::Polygon(poly)) => rings_cross(std::iter::once(poly), p, &mut visit),
+            (None, Geometry::MultiPolygon(mp)) => rings_cross(mp.0.iter(), p, &mut visit),
+            _ => {
+                let ray = AABB::from_corners(geo::Point(p), geo::Point::new(self.bbox[2], p.y));
+                let hit = self.edges_meeting(&ray).any(|e| visit(e.start, e.end));
+                hit
+            }
+        };
+        if on_edge {
+            Location::Boundary
+        } else if crossings % 2 == 1 {
             Location::Inside
         } else {
             Location::Outside
@@ -181,6 +194,29 @@ impl Feature {
             None => lines_of(&self.geometry).count(),
         }
     }
+}
+
+/// Feeds `visit` every ring edge of `polys` whose envelope meets the ray from `p` to the east,
+/// until it answers true (the point is on that edge).
+fn rings_cross<'a>(
+    polys: impl Iterator<Item = &'a geo::Polygon>,
+    p: Coord,
+    visit: &mut impl FnMut(Coord, Coord) -> bool,
+) -> bool {
+    for poly in polys {
+        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+            for w in ring.0.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                if p.y < a.y.min(b.y) || p.y > a.y.max(b.y) || p.x > a.x.max(b.x) {
+                    continue;
+                }
+                if visit(a, b) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// The edges of a feature's geometry without collecting them (a point lookup scans the edges

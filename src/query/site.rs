@@ -166,6 +166,11 @@ pub fn parse(body: &[u8], max_batch: usize) -> Result<SiteInput, SiteError> {
 /// Like [`parse`], for coordinates in `crs` (e.g. `EPSG:4549`), or in the CRS a legacy
 /// top-level GeoJSON `crs` member names: they are converted to lon/lat before validation.
 pub fn parse_in(body: &[u8], max_batch: usize, crs: Option<&str>) -> Result<SiteInput, SiteError> {
+    if crs.is_none_or(is_lonlat) {
+        if let Some(input) = parse_collection(body, max_batch)? {
+            return Ok(input);
+        }
+    }
     let mut value: Value = serde_json::from_slice(body).map_err(|e| {
         if e.to_string().contains("recursion limit") {
             SiteError::TooDeep(128)
@@ -220,6 +225,44 @@ pub fn parse_in(body: &[u8], max_batch: usize, crs: Option<&str>) -> Result<Site
         }
         None => Err(SiteError::NotGeoJson("no string member \"type\"".into())),
     }
+}
+
+/// A lon/lat FeatureCollection read straight into GeoJSON types (no JSON tree in between) and
+/// its features validated in parallel: the path of the large batches. `None` for any other
+/// body — another type, a legacy `crs` member, anything that does not read cleanly — which the
+/// general path then reads, so that its answers and its error messages are the only ones.
+fn parse_collection(body: &[u8], max_batch: usize) -> Result<Option<SiteInput>, SiteError> {
+    use rayon::prelude::*;
+    let Ok(fc) = serde_json::from_slice::<::geojson::FeatureCollection>(body) else {
+        return Ok(None);
+    };
+    if fc
+        .foreign_members
+        .as_ref()
+        .is_some_and(|m| m.contains_key("crs"))
+    {
+        return Ok(None);
+    }
+    if fc.features.is_empty() {
+        return Err(SiteError::EmptyBatch);
+    }
+    if fc.features.len() > max_batch {
+        return Err(SiteError::BatchTooLarge {
+            n: fc.features.len(),
+            max: max_batch,
+        });
+    }
+    let sites: Vec<Result<Site, SiteError>> = fc
+        .features
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, f)| feature_site(f, Some(i)))
+        .collect();
+    // The first bad feature in input order, as a sequential read reports it.
+    sites
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map(|v| Some(SiteInput::Batch(v)))
 }
 
 /// Converts every geometry of the body to lon/lat when a (non lon/lat) CRS is given, by

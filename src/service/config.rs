@@ -137,6 +137,9 @@ pub struct ServeConfig {
     /// Poll the data folder every this many seconds and reload when its files change [default: 0 = off].
     #[arg(long, env = "ECOSPACE_WATCH_S")]
     pub watch_s: Option<f64>,
+    /// Threads answering HTTP, each with its own event loop [default: one per core].
+    #[arg(long, env = "ECOSPACE_WORKERS")]
+    pub workers: Option<usize>,
 }
 
 /// Everything `serve` needs, resolved.
@@ -152,6 +155,8 @@ pub struct ServeSettings {
     pub web: WebConfig,
     /// Poll interval of the data folder, when watching.
     pub watch: Option<std::time::Duration>,
+    /// Threads answering HTTP.
+    pub workers: usize,
 }
 
 impl ServeConfig {
@@ -184,6 +189,7 @@ impl ServeConfig {
             admin_token: self.admin_token.or(under.admin_token),
             cors_origins: self.cors_origins.or(under.cors_origins),
             watch_s: self.watch_s.or(under.watch_s),
+            workers: self.workers.or(under.workers),
         }
     }
 
@@ -231,8 +237,18 @@ impl ServeConfig {
                 )))
             }
         };
+        let workers = match self.workers {
+            None => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            Some(n @ 1..=1024) => n,
+            Some(n) => {
+                return Err(ConfigError::Range(format!(
+                    "workers must be 1 to 1024, got {n}"
+                )))
+            }
+        };
         Ok(ServeSettings {
             watch,
+            workers,
             addr: self
                 .addr
                 .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080))),

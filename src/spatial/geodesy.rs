@@ -1,16 +1,21 @@
 //! Geodesic measures on the WGS84 ellipsoid (CGCS2000 differs from it by < 0.1 mm).
 //!
-//! Areas and lengths are computed with Karney's algorithms (via `geo`'s `Geodesic` metric and
-//! `GeodesicArea`), so a planner's m² and m are ellipsoidal, not planar degree artefacts.
+//! Areas and lengths are ellipsoidal, not planar degree artefacts: Karney's algorithms (via
+//! `geo`'s `Geodesic` metric and `GeodesicArea`) for large shapes and long edges, and for small
+//! polygons and short edges two cheaper methods held to within 1e-9 of Karney's result
+//! ([`super::authalic`], [`super::chord`]).
 //! Distances between non-intersecting shapes are found in a local metric frame (good enough to
 //! pick the closest pair of points) and then measured geodesically between that pair.
 
+pub use super::authalic::{ring_area_m2 as small_ring_area_m2, small_enough};
+use super::chord;
+pub use super::chord::{segment_length_m as short_segment_length_m, MAX_CHORD_M};
 pub use super::ellipsoid::{radii_of_curvature, WGS84_A, WGS84_F};
 use super::frames::LocalFrame;
 use super::segments::{closest_on_segment, dist2};
 use geo::{
-    BoundingRect, Coord, Distance, Geodesic, GeodesicArea, Geometry, Length, Line, MultiLineString,
-    Point, Polygon, Rect,
+    BoundingRect, Coord, Distance, Geodesic, GeodesicArea, Geometry, Line, MultiLineString, Point,
+    Polygon, Rect,
 };
 
 /// Geodesic area in m² of the polygonal parts of `geom` (0 for points and lines).
@@ -45,16 +50,36 @@ pub fn area_m2(geom: &Geometry) -> f64 {
 /// (exterior minus holes, each rounded to ~1e-5 m²), can come out slightly negative, and callers
 /// rely on `0 <= area` (`clamp(0.0, site_area)` panics otherwise). The price: a polygon larger
 /// than half the Earth measures 0, and no site or zone is that large.
+///
+/// Polygons up to 10 km across are measured on the authalic sphere ([`super::authalic`],
+/// within 1e-9 of Karney's result and several times cheaper); larger ones by Karney's algorithm.
 fn polygon_area_m2(p: &Polygon) -> f64 {
-    p.geodesic_area_signed().max(0.0)
+    match p.bounding_rect() {
+        Some(r) if small_enough([r.min().x, r.min().y, r.max().x, r.max().y]) => {
+            let ext = small_ring_area_m2(&p.exterior().0).abs();
+            let holes: f64 = p
+                .interiors()
+                .iter()
+                .map(|h| small_ring_area_m2(&h.0).abs())
+                .sum();
+            (ext - holes).max(0.0)
+        }
+        _ => p.geodesic_area_signed().max(0.0),
+    }
 }
 
 /// [`area_m2`] and [`length_m`] together: one pass over each ring for polygons (Karney's polygon
 /// area accumulates the perimeter anyway), which halves the geodesic work of loading a layer.
+/// Small polygons take the cheap exact-enough paths for both (see [`polygon_area_m2`]).
 pub fn area_and_length_m(geom: &Geometry) -> (f64, f64) {
-    let polygon = |p: &Polygon| {
-        let (perimeter, area) = p.geodesic_perimeter_area_signed();
-        (area.max(0.0), perimeter)
+    let polygon = |p: &Polygon| match p.bounding_rect() {
+        Some(r) if small_enough([r.min().x, r.min().y, r.max().x, r.max().y]) => {
+            (polygon_area_m2(p), rings_length_m(p))
+        }
+        _ => {
+            let (perimeter, area) = p.geodesic_perimeter_area_signed();
+            (area.max(0.0), perimeter)
+        }
     };
     match geom {
         Geometry::Polygon(p) => polygon(p),
@@ -67,24 +92,38 @@ pub fn area_and_length_m(geom: &Geometry) -> (f64, f64) {
     }
 }
 
+/// Geodesic length in m of one segment: from its chord when short ([`super::chord`], within
+/// 1e-9 of Karney's result), else by Karney's algorithm.
+fn segment_m(a: Coord, b: Coord) -> f64 {
+    chord::segment_length_m(a, b).unwrap_or_else(|| karney_m(a, b))
+}
+
+fn karney_m(a: Coord, b: Coord) -> f64 {
+    Geodesic.distance(Point(a), Point(b))
+}
+
+fn path_m(coords: &[Coord]) -> f64 {
+    chord::path_length_m(coords, karney_m)
+}
+
+fn rings_length_m(p: &Polygon) -> f64 {
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(|r| path_m(&r.0))
+        .sum()
+}
+
 /// Geodesic length in m: of lines for lineal geometries, of all rings for polygonal ones
 /// (the perimeter), 0 for points.
 pub fn length_m(geom: &Geometry) -> f64 {
     match geom {
-        Geometry::Line(l) => Geodesic.length(l),
-        Geometry::LineString(ls) => Geodesic.length(ls),
-        Geometry::MultiLineString(mls) => Geodesic.length(mls),
-        Geometry::Polygon(p) => std::iter::once(p.exterior())
-            .chain(p.interiors())
-            .map(|r| Geodesic.length(r))
-            .sum(),
-        Geometry::MultiPolygon(mp) => {
-            mp.0.iter()
-                .map(|p| length_m(&Geometry::Polygon(p.clone())))
-                .sum()
-        }
-        Geometry::Rect(r) => length_m(&Geometry::Polygon(r.to_polygon())),
-        Geometry::Triangle(t) => length_m(&Geometry::Polygon(t.to_polygon())),
+        Geometry::Line(l) => segment_m(l.start, l.end),
+        Geometry::LineString(ls) => path_m(&ls.0),
+        Geometry::MultiLineString(mls) => lines_length_m(mls),
+        Geometry::Polygon(p) => rings_length_m(p),
+        Geometry::MultiPolygon(mp) => mp.0.iter().map(rings_length_m).sum(),
+        Geometry::Rect(r) => rings_length_m(&r.to_polygon()),
+        Geometry::Triangle(t) => rings_length_m(&t.to_polygon()),
         Geometry::GeometryCollection(gc) => gc.iter().map(length_m).sum(),
         Geometry::Point(_) | Geometry::MultiPoint(_) => 0.0,
     }
@@ -92,12 +131,12 @@ pub fn length_m(geom: &Geometry) -> f64 {
 
 /// Geodesic length in m of a set of lines.
 pub fn lines_length_m(mls: &MultiLineString) -> f64 {
-    Geodesic.length(mls)
+    mls.0.iter().map(|l| path_m(&l.0)).sum()
 }
 
 /// Geodesic distance in m between two lon/lat points.
 pub fn point_distance_m(a: Coord, b: Coord) -> f64 {
-    Geodesic.distance(Point(a), Point(b))
+    segment_m(a, b)
 }
 
 /// Bounding box `[min_lon, min_lat, max_lon, max_lat]`, or `None` for an empty geometry.

@@ -70,18 +70,95 @@ pub(crate) fn overlapping_pairs<T>(
     None
 }
 
-/// Whether any segment of `a` meets (crosses or touches) any segment of `b`: one sweep over
-/// both sets, O((n + m) log(n + m)) instead of every pair.
-pub fn segments_meet(a: &[Line], b: &[Line]) -> bool {
-    let mut all = Vec::with_capacity(a.len() + b.len());
-    all.extend_from_slice(a);
-    all.extend_from_slice(b);
-    let n = a.len();
-    overlapping_pairs(&all, |i, j| {
-        (i < n && j >= n && geo::line_intersection::line_intersection(all[i], all[j]).is_some())
-            .then_some(())
-    })
-    .is_some()
+/// One set of segments sorted once for sweeps against many others (a site against each feature
+/// near it): [`overlapping_pairs`] over the union would sort the site's segments again for every
+/// feature and compare them with each other, which was half of a line site's check.
+#[derive(Debug, Clone, Default)]
+pub struct SweepIndex {
+    along_x: bool,
+    /// (sweep low, sweep high, cross low, cross high) and the segment's index, by sweep low.
+    items: Vec<([f64; 4], u32)>,
+}
+
+impl SweepIndex {
+    /// Sorts `segs` along the longer axis of their extent.
+    pub fn new(segs: &[Line]) -> Self {
+        let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+        for c in segs.iter().flat_map(|l| [l.start, l.end]) {
+            lo = [lo[0].min(c.x), lo[1].min(c.y)];
+            hi = [hi[0].max(c.x), hi[1].max(c.y)];
+        }
+        let along_x = hi[0] - lo[0] >= hi[1] - lo[1];
+        let mut items: Vec<([f64; 4], u32)> = segs
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (span(l, along_x), i as u32))
+            .collect();
+        items.sort_unstable_by(|a, b| a.0[0].total_cmp(&b.0[0]));
+        Self { along_x, items }
+    }
+
+    /// Calls `f(i, j)` for every segment `i` of the indexed set and `j` of `other` whose
+    /// bounding boxes overlap, until `f` returns `Some`: one merged sweep of the two sorted
+    /// sets that only ever compares segments of different sets.
+    pub fn pairs_with<T>(
+        &self,
+        other: &[Line],
+        mut f: impl FnMut(usize, usize) -> Option<T>,
+    ) -> Option<T> {
+        let mut theirs: Vec<([f64; 4], u32)> = other
+            .iter()
+            .enumerate()
+            .map(|(j, l)| (span(l, self.along_x), j as u32))
+            .collect();
+        theirs.sort_unstable_by(|a, b| a.0[0].total_cmp(&b.0[0]));
+        let (ours, mut next_ours, mut next_theirs) = (&self.items, 0, 0);
+        let (mut active_ours, mut active_theirs): (Vec<usize>, Vec<usize>) = (vec![], vec![]);
+        let overlap = |a: &[f64; 4], b: &[f64; 4]| a[2] <= b[3] && a[3] >= b[2];
+        loop {
+            let take_ours = match (ours.get(next_ours), theirs.get(next_theirs)) {
+                (Some(a), Some(b)) => a.0[0] <= b.0[0],
+                (Some(_), None) if !active_theirs.is_empty() => true,
+                (None, Some(_)) if !active_ours.is_empty() => false,
+                _ => return None,
+            };
+            if take_ours {
+                let (s, i) = ours[next_ours];
+                active_theirs.retain(|&k| theirs[k].0[1] >= s[0]);
+                for &k in &active_theirs {
+                    if overlap(&s, &theirs[k].0) {
+                        if let Some(t) = f(i as usize, theirs[k].1 as usize) {
+                            return Some(t);
+                        }
+                    }
+                }
+                active_ours.push(next_ours);
+                next_ours += 1;
+            } else {
+                let (s, j) = theirs[next_theirs];
+                active_ours.retain(|&k| ours[k].0[1] >= s[0]);
+                for &k in &active_ours {
+                    if overlap(&ours[k].0, &s) {
+                        if let Some(t) = f(ours[k].1 as usize, j as usize) {
+                            return Some(t);
+                        }
+                    }
+                }
+                active_theirs.push(next_theirs);
+                next_theirs += 1;
+            }
+        }
+    }
+}
+
+/// A segment's (sweep low, sweep high, cross low, cross high).
+fn span(l: &Line, along_x: bool) -> [f64; 4] {
+    let (a, b) = if along_x {
+        ((l.start.x, l.end.x), (l.start.y, l.end.y))
+    } else {
+        ((l.start.y, l.end.y), (l.start.x, l.end.x))
+    };
+    [a.0.min(a.1), a.0.max(a.1), b.0.min(b.1), b.0.max(b.1)]
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,4 +267,53 @@ pub fn segments(geom: &Geometry) -> Vec<Line> {
         Geometry::GeometryCollection(gc) => gc.iter().for_each(|g| out.extend(segments(g))),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn segs(max: usize) -> impl Strategy<Value = Vec<Line>> {
+        prop::collection::vec((0i32..20, 0i32..20, -4i32..5, -4i32..5), 0..max).prop_map(|v| {
+            v.into_iter()
+                .map(|(x, y, dx, dy)| {
+                    let c = |x: i32, y: i32| Coord {
+                        x: f64::from(x),
+                        y: f64::from(y),
+                    };
+                    Line::new(c(x, y), c(x + dx, y + dy))
+                })
+                .collect()
+        })
+    }
+
+    fn boxes_overlap(a: &Line, b: &Line) -> bool {
+        a.start.x.min(a.end.x) <= b.start.x.max(b.end.x)
+            && a.start.x.max(a.end.x) >= b.start.x.min(b.end.x)
+            && a.start.y.min(a.end.y) <= b.start.y.max(b.end.y)
+            && a.start.y.max(a.end.y) >= b.start.y.min(b.end.y)
+    }
+
+    proptest! {
+        /// Every pair once, against all pairs compared one by one.
+        #[test]
+        fn the_sweep_finds_every_overlapping_pair_once(a in segs(30), b in segs(30)) {
+            let mut got = Vec::new();
+            let _: Option<()> = SweepIndex::new(&a).pairs_with(&b, |i, j| {
+                got.push((i, j));
+                None
+            });
+            got.sort_unstable();
+            let mut want = Vec::new();
+            for (i, x) in a.iter().enumerate() {
+                for (j, y) in b.iter().enumerate() {
+                    if boxes_overlap(x, y) {
+                        want.push((i, j));
+                    }
+                }
+            }
+            prop_assert_eq!(got, want);
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! serves stale tiles; eviction is first-in-first-out once the byte budget is spent.
 
 use crate::data::hash::Fnv1a;
+use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -22,14 +23,15 @@ pub struct Key {
     pub year: i32,
 }
 
-/// A rendered tile: `None` body for an empty tile; gzip computed on first demand.
+/// A rendered tile: `None` body for an empty tile; gzip computed on first demand. The bodies
+/// are [`Bytes`], so an answer from the cache shares them instead of copying.
 #[derive(Debug)]
 pub struct Tile {
     /// The Mapbox Vector Tile, uncompressed; `None` when no feature reaches the tile.
-    pub body: Option<Vec<u8>>,
+    pub body: Option<Bytes>,
     /// The quoted ETag: the FNV-1a hash of the body.
     pub etag: String,
-    gzip: OnceLock<Vec<u8>>,
+    gzip: OnceLock<Bytes>,
 }
 
 impl Tile {
@@ -39,24 +41,24 @@ impl Tile {
         h.write(body.as_deref().unwrap_or_default());
         Tile {
             etag: format!("\"{:016x}\"", h.0),
-            body,
+            body: body.map(Bytes::from),
             gzip: OnceLock::new(),
         }
     }
 
     /// The gzip-compressed body (computed once).
-    pub fn gzip(&self) -> &[u8] {
+    pub fn gzip(&self) -> &Bytes {
         self.gzip.get_or_init(|| {
             use std::io::Write;
             let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
             let _ = e.write_all(self.body.as_deref().unwrap_or_default());
-            e.finish().unwrap_or_default()
+            Bytes::from(e.finish().unwrap_or_default())
         })
     }
 
     fn cost(&self) -> usize {
         // Count the gzip copy too: it is usually made on the first request.
-        2 * self.body.as_ref().map_or(0, Vec::len) + 64
+        2 * self.body.as_ref().map_or(0, Bytes::len) + 64
     }
 }
 
@@ -83,6 +85,14 @@ impl TileCache {
             budget: budget_bytes,
             inner: Mutex::new(Inner::default()),
         }
+    }
+
+    /// The cached tile, if there is one: the answer that needs no blocking thread.
+    pub fn get(&self, key: &Key) -> Option<Arc<Tile>> {
+        let mut g = self.inner.lock().ok()?;
+        let t = g.map.get(key).cloned()?;
+        g.hits += 1;
+        Some(t)
     }
 
     /// The cached tile, or renders it with `make` and keeps it within the budget.
@@ -165,7 +175,7 @@ mod tests {
     fn gzip_round_trips() {
         use std::io::Read;
         let t = Tile::new(Some(b"hello tiles".to_vec()));
-        let mut d = flate2::read::GzDecoder::new(t.gzip());
+        let mut d = flate2::read::GzDecoder::new(&t.gzip()[..]);
         let mut s = String::new();
         d.read_to_string(&mut s).unwrap();
         assert_eq!(s, "hello tiles");

@@ -61,7 +61,7 @@ pub async fn check(
     State(st): State<Arc<AppState>>,
     CheckQuery(params, NoExtra {}): CheckQuery,
     Body(body): Body,
-) -> Result<Json<Answer>, ApiError> {
+) -> Result<Response, ApiError> {
     let ds = st.dataset();
     let opts = params.options();
     let ask = params.screening(&ds)?;
@@ -70,11 +70,12 @@ pub async fn check(
         site::check_depth(&body, limits.max_depth)?;
         let input = site::parse_in(&body, limits.max_batch, ask.crs.as_deref())?;
         site::check_vertices(&input, limits.max_vertices)?;
-        Ok::<_, ApiError>(screen_input(&ds, input, &opts, &ask)?)
+        let answer = screen_input(&ds, input, &opts, &ask)?;
+        answer.to_json().map_err(internal)
     })
     .await
     .map_err(internal)??;
-    Ok(Json(answer))
+    Ok(([(header::CONTENT_TYPE, "application/json")], answer).into_response())
 }
 
 /// `POST /check/batch`'s own parameter.

@@ -140,15 +140,21 @@ pub async fn tile(
         y: id.y,
         year,
     };
-    let st2 = Arc::clone(&st);
-    let tile = tokio::task::spawn_blocking(move || {
-        st2.tile_cache.get_or_render(key, || {
-            let ls: Vec<_> = names.iter().filter_map(|n| ds.layer(n)).collect();
-            tiles::render(&ls, id, year)
-        })
-    })
-    .await
-    .map_err(internal)?;
+    // A cached tile is answered on the event loop; only rendering goes to a blocking thread.
+    let tile = match st.tile_cache.get(&key) {
+        Some(tile) => tile,
+        None => {
+            let st2 = Arc::clone(&st);
+            tokio::task::spawn_blocking(move || {
+                st2.tile_cache.get_or_render(key, || {
+                    let ls: Vec<_> = names.iter().filter_map(|n| ds.layer(n)).collect();
+                    tiles::render(&ls, id, year)
+                })
+            })
+            .await
+            .map_err(internal)?
+        }
+    };
 
     let mut h = HeaderMap::new();
     h.insert(
@@ -186,7 +192,7 @@ pub async fn tile(
         });
     if gzip {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        Ok((h, tile.gzip().to_vec()).into_response())
+        Ok((h, tile.gzip().clone()).into_response())
     } else {
         Ok((h, body.clone()).into_response())
     }

@@ -5,7 +5,8 @@
 use crate::data::{Feature, Location};
 use crate::spatial::geodesy;
 use crate::spatial::geojson::dimension;
-use crate::spatial::segments::{segments, segments_meet};
+use crate::spatial::linework::{Lines, Side};
+use crate::spatial::segments::{ring_location, segments, RingSide, SweepIndex};
 use geo::{Coord, Geometry, Intersects, MultiLineString, MultiPolygon};
 use rstar::AABB;
 
@@ -15,29 +16,69 @@ pub(super) struct PreparedSite<'a> {
     pub(super) area_m2: f64,
     pub(super) dim: u8,
     pub(super) polygons: Option<MultiPolygon>,
-    pub(super) lines: Option<MultiLineString>,
     pub(super) segments: Vec<geo::Line>,
     pub(super) bbox: [f64; 4],
     pub(super) length_m: f64,
+    /// The site's segments sorted once for the sweeps against each feature.
+    pub(super) sweep: SweepIndex,
+    /// A line site prepared for [`crate::spatial::linework::relate_lines`].
+    pub(super) linework: Option<Lines>,
+    /// The site's noded edge graph for `relate`, built on first use and shared by the features
+    /// related to it (building it was most of a line-against-line check).
+    related: std::cell::OnceCell<geo::PreparedGeometry<'a, &'a Geometry>>,
 }
 
-impl PreparedSite<'_> {
+impl<'a> PreparedSite<'a> {
     pub(super) fn part_vertices(&self) -> Vec<Coord> {
         part_vertices(self.geom)
+    }
+
+    /// Where `p` lies against the (areal) site: in one part's exterior ring and no hole of it.
+    pub(super) fn side(&self, p: Coord) -> Side {
+        let Some(mp) = &self.polygons else {
+            return Side::Outside;
+        };
+        for poly in mp {
+            match ring_location(poly.exterior(), p) {
+                RingSide::Outside => continue,
+                RingSide::Boundary => return Side::Boundary,
+                RingSide::Inside => {}
+            }
+            for hole in poly.interiors() {
+                match ring_location(hole, p) {
+                    RingSide::Inside => return Side::Outside,
+                    RingSide::Boundary => return Side::Boundary,
+                    RingSide::Outside => {}
+                }
+            }
+            return Side::Inside;
+        }
+        Side::Outside
+    }
+
+    /// The DE-9IM matrix of the site against `other`.
+    pub(super) fn relate(&self, other: &Geometry) -> geo::relate::IntersectionMatrix {
+        use geo::Relate;
+        self.related
+            .get_or_init(|| geo::PreparedGeometry::from(self.geom))
+            .relate(other)
     }
 }
 
 impl<'a> PreparedSite<'a> {
     pub(super) fn new(geom: &'a Geometry, area_m2: f64, length_m: f64) -> Self {
+        let segs = segments(geom);
         PreparedSite {
             geom,
             area_m2,
             dim: dimension(geom),
             polygons: as_multipolygon(geom),
-            lines: as_multilinestring(geom),
-            segments: segments(geom),
+            sweep: SweepIndex::new(&segs),
+            linework: as_multilinestring(geom).as_ref().map(Lines::new),
+            segments: segs,
             bbox: geodesy::bbox(geom).unwrap_or([0.0; 4]),
             length_m,
+            related: std::cell::OnceCell::new(),
         }
     }
 }
@@ -98,7 +139,12 @@ pub(super) fn contact(site: &PreparedSite, f: &Feature) -> Contact {
     } else {
         f.edges_in(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]))
     };
-    if !edges.is_empty() && segments_meet(&site.segments, &edges) {
+    let meet = |i: usize, j: usize| {
+        geo::line_intersection::line_intersection(site.segments[i], edges[j])
+            .is_some()
+            .then_some(())
+    };
+    if !edges.is_empty() && site.sweep.pairs_with(&edges, meet).is_some() {
         return Contact::Edges;
     }
     // No edges meet: each part of one shape lies wholly inside or outside the other, so one

@@ -5,13 +5,13 @@ mod contact;
 
 use crate::data::{Dataset, Feature, Layer, LayerKind, Location};
 use crate::params::{check_buffer, check_year, current_year, QueryError};
+use crate::spatial::clip::{grow, lines_to_box, polygons_to_box};
 use crate::spatial::frames::LocalFrame;
 use crate::spatial::geodesy;
 use crate::spatial::geojson;
+use crate::spatial::linework::{length_in_m, relate_lines, Indexed, LineRelation, Side};
 use contact::{as_multilinestring, as_multipolygon, contact, Contact, PreparedSite};
-use geo::{
-    BooleanOps, Centroid, Coord, Geometry, Intersects, MultiLineString, MultiPolygon, Relate,
-};
+use geo::{BooleanOps, Centroid, Coord, Geometry, Intersects, MultiLineString, MultiPolygon};
 use rstar::AABB;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -244,6 +244,10 @@ pub fn check(
     })
 }
 
+/// How far the box a feature is clipped to reaches beyond the site's box, degrees (~1 cm): the
+/// site's own edges stay off the box's edges, where clipped rings run their bridges.
+const CLIP_MARGIN_DEG: f64 = 1e-7;
+
 /// Relative slack when comparing an overlap with the whole (boolean-op snapping is ~1e-9).
 const SAME_AREA: f64 = 1e-7;
 
@@ -254,7 +258,8 @@ const SAME_AREA: f64 = 1e-7;
 /// from a DE-9IM matrix: `geo`'s `relate` rebuilds the zone's edge graph on every call and was
 /// half of a check's time. For areal sites against zones, "within" is an overlap equal to the
 /// site, "contains" one equal to the zone, "touches" a contact of zero area; lines likewise
-/// with lengths. Other pairs (point and line sites against lines) still use `relate`.
+/// with lengths; line sites against lines by [`relate_lines`]. Other pairs (points against
+/// lines) still use `relate`, on the part of the line inside the site's box.
 fn examine(
     site: &PreparedSite,
     layer: &Layer,
@@ -290,6 +295,9 @@ fn examine(
     }
     // A very large zone is represented by its pieces near the site (see `subdivision`); they
     // tile the zone, so intersections with them add up to the intersection with the zone.
+    // Only the part of a zone or line inside the site's box can meet the site: the boolean
+    // operations get that part (see `spatial::clip`), not the whole feature.
+    let reach = grow(site.bbox, CLIP_MARGIN_DEG);
     let zone_polys = || match f.subdivision() {
         Some(s) => s.near(site.bbox),
         None => as_multipolygon(&f.geometry).unwrap_or_else(|| MultiPolygon(vec![])),
@@ -319,7 +327,7 @@ fn examine(
         }
         (2, true, _) => {
             let sp = site.polygons.as_ref()?;
-            let inter = sp.intersection(&zone_polys());
+            let inter = sp.intersection(&polygons_to_box(&zone_polys(), reach));
             let a = clamp_to_site(
                 geodesy::area_m2(&Geometry::MultiPolygon(inter.clone())),
                 site.area_m2,
@@ -341,10 +349,18 @@ fn examine(
             Relation::Within
         }
         (1, true, _) => {
-            let sl = site.lines.as_ref()?;
-            let l = geodesy::lines_length_m(&zone_polys().clip(sl, false));
+            // The line's length in the closed zone; the relation from its interior.
+            let near = f.edges_in(&AABB::from_corners(
+                [site.bbox[0], site.bbox[1]],
+                [site.bbox[2], site.bbox[3]],
+            ));
+            let (inside, on_edge) =
+                length_in_m(&site.segments, &near, Indexed::Lines(&site.sweep), |p| {
+                    side_of(f.locate(p))
+                });
+            let l = inside + on_edge;
             length = Some(l);
-            if l <= 0.0 {
+            if inside <= 0.0 {
                 Relation::Touches
             } else if (site.length_m - l).abs() <= SAME_AREA * site.length_m {
                 Relation::Within
@@ -357,10 +373,18 @@ fn examine(
             Relation::Contains
         }
         (2, false, _) => {
-            let sp = site.polygons.as_ref()?;
-            let l = geodesy::lines_length_m(&sp.clip(&feature_lines(f), false));
+            // The feature's length in the closed site; the relation from the site's interior.
+            let near = f.edges_in(&AABB::from_corners(
+                [site.bbox[0], site.bbox[1]],
+                [site.bbox[2], site.bbox[3]],
+            ));
+            let (inside, on_edge) =
+                length_in_m(&near, &site.segments, Indexed::Edges(&site.sweep), |p| {
+                    site.side(p)
+                });
+            let l = inside + on_edge;
             length = Some(l);
-            if l <= 0.0 {
+            if inside <= 0.0 {
                 Relation::Touches
             } else if (f.length_m() - l).abs() <= SAME_AREA * f.length_m() {
                 Relation::Contains
@@ -368,14 +392,27 @@ fn examine(
                 Relation::Crosses
             }
         }
+        // A line feature against a point or line site: related within the site's box. The
+        // relation does not change: the pieces' new ends lie on the box, off the site, and
+        // near the site the pieces are the feature (with its own ends and the mod-2 rule's
+        // shared vertices as before). `relate` builds both shapes' edge graphs, so this makes
+        // a check cost what the site's box holds, not the whole river.
+        // They intersect: `contact` found edges that meet (a line feature has no inside).
+        _ if !zone => {
+            let near = lines_to_box(&feature_lines(f), reach);
+            match &site.linework {
+                Some(sl) => line_relation(relate_lines(sl, &near))?,
+                None => relation_of(site.relate(&Geometry::MultiLineString(near))),
+            }
+        }
         _ => {
             if !site.geom.intersects(&f.geometry) {
                 return None;
             }
-            if site.dim == 0 && zone {
+            if site.dim == 0 {
                 area = Some(0.0);
             }
-            relation_of(site.geom.relate(&f.geometry))
+            relation_of(site.relate(&f.geometry))
         }
     };
     if site.dim == 2 && zone {
@@ -450,6 +487,26 @@ fn clamp_to_site(overlap_m2: f64, site_m2: f64) -> f64 {
 
 fn feature_lines(f: &Feature) -> MultiLineString {
     as_multilinestring(&f.geometry).unwrap_or_else(|| MultiLineString(vec![]))
+}
+
+fn side_of(l: Location) -> Side {
+    match l {
+        Location::Inside => Side::Inside,
+        Location::Boundary => Side::Boundary,
+        Location::Outside => Side::Outside,
+    }
+}
+
+/// The relation of two sets of lines, as planners read it; `None` when they do not meet.
+fn line_relation(r: LineRelation) -> Option<Relation> {
+    Some(match r {
+        LineRelation::Disjoint => return None,
+        LineRelation::Within => Relation::Within,
+        LineRelation::Contains => Relation::Contains,
+        LineRelation::Touches => Relation::Touches,
+        LineRelation::Crosses => Relation::Crosses,
+        LineRelation::Overlaps => Relation::Overlaps,
+    })
 }
 
 /// Maps a DE-9IM matrix (site, feature) to the relation names planners read.
