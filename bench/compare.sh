@@ -163,6 +163,10 @@ for k in points small large lines; do
       --concurrency "$c" --seconds "$secs" --sample 200 --answers "$out/answers/http_$k.ndjson" >> "$results"
   done
 done
+stop "$server"; server=""
+# The batch's server logs every request (the access log is at debug) for the server-side time.
+RUST_LOG=info,ecospace::access=debug serve "$out/server.log"
+port=$eport
 say "batch: ecospace, ONE POST /check with $(grep -o '"Feature"' "$out/work/batch.geojson" | wc -l) sites, $bruns runs"
 "$py" bench/compare/peers.py ecospace-http --addr "127.0.0.1:$port" --sites "$out/work/batch.geojson" --kind batch \
   --runs "$bruns" --server-log "$out/server.log" --answers "$out/answers/ecospace_batch.ndjson" >> "$results"

@@ -205,3 +205,78 @@ fn small_polygon_areas_agree_with_karney() {
     assert!(measured > 2500, "{measured}");
     eprintln!("worst error: {worst:.3} of the tolerance");
 }
+
+/// Polygons far larger than 10 km across but drawn with short edges (a large site, a zone's
+/// overlap with one): the authalic area's error is per edge, so it holds for them too. Round
+/// polygons up to 300 km across and thin corridors (50–500 m wide, 20–200 km long), both with
+/// edges up to ~10 km; polygons of longer edges are left to Karney.
+#[test]
+fn large_polygons_of_short_edges_agree_with_karney() {
+    use geo::GeodesicArea;
+    let mut rng = ecospace::synthetic::Rng::new(4242);
+    let (mut worst, mut measured, mut refused) = (0.0_f64, 0, 0);
+    for k in 0..600 {
+        let lat = rng.range(-75.0, 75.0);
+        let lon = rng.range(-179.0, 179.0);
+        let (kx, ky) = (111_320.0 * lat.to_radians().cos(), 110_574.0);
+        let at = |e: f64, n: f64| geo::Coord {
+            x: lon + e / kx,
+            y: lat + n / ky,
+        };
+        let mut ring: Vec<geo::Coord> = if k % 2 == 0 {
+            let size = [20e3, 50e3, 100e3, 300e3][(rng.range(0.0, 4.0) as usize).min(3)];
+            let n = 16 + (rng.range(0.0, 300.0) as usize);
+            let mut angles: Vec<f64> = (0..n)
+                .map(|_| rng.range(0.0, std::f64::consts::TAU))
+                .collect();
+            angles.sort_by(f64::total_cmp);
+            angles
+                .iter()
+                .map(|t| {
+                    let r = size / 2.0 * rng.range(0.7, 1.0);
+                    at(r * t.cos(), r * t.sin())
+                })
+                .collect()
+        } else {
+            // A corridor along a random bearing: out on one side, back on the other.
+            let (len, width) = (rng.range(20e3, 200e3), rng.range(50.0, 500.0));
+            let n = 2 + (rng.range(0.0, 40.0) as usize);
+            let az = rng.range(0.0, std::f64::consts::PI);
+            let (ux, uy) = (az.sin(), az.cos());
+            let side = |s: f64, w: f64| at(s * ux + w * uy, s * uy - w * ux);
+            let mut r: Vec<geo::Coord> = (0..=n)
+                .map(|i| side(len * i as f64 / n as f64, 0.0))
+                .collect();
+            r.extend(
+                (0..=n)
+                    .rev()
+                    .map(|i| side(len * i as f64 / n as f64, width)),
+            );
+            r
+        };
+        ring.push(ring[0]);
+        let poly = geo::Polygon::new(geo::LineString(ring.clone()), vec![]);
+        let b = geo::BoundingRect::bounding_rect(&poly).unwrap();
+        let b = [b.min().x, b.min().y, b.max().x, b.max().y];
+        if !ecospace::geodesy::authalic_suits(b, std::iter::once(ring.as_slice())) {
+            refused += 1;
+            continue;
+        }
+        let karney = poly.geodesic_area_signed();
+        let fast = ecospace::geodesy::small_ring_area_m2(&ring);
+        let err = (fast - karney).abs() / (1e-9 * karney.abs() + 1e-4);
+        assert!(
+            err <= 1.0,
+            "ring {k} at {lat:.2}°: fast {fast} vs Karney {karney} ({:.2e} relative)",
+            (fast - karney).abs() / karney.abs()
+        );
+        worst = worst.max(err);
+        measured += 1;
+    }
+    // Most are measured; those with an edge over 10 km (few vertices, long corridors) are not.
+    assert!(
+        measured > 300 && refused > 20,
+        "{measured} measured, {refused} refused"
+    );
+    eprintln!("worst error: {worst:.3} of the tolerance over {measured} ({refused} refused)");
+}

@@ -507,24 +507,26 @@ def run_ecospace_http_batch(a):
                       key=lambda h: (h[0], h[1]))
         answers.append({"id": sid, "hits": hits})
     write_ndjson(a.answers, answers)
-    runs, parse = [], []
+    runs, parse, received = [], [], []
     for _ in range(a.runs):
         t = time.perf_counter_ns()
         _raw, _doc, tb = once()
         te = time.perf_counter_ns()
         runs.append(te - t)
         parse.append((te - tb) / 1e6)
+        received.append((tb - t) / 1e6)
     conn.close()
     server_ms = None
     if a.server_log and os.path.exists(a.server_log):
-        # the server's own request log (info level): `route=/check}: … done status=200 ms=…`
+        # the server's access log (target ecospace::access at debug): `route=/check}: … done status=200 ms=…`
         import re
         with open(a.server_log, errors="replace") as f:
             ms = [float(m.group(1)) for m in (re.search(r"route=/check\}.* ms=([\d.]+)", l) for l in f) if m]
         if len(ms) >= a.runs:
             server_ms = float(np.median(ms[-a.runs:]))
     return batch_summary("ecospace-http", runs, answers, request_bytes=len(body), answer_bytes=len(raw),
-                         parse_ms_median=float(np.median(parse)), server_ms_median=server_ms,
+                         parse_ms_median=float(np.median(parse)), bytes_ms_median=float(np.median(received)),
+                         server_ms_median=server_ms,
                          note="one POST /check, whole FeatureCollection; client-side send → parsed JSON (Python http.client + json)")
 
 

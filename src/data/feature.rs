@@ -163,9 +163,24 @@ impl Feature {
 
     /// Edges (lon/lat segments) whose envelope meets `env`.
     pub fn edges_in(&self, env: &AABB<[f64; 2]>) -> Vec<Line> {
+        let mut out = Vec::new();
+        self.edges_into(env, &mut out);
+        out
+    }
+
+    /// Appends the edges whose envelope meets `env` to `out` (callers asking many small boxes
+    /// reuse one buffer: a vector per box was a fifth of a line site's check).
+    pub fn edges_into(&self, env: &AABB<[f64; 2]>, out: &mut Vec<Line>) {
         let (lo, hi) = (env.lower(), env.upper());
         let env = AABB::from_corners(geo::Point::new(lo[0], lo[1]), geo::Point::new(hi[0], hi[1]));
-        self.edges_meeting(&env).collect()
+        match &self.edges {
+            Some(t) => out.extend(t.locate_in_envelope_intersecting(&env).copied()),
+            None => {
+                out.extend(lines_of(&self.geometry).filter(|l| {
+                    rstar::Envelope::intersects(&env, &rstar::RTreeObject::envelope(l))
+                }));
+            }
+        }
     }
 
     /// Edges whose envelope meets `env`: a tree walk when indexed, a scan otherwise.

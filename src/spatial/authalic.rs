@@ -1,6 +1,7 @@
 //! Geodesic areas of small polygons, several times cheaper than Karney's polygon area and
 //! within 1e-9 of it (plus 1e-4 m², Karney's own rounding floor): the area of a polygon whose
-//! edges are ellipsoidal geodesics, for polygons up to [`MAX_EXTENT_M`] across.
+//! edges are ellipsoidal geodesics, for polygons up to [`MAX_EXTENT_M`] across or of edges up
+//! to that long ([`suits`]).
 //!
 //! Why: a site check measures every overlap of the site with a zone, and Karney's algorithm
 //! solves an inverse geodesic problem per edge — iterative, dozens of transcendental functions —
@@ -22,8 +23,9 @@
 
 use super::ellipsoid::{WGS84_A, WGS84_F};
 
-/// Polygons at most this far across (their box's diagonal, m) are measured here; larger ones
-/// by Karney's algorithm, since the third-order correction stops being enough beyond ~10 km.
+/// Polygons at most this far across (their box's diagonal, m), or whose every edge is at most
+/// this long, are measured here; others by Karney's algorithm, since the third-order
+/// correction of an edge stops being enough beyond ~10 km.
 pub const MAX_EXTENT_M: f64 = 10_000.0;
 
 const E2: f64 = WGS84_F * (2.0 - WGS84_F);
@@ -153,16 +155,42 @@ pub fn ring_area_m2(ring: &[geo::Coord]) -> f64 {
     -(excess * s.rq * s.rq + slivers)
 }
 
-/// Whether a polygon with this lon/lat box is small enough for [`ring_area_m2`].
-pub fn small_enough(b: [f64; 4]) -> bool {
-    // The widest parallel of the box: the one nearest the equator.
+/// Whether a polygon with this lon/lat box and these rings suits [`ring_area_m2`]: away from
+/// the poles, and either small ([`small_enough`]) or of edges each at most [`MAX_EXTENT_M`]
+/// across. The approximation is per edge (the sliver between an edge's image and its great
+/// circle), so a large site or zone drawn with short edges is measured as exactly as a small
+/// one (`tests/geodesy_test.rs` holds 300 km polygons and 200 km corridors to Karney).
+pub fn suits<'a>(b: [f64; 4], mut rings: impl Iterator<Item = &'a [geo::Coord]>) -> bool {
+    if small_enough(b) {
+        return true;
+    }
+    if b[3].abs().max(b[1].abs()) >= 80.0 {
+        return false;
+    }
+    let (kx, ky) = metres_per_degree(b);
+    let max2 = MAX_EXTENT_M * MAX_EXTENT_M;
+    rings.all(|r| {
+        r.windows(2).all(|w| {
+            let (dx, dy) = ((w[1].x - w[0].x) * kx, (w[1].y - w[0].y) * ky);
+            dx * dx + dy * dy <= max2
+        })
+    })
+}
+
+/// Metres per degree of longitude and latitude, rounded up over the box: on its parallel
+/// nearest the equator, 111,320 m per degree on the equator, 111,700 m of meridian.
+fn metres_per_degree(b: [f64; 4]) -> (f64, f64) {
     let lat = if b[1] <= 0.0 && b[3] >= 0.0 {
         0.0
     } else {
         b[1].abs().min(b[3].abs())
     };
-    // Metres per degree, rounded up (111,320 m on the equator; 110,574 m of meridian at 0°).
-    let dx = (b[2] - b[0]) * 111_320.0 * lat.to_radians().cos();
-    let dy = (b[3] - b[1]) * 111_700.0;
+    (111_320.0 * lat.to_radians().cos(), 111_700.0)
+}
+
+/// Whether a polygon with this lon/lat box is small enough for [`ring_area_m2`].
+pub fn small_enough(b: [f64; 4]) -> bool {
+    let (kx, ky) = metres_per_degree(b);
+    let (dx, dy) = ((b[2] - b[0]) * kx, (b[3] - b[1]) * ky);
     b[3].abs().max(b[1].abs()) < 80.0 && dx.hypot(dy) <= MAX_EXTENT_M
 }

@@ -7,7 +7,9 @@
 //! Distances between non-intersecting shapes are found in a local metric frame (good enough to
 //! pick the closest pair of points) and then measured geodesically between that pair.
 
-pub use super::authalic::{ring_area_m2 as small_ring_area_m2, small_enough};
+pub use super::authalic::{
+    ring_area_m2 as small_ring_area_m2, small_enough, suits as authalic_suits,
+};
 use super::chord;
 pub use super::chord::{segment_length_m as short_segment_length_m, MAX_CHORD_M};
 pub use super::ellipsoid::{radii_of_curvature, WGS84_A, WGS84_F};
@@ -51,11 +53,12 @@ pub fn area_m2(geom: &Geometry) -> f64 {
 /// rely on `0 <= area` (`clamp(0.0, site_area)` panics otherwise). The price: a polygon larger
 /// than half the Earth measures 0, and no site or zone is that large.
 ///
-/// Polygons up to 10 km across are measured on the authalic sphere ([`super::authalic`],
-/// within 1e-9 of Karney's result and several times cheaper); larger ones by Karney's algorithm.
+/// Polygons up to 10 km across, or of edges each up to 10 km long, are measured on the authalic
+/// sphere ([`super::authalic`], within 1e-9 of Karney's result and several times cheaper);
+/// others by Karney's algorithm.
 fn polygon_area_m2(p: &Polygon) -> f64 {
     match p.bounding_rect() {
-        Some(r) if small_enough([r.min().x, r.min().y, r.max().x, r.max().y]) => {
+        Some(r) if authalic_suits([r.min().x, r.min().y, r.max().x, r.max().y], rings(p)) => {
             let ext = small_ring_area_m2(&p.exterior().0).abs();
             let holes: f64 = p
                 .interiors()
@@ -73,7 +76,7 @@ fn polygon_area_m2(p: &Polygon) -> f64 {
 /// Small polygons take the cheap exact-enough paths for both (see [`polygon_area_m2`]).
 pub fn area_and_length_m(geom: &Geometry) -> (f64, f64) {
     let polygon = |p: &Polygon| match p.bounding_rect() {
-        Some(r) if small_enough([r.min().x, r.min().y, r.max().x, r.max().y]) => {
+        Some(r) if authalic_suits([r.min().x, r.min().y, r.max().x, r.max().y], rings(p)) => {
             (polygon_area_m2(p), rings_length_m(p))
         }
         _ => {
@@ -104,6 +107,13 @@ fn karney_m(a: Coord, b: Coord) -> f64 {
 
 fn path_m(coords: &[Coord]) -> f64 {
     chord::path_length_m(coords, karney_m)
+}
+
+/// The rings' coordinates, exterior first.
+fn rings(p: &Polygon) -> impl Iterator<Item = &[Coord]> {
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(|r| r.0.as_slice())
 }
 
 fn rings_length_m(p: &Polygon) -> f64 {

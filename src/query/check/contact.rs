@@ -6,9 +6,12 @@ use crate::data::{Feature, Location};
 use crate::spatial::geodesy;
 use crate::spatial::geojson::dimension;
 use crate::spatial::linework::{Lines, Side};
-use crate::spatial::segments::{ring_location, segments, RingSide, SweepIndex};
+use crate::spatial::segments::{edge_ray, ring_location, segments, EdgeRay, RingSide, SweepIndex};
 use geo::{Coord, Geometry, Intersects, MultiLineString, MultiPolygon};
 use rstar::AABB;
+
+/// Sites of at most this many edges are located against by scanning their rings.
+const SCAN_EDGES_MAX: usize = 32;
 
 /// The site in the forms the predicates need, computed once per check.
 pub(super) struct PreparedSite<'a> {
@@ -23,6 +26,8 @@ pub(super) struct PreparedSite<'a> {
     pub(super) sweep: SweepIndex,
     /// A line site prepared for [`crate::spatial::linework::relate_lines`].
     pub(super) linework: Option<Lines>,
+    /// The site's edges in an R-tree, for [`PreparedSite::side`] on sites of many edges.
+    edge_tree: std::cell::OnceCell<rstar::RTree<geo::Line>>,
     /// The site's noded edge graph for `relate`, built on first use and shared by the features
     /// related to it (building it was most of a line-against-line check).
     related: std::cell::OnceCell<geo::PreparedGeometry<'a, &'a Geometry>>,
@@ -34,10 +39,33 @@ impl<'a> PreparedSite<'a> {
     }
 
     /// Where `p` lies against the (areal) site: in one part's exterior ring and no hole of it.
+    /// A site of many edges casts the ray over an R-tree of them, built on first use (a large
+    /// site's pieces of a river were each located by scanning all its rings).
     pub(super) fn side(&self, p: Coord) -> Side {
         let Some(mp) = &self.polygons else {
             return Side::Outside;
         };
+        if self.segments.len() > SCAN_EDGES_MAX {
+            let tree = self
+                .edge_tree
+                .get_or_init(|| rstar::RTree::bulk_load(self.segments.clone()));
+            let ray = AABB::from_corners(geo::Point(p), geo::Point::new(self.bbox[2], p.y));
+            let mut crossings = 0usize;
+            for e in tree.locate_in_envelope_intersecting(&ray) {
+                match edge_ray(e.start, e.end, p) {
+                    EdgeRay::OnEdge => return Side::Boundary,
+                    EdgeRay::Crosses => crossings += 1,
+                    EdgeRay::Misses => {}
+                }
+            }
+            // A valid multipolygon's rings do not cross: the parity over all of them is the
+            // answer of the per-part test below.
+            return if crossings % 2 == 1 {
+                Side::Inside
+            } else {
+                Side::Outside
+            };
+        }
         for poly in mp {
             match ring_location(poly.exterior(), p) {
                 RingSide::Outside => continue,
@@ -78,6 +106,7 @@ impl<'a> PreparedSite<'a> {
             segments: segs,
             bbox: geodesy::bbox(geom).unwrap_or([0.0; 4]),
             length_m,
+            edge_tree: std::cell::OnceCell::new(),
             related: std::cell::OnceCell::new(),
         }
     }
@@ -113,7 +142,9 @@ pub(super) enum Contact {
     Edges,
 }
 
-pub(super) fn contact(site: &PreparedSite, f: &Feature) -> Contact {
+/// How the site meets feature `f`. Leaves in `edges` the feature's edges that can meet the
+/// site's (all that do, some that do not), for the measures that cut the site at them.
+pub(super) fn contact(site: &PreparedSite, f: &Feature, edges: &mut Vec<geo::Line>) -> Contact {
     let b = site.bbox;
     let fb = f.bbox;
     let boxes_meet = |l: &geo::Line| {
@@ -127,24 +158,36 @@ pub(super) fn contact(site: &PreparedSite, f: &Feature) -> Contact {
     if site.dim < 2 && !site.segments.iter().any(boxes_meet) {
         return Contact::Disjoint;
     }
-    let edges = if site.segments.len() <= 64 && f.has_edge_index() {
-        // The zone's edges near each site edge, not all those in the site's box.
-        let mut e = Vec::new();
-        for l in site.segments.iter().filter(|l| boxes_meet(l)) {
-            let (x0, x1) = (l.start.x.min(l.end.x), l.start.x.max(l.end.x));
-            let (y0, y1) = (l.start.y.min(l.end.y), l.start.y.max(l.end.y));
-            e.extend(f.edges_in(&AABB::from_corners([x0, y0], [x1, y1])));
+    edges.clear();
+    if f.has_edge_index() {
+        // The zone's edges near each run of site edges (at most 64 runs), not all those in
+        // the site's box: a long diagonal line's box holds many edges it passes far from.
+        let run = site.segments.len().div_ceil(64).max(1);
+        for r in site.segments.chunks(run) {
+            let mut lo = [f64::MAX; 2];
+            let mut hi = [f64::MIN; 2];
+            for c in r
+                .iter()
+                .filter(|l| boxes_meet(l))
+                .flat_map(|l| [l.start, l.end])
+            {
+                lo = [lo[0].min(c.x), lo[1].min(c.y)];
+                hi = [hi[0].max(c.x), hi[1].max(c.y)];
+            }
+            if lo[0] <= hi[0] {
+                f.edges_into(&AABB::from_corners(lo, hi), edges);
+            }
         }
-        e
     } else {
-        f.edges_in(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]))
-    };
+        f.edges_into(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]), edges);
+    }
+    let edges = &*edges;
     let meet = |i: usize, j: usize| {
         geo::line_intersection::line_intersection(site.segments[i], edges[j])
             .is_some()
             .then_some(())
     };
-    if !edges.is_empty() && site.sweep.pairs_with(&edges, meet).is_some() {
+    if !edges.is_empty() && site.sweep.pairs_with(edges, meet).is_some() {
         return Contact::Edges;
     }
     // No edges meet: each part of one shape lies wholly inside or outside the other, so one

@@ -193,18 +193,18 @@ pub fn check(
     let mut summary = BTreeMap::new();
     for layer in layers {
         let mut s = LayerSummary::default();
-        let mut overlaps: Vec<(MultiPolygon, f64)> = Vec::new();
-        let mut candidates: Vec<&Feature> = layer
-            .candidates(&env)
-            .filter(|f| f.valid_in(opts.year))
+        let mut overlaps: Vec<(usize, MultiPolygon, f64)> = Vec::new();
+        let mut candidates: Vec<(usize, &Feature)> = layer
+            .indexed_candidates(&env)
+            .filter(|(_, f)| f.valid_in(opts.year))
             .collect();
-        candidates.sort_by(|a, b| a.id.cmp(&b.id));
-        for f in candidates {
+        candidates.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        for (i, f) in candidates {
             let Some((hit, overlap)) = examine(&prepared, layer, f, opts.buffer_m, &env) else {
                 continue;
             };
             if let Some(o) = overlap {
-                overlaps.push((o, hit.overlap_area_m2.unwrap_or(0.0)));
+                overlaps.push((i, o, hit.overlap_area_m2.unwrap_or(0.0)));
             }
             s.hits += 1;
             s.conflicts += usize::from(hit.constraint && hit.relation != Relation::Near);
@@ -215,7 +215,7 @@ pub fn check(
             );
             hits.push(hit);
         }
-        s.overlap_area_m2 = clamp_to_site(layer_overlap_m2(overlaps), site_area);
+        s.overlap_area_m2 = clamp_to_site(layer_overlap_m2(layer, overlaps), site_area);
         s.overlap_ratio = (site_area > 0.0).then(|| s.overlap_area_m2 / site_area);
         summary.insert(layer.id().to_string(), s);
     }
@@ -268,13 +268,14 @@ fn examine(
     env: &AABB<[f64; 2]>,
 ) -> Option<(Hit, Option<MultiPolygon>)> {
     let zone = layer.kind() == LayerKind::Zone;
+    let mut edges = Vec::new();
     let c = match site.geom {
         Geometry::Point(p) if zone => match f.locate(p.0) {
             Location::Inside => Contact::SiteInside,
             Location::Boundary => Contact::Edges,
             Location::Outside => Contact::Disjoint,
         },
-        _ => contact(site, f),
+        _ => contact(site, f, &mut edges),
     };
     if c == Contact::Disjoint {
         if buffer_m <= 0.0 {
@@ -349,13 +350,10 @@ fn examine(
             Relation::Within
         }
         (1, true, _) => {
-            // The line's length in the closed zone; the relation from its interior.
-            let near = f.edges_in(&AABB::from_corners(
-                [site.bbox[0], site.bbox[1]],
-                [site.bbox[2], site.bbox[3]],
-            ));
+            // The line's length in the closed zone; the relation from its interior. The
+            // zone's edges that `contact` found near the line hold all that cut it.
             let (inside, on_edge) =
-                length_in_m(&site.segments, &near, Indexed::Lines(&site.sweep), |p| {
+                length_in_m(&site.segments, &edges, Indexed::Lines(&site.sweep), |p| {
                     side_of(f.locate(p))
                 });
             let l = inside + on_edge;
@@ -450,29 +448,35 @@ fn hit(
 }
 
 /// Area of the site inside a layer's zones, counting overlaps between zones once. Overlaps
-/// whose envelopes are apart cannot share area, so their measured areas just add up; only when
-/// some meet is the union taken (pairwise: `unary_union` was seen to stall on parts that share
-/// edges).
-fn layer_overlap_m2(overlaps: Vec<(MultiPolygon, f64)>) -> f64 {
+/// whose envelopes are apart cannot share area, nor can those of zones whose interiors do not
+/// meet (neighbours sharing an edge, [`Layer::interiors_meet`]): their measured areas just add
+/// up. Only when two zones that overlap each other both meet the site is the union taken
+/// (pairwise: `unary_union` was seen to stall on parts that share edges).
+fn layer_overlap_m2(layer: &Layer, overlaps: Vec<(usize, MultiPolygon, f64)>) -> f64 {
     use geo::BoundingRect;
-    let boxes: Vec<Option<geo::Rect>> = overlaps.iter().map(|(o, _)| o.bounding_rect()).collect();
+    let boxes: Vec<Option<geo::Rect>> =
+        overlaps.iter().map(|(_, o, _)| o.bounding_rect()).collect();
     let apart = boxes.iter().enumerate().all(|(i, a)| {
-        boxes[i + 1..].iter().all(|b| match (a, b) {
-            (Some(a), Some(b)) => {
-                a.max().x < b.min().x
-                    || b.max().x < a.min().x
-                    || a.max().y < b.min().y
-                    || b.max().y < a.min().y
-            }
-            _ => true,
-        })
+        boxes[i + 1..]
+            .iter()
+            .enumerate()
+            .all(|(k, b)| match (a, b) {
+                (Some(a), Some(b)) => {
+                    a.max().x < b.min().x
+                        || b.max().x < a.min().x
+                        || a.max().y < b.min().y
+                        || b.max().y < a.min().y
+                        || !layer.interiors_meet(overlaps[i].0, overlaps[i + 1 + k].0)
+                }
+                _ => true,
+            })
     });
     if apart {
-        return overlaps.iter().map(|(_, a)| a).sum();
+        return overlaps.iter().map(|(_, _, a)| a).sum();
     }
     let union = overlaps
         .into_iter()
-        .map(|(o, _)| o)
+        .map(|(_, o, _)| o)
         .reduce(|acc, o| acc.union(&o))
         .unwrap_or_else(|| MultiPolygon(vec![]));
     geodesy::area_m2(&Geometry::MultiPolygon(union))
