@@ -15,6 +15,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Read directly; axum's `Query` (which tracks the path of a bad field for its message)
+        // only to word a rejection: it cost a sixth of a `/zones` answer.
+        if let Ok(v) = serde_urlencoded::from_str::<T>(parts.uri.query().unwrap_or("")) {
+            return Ok(Params(v));
+        }
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(v)) => Ok(Params(v)),
             Err(e) => Err(ApiError::new(

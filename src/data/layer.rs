@@ -5,7 +5,7 @@ use super::collection::{self, Failure};
 use super::feature::{Attributes, Feature};
 use crate::data::manifest::{LayerKind, LayerSpec};
 use crate::spatial::geodesy;
-use crate::spatial::geojson::{self as geometry, GeometryError};
+use crate::spatial::geojson::{self as geometry, as_multipolygon, GeometryError};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::{Map, Value};
@@ -275,7 +275,7 @@ impl Layer {
         if a.subdivision().is_some() || b.subdivision().is_some() {
             return true;
         }
-        let m = match (polygons(&a.geometry), polygons(&b.geometry)) {
+        let m = match (as_multipolygon(&a.geometry), as_multipolygon(&b.geometry)) {
             (Some(pa), Some(pb)) => {
                 let inter = geodesy::area_m2(&geo::Geometry::MultiPolygon(pa.intersection(&pb)));
                 inter > 1e-9 * a.area_m2().min(b.area_m2()) + 1e-4
@@ -510,15 +510,6 @@ pub(crate) fn toml_eq(t: &toml::Value, j: &Value) -> bool {
         (toml::Value::Integer(a), Value::Number(b)) => b.as_i64() == Some(*a),
         (toml::Value::Float(a), Value::Number(b)) => b.as_f64() == Some(*a),
         _ => false,
-    }
-}
-
-/// A polygonal geometry as a multipolygon (`None` for points and lines).
-fn polygons(g: &geo::Geometry) -> Option<geo::MultiPolygon> {
-    match g {
-        geo::Geometry::Polygon(p) => Some(geo::MultiPolygon(vec![p.clone()])),
-        geo::Geometry::MultiPolygon(mp) => Some(mp.clone()),
-        _ => None,
     }
 }
 

@@ -156,7 +156,7 @@ pub fn ring_area_m2(ring: &[geo::Coord]) -> f64 {
 }
 
 /// Whether a polygon with this lon/lat box and these rings suits [`ring_area_m2`]: away from
-/// the poles, and either small ([`small_enough`]) or of edges each at most [`MAX_EXTENT_M`]
+/// the poles, and either small ([`small_enough`]) or of edges each at most `MAX_EXTENT_M`
 /// across. The approximation is per edge (the sliver between an edge's image and its great
 /// circle), so a large site or zone drawn with short edges is measured as exactly as a small
 /// one (`tests/geodesy_test.rs` holds 300 km polygons and 200 km corridors to Karney).

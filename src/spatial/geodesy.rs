@@ -3,7 +3,7 @@
 //! Areas and lengths are ellipsoidal, not planar degree artefacts: Karney's algorithms (via
 //! `geo`'s `Geodesic` metric and `GeodesicArea`) for large shapes and long edges, and for small
 //! polygons and short edges two cheaper methods held to within 1e-9 of Karney's result
-//! ([`super::authalic`], [`super::chord`]).
+//! (the `authalic` and `chord` modules of `spatial`).
 //! Distances between non-intersecting shapes are found in a local metric frame (good enough to
 //! pick the closest pair of points) and then measured geodesically between that pair.
 
@@ -73,7 +73,7 @@ fn polygon_area_m2(p: &Polygon) -> f64 {
 
 /// [`area_m2`] and [`length_m`] together: one pass over each ring for polygons (Karney's polygon
 /// area accumulates the perimeter anyway), which halves the geodesic work of loading a layer.
-/// Small polygons take the cheap exact-enough paths for both (see [`polygon_area_m2`]).
+/// Small polygons (and polygons of short edges) take the cheap exact-enough paths for both.
 pub fn area_and_length_m(geom: &Geometry) -> (f64, f64) {
     let polygon = |p: &Polygon| match p.bounding_rect() {
         Some(r) if authalic_suits([r.min().x, r.min().y, r.max().x, r.max().y], rings(p)) => {

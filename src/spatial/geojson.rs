@@ -341,6 +341,24 @@ pub fn type_name(g: &Geometry) -> &'static str {
     }
 }
 
+/// A polygonal geometry as one multipolygon (`None` for points and lines).
+pub fn as_multipolygon(g: &Geometry) -> Option<MultiPolygon> {
+    match g {
+        Geometry::Polygon(p) => Some(MultiPolygon(vec![p.clone()])),
+        Geometry::MultiPolygon(mp) => Some(mp.clone()),
+        _ => None,
+    }
+}
+
+/// A linear geometry as one multilinestring (`None` for points and polygons).
+pub fn as_multilinestring(g: &Geometry) -> Option<MultiLineString> {
+    match g {
+        Geometry::LineString(ls) => Some(MultiLineString(vec![ls.clone()])),
+        Geometry::MultiLineString(mls) => Some(mls.clone()),
+        _ => None,
+    }
+}
+
 /// Topological dimension: 0 points, 1 lines, 2 polygons.
 pub fn dimension(g: &Geometry) -> u8 {
     match g {

@@ -156,7 +156,8 @@ pub async fn tile(
         }
     };
 
-    let mut h = HeaderMap::new();
+    // Sized for these, the request id and CORS: a map grown insert by insert rehashes.
+    let mut h = HeaderMap::with_capacity(12);
     h.insert(
         header::ETAG,
         HeaderValue::from_str(&tile.etag).map_err(internal)?,
@@ -190,12 +191,15 @@ pub async fn tile(
             v.split(',')
                 .any(|e| e.split(';').next().is_some_and(|n| n.trim() == "gzip"))
         });
-    if gzip {
+    let body = if gzip {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        Ok((h, tile.gzip().clone()).into_response())
+        tile.gzip().clone()
     } else {
-        Ok((h, body.clone()).into_response())
-    }
+        body.clone()
+    };
+    let mut res = Response::new(axum::body::Body::from(body));
+    *res.headers_mut() = h;
+    Ok(res)
 }
 
 /// Makes root-relative URLs in a style (sources, tiles, glyphs, sprite) absolute.

@@ -4,10 +4,10 @@
 
 use crate::data::{Feature, Location};
 use crate::spatial::geodesy;
-use crate::spatial::geojson::dimension;
+use crate::spatial::geojson::{as_multilinestring, as_multipolygon, dimension};
 use crate::spatial::linework::{Lines, Side};
 use crate::spatial::segments::{edge_ray, ring_location, segments, EdgeRay, RingSide, SweepIndex};
-use geo::{Coord, Geometry, Intersects, MultiLineString, MultiPolygon};
+use geo::{Coord, Geometry, Intersects, MultiPolygon};
 use rstar::AABB;
 
 /// Sites of at most this many edges are located against by scanning their rings.
@@ -109,22 +109,6 @@ impl<'a> PreparedSite<'a> {
             edge_tree: std::cell::OnceCell::new(),
             related: std::cell::OnceCell::new(),
         }
-    }
-}
-
-pub(super) fn as_multipolygon(g: &Geometry) -> Option<MultiPolygon> {
-    match g {
-        Geometry::Polygon(p) => Some(MultiPolygon(vec![p.clone()])),
-        Geometry::MultiPolygon(mp) => Some(mp.clone()),
-        _ => None,
-    }
-}
-
-pub(super) fn as_multilinestring(g: &Geometry) -> Option<MultiLineString> {
-    match g {
-        Geometry::LineString(ls) => Some(MultiLineString(vec![ls.clone()])),
-        Geometry::MultiLineString(mls) => Some(mls.clone()),
-        _ => None,
     }
 }
 
