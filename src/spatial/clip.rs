@@ -115,11 +115,14 @@ pub fn polygons_to_box(mp: &MultiPolygon, b: Box2) -> MultiPolygon {
     )
 }
 
-/// The pieces of the lines of `mls` inside `b` (Liang–Barsky on each segment; consecutive
-/// pieces are joined).
-pub fn lines_to_box(mls: &MultiLineString, b: Box2) -> MultiLineString {
+/// The pieces of `lines` inside `b` (Liang–Barsky on each segment; consecutive pieces are
+/// joined). Borrowed lines: a river is not copied to keep the few metres of it near a site.
+pub fn lines_to_box<'a>(
+    lines: impl IntoIterator<Item = &'a LineString>,
+    b: Box2,
+) -> MultiLineString {
     let mut out = Vec::new();
-    for ls in &mls.0 {
+    for ls in lines {
         if ls.0.is_empty() {
             continue;
         }
@@ -225,7 +228,7 @@ mod tests {
             (0.5, 2.0),
             (0.8, 0.2),
         ])]);
-        let cut = lines_to_box(&l, [0.0, 0.0, 1.0, 1.0]);
+        let cut = lines_to_box(&l.0, [0.0, 0.0, 1.0, 1.0]);
         let pieces: Vec<Vec<(f64, f64)>> = cut
             .0
             .iter()
@@ -235,6 +238,6 @@ mod tests {
         assert_eq!(pieces.len(), 2, "{pieces:?}");
         assert_eq!(pieces[0], [(0.0, 0.5), (0.5, 0.5), (0.5, 1.0)]);
         assert!((pieces[1][0].1 - 1.0).abs() < 1e-12 && pieces[1][1] == (0.8, 0.2));
-        assert!(lines_to_box(&l, [5.0, 5.0, 6.0, 6.0]).0.is_empty());
+        assert!(lines_to_box(&l.0, [5.0, 5.0, 6.0, 6.0]).0.is_empty());
     }
 }

@@ -9,10 +9,10 @@ use crate::spatial::clip::{grow, lines_to_box, polygons_to_box};
 use crate::spatial::frames::LocalFrame;
 use crate::spatial::geodesy;
 use crate::spatial::geojson;
-use crate::spatial::geojson::{as_multilinestring, as_multipolygon};
+use crate::spatial::geojson::as_multipolygon;
 use crate::spatial::linework::{length_in_m, relate_lines, Indexed, LineRelation, Side};
 use contact::{contact, Contact, PreparedSite};
-use geo::{BooleanOps, Centroid, Coord, Geometry, Intersects, MultiLineString, MultiPolygon};
+use geo::{BooleanOps, Centroid, Coord, Geometry, Intersects, MultiPolygon};
 use rstar::AABB;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -398,7 +398,7 @@ fn examine(
         // a check cost what the site's box holds, not the whole river.
         // They intersect: `contact` found edges that meet (a line feature has no inside).
         _ if !zone => {
-            let near = lines_to_box(&feature_lines(f), reach);
+            let near = lines_to_box(feature_lines(f), reach);
             match &site.linework {
                 Some(sl) => line_relation(relate_lines(sl, &near))?,
                 None => relation_of(site.relate(&Geometry::MultiLineString(near))),
@@ -490,8 +490,13 @@ fn clamp_to_site(overlap_m2: f64, site_m2: f64) -> f64 {
     (overlap_m2 + 0.0).clamp(0.0, site_m2)
 }
 
-fn feature_lines(f: &Feature) -> MultiLineString {
-    as_multilinestring(&f.geometry).unwrap_or_else(|| MultiLineString(vec![]))
+/// The feature's lines, borrowed (none for a polygon).
+fn feature_lines(f: &Feature) -> &[geo::LineString] {
+    match &f.geometry {
+        Geometry::LineString(ls) => std::slice::from_ref(ls),
+        Geometry::MultiLineString(m) => &m.0,
+        _ => &[],
+    }
 }
 
 fn side_of(l: Location) -> Side {
