@@ -187,15 +187,7 @@ pub fn parse_in(body: &[u8], max_batch: usize, crs: Option<&str>) -> Result<Site
         Some("FeatureCollection") => {
             let fc: geojson::FeatureCollection =
                 serde_json::from_value(value).map_err(|e| SiteError::NotGeoJson(e.to_string()))?;
-            if fc.features.is_empty() {
-                return Err(SiteError::EmptyBatch);
-            }
-            if fc.features.len() > max_batch {
-                return Err(SiteError::BatchTooLarge {
-                    n: fc.features.len(),
-                    max: max_batch,
-                });
-            }
+            batch_size(fc.features.len(), max_batch)?;
             let sites = fc
                 .features
                 .into_iter()
@@ -227,6 +219,17 @@ pub fn parse_in(body: &[u8], max_batch: usize, crs: Option<&str>) -> Result<Site
     }
 }
 
+/// A batch holds at least one site and at most `max`.
+fn batch_size(n: usize, max: usize) -> Result<(), SiteError> {
+    if n == 0 {
+        return Err(SiteError::EmptyBatch);
+    }
+    if n > max {
+        return Err(SiteError::BatchTooLarge { n, max });
+    }
+    Ok(())
+}
+
 /// A lon/lat FeatureCollection read straight into GeoJSON types (no JSON tree in between) and
 /// its features validated in parallel: the path of the large batches. `None` for any other
 /// body — another type, a legacy `crs` member, anything that does not read cleanly — which the
@@ -243,15 +246,7 @@ fn parse_collection(body: &[u8], max_batch: usize) -> Result<Option<SiteInput>, 
     {
         return Ok(None);
     }
-    if fc.features.is_empty() {
-        return Err(SiteError::EmptyBatch);
-    }
-    if fc.features.len() > max_batch {
-        return Err(SiteError::BatchTooLarge {
-            n: fc.features.len(),
-            max: max_batch,
-        });
-    }
+    batch_size(fc.features.len(), max_batch)?;
     let sites: Vec<Result<Site, SiteError>> = fc
         .features
         .into_par_iter()
