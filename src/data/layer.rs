@@ -316,11 +316,7 @@ impl Layer {
         &'a self,
         env: &AABB<[f64; 2]>,
     ) -> impl Iterator<Item = &'a Feature> + 'a {
-        self.index
-            .locate_in_envelope_intersecting(env)
-            .map(move |e| &self.features[e.data])
-            .collect::<Vec<_>>()
-            .into_iter()
+        self.indexed_candidates(env).map(|(_, f)| f)
     }
 
     /// Measures every feature now, in parallel (what a listing or an indicator will read).

@@ -15,41 +15,9 @@ pub(crate) fn overlapping_pairs<T>(
     segs: &[Line],
     mut f: impl FnMut(usize, usize) -> Option<T>,
 ) -> Option<T> {
-    let (mut lo, mut hi) = (
-        Coord {
-            x: f64::MAX,
-            y: f64::MAX,
-        },
-        Coord {
-            x: f64::MIN,
-            y: f64::MIN,
-        },
-    );
-    for l in segs {
-        for c in [l.start, l.end] {
-            lo = Coord {
-                x: lo.x.min(c.x),
-                y: lo.y.min(c.y),
-            };
-            hi = Coord {
-                x: hi.x.max(c.x),
-                y: hi.y.max(c.y),
-            };
-        }
-    }
-    let along_x = hi.x - lo.x >= hi.y - lo.y;
+    let along_x = longer_along_x(segs);
     // (sweep low, sweep high, cross low, cross high) per segment.
-    let spans: Vec<[f64; 4]> = segs
-        .iter()
-        .map(|l| {
-            let (a, b) = if along_x {
-                ((l.start.x, l.end.x), (l.start.y, l.end.y))
-            } else {
-                ((l.start.y, l.end.y), (l.start.x, l.end.x))
-            };
-            [a.0.min(a.1), a.0.max(a.1), b.0.min(b.1), b.0.max(b.1)]
-        })
-        .collect();
+    let spans: Vec<[f64; 4]> = segs.iter().map(|l| span(l, along_x)).collect();
     let mut order: Vec<u32> = (0..segs.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| spans[a as usize][0].total_cmp(&spans[b as usize][0]));
     let mut active: Vec<u32> = Vec::new();
@@ -83,12 +51,7 @@ pub struct SweepIndex {
 impl SweepIndex {
     /// Sorts `segs` along the longer axis of their extent.
     pub fn new(segs: &[Line]) -> Self {
-        let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
-        for c in segs.iter().flat_map(|l| [l.start, l.end]) {
-            lo = [lo[0].min(c.x), lo[1].min(c.y)];
-            hi = [hi[0].max(c.x), hi[1].max(c.y)];
-        }
-        let along_x = hi[0] - lo[0] >= hi[1] - lo[1];
+        let along_x = longer_along_x(segs);
         let mut items: Vec<([f64; 4], u32)> = segs
             .iter()
             .enumerate()
@@ -151,6 +114,16 @@ impl SweepIndex {
     }
 }
 
+/// Whether the segments' extent is at least as wide (x) as it is tall (y): the axis to sweep.
+fn longer_along_x(segs: &[Line]) -> bool {
+    let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+    for c in segs.iter().flat_map(|l| [l.start, l.end]) {
+        lo = [lo[0].min(c.x), lo[1].min(c.y)];
+        hi = [hi[0].max(c.x), hi[1].max(c.y)];
+    }
+    hi[0] - lo[0] >= hi[1] - lo[1]
+}
+
 /// A segment's (sweep low, sweep high, cross low, cross high).
 fn span(l: &Line, along_x: bool) -> [f64; 4] {
     let (a, b) = if along_x {
@@ -208,8 +181,15 @@ pub(crate) fn edge_ray(a: Coord, b: Coord, p: Coord) -> EdgeRay {
 
 /// Where `p` lies against a closed ring.
 pub(crate) fn ring_location(ring: &LineString, p: Coord) -> RingSide {
+    ray_location(ring.lines(), p)
+}
+
+/// Where `p` lies against the region the `edges` bound, by the parity of their crossings with
+/// the ray from `p` to the east. The edges may be all of a valid polygon's rings (which never
+/// cross, so the parity over all of them is exterior-minus-holes), or only those near the ray.
+pub(crate) fn ray_location(edges: impl IntoIterator<Item = Line>, p: Coord) -> RingSide {
     let mut inside = false;
-    for l in ring.lines() {
+    for l in edges {
         match edge_ray(l.start, l.end, p) {
             EdgeRay::OnEdge => return RingSide::Boundary,
             EdgeRay::Crosses => inside = !inside,

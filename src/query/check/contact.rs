@@ -6,7 +6,7 @@ use crate::data::{Feature, Location};
 use crate::spatial::geodesy;
 use crate::spatial::geojson::{as_multilinestring, as_multipolygon, dimension};
 use crate::spatial::linework::{Lines, Side};
-use crate::spatial::segments::{edge_ray, ring_location, segments, EdgeRay, RingSide, SweepIndex};
+use crate::spatial::segments::{ray_location, segments, RingSide, SweepIndex};
 use geo::{Coord, Geometry, Intersects, MultiPolygon};
 use rstar::AABB;
 
@@ -38,50 +38,27 @@ impl<'a> PreparedSite<'a> {
         part_vertices(self.geom)
     }
 
-    /// Where `p` lies against the (areal) site: in one part's exterior ring and no hole of it.
-    /// A site of many edges casts the ray over an R-tree of them, built on first use (a large
-    /// site's pieces of a river were each located by scanning all its rings).
+    /// Where `p` lies against the (areal) site, by ray parity over its edges. A site of many
+    /// edges casts the ray over an R-tree of them, built on first use (a large site's pieces of
+    /// a river were each located by scanning all its rings).
     pub(super) fn side(&self, p: Coord) -> Side {
-        let Some(mp) = &self.polygons else {
+        if self.polygons.is_none() {
             return Side::Outside;
-        };
-        if self.segments.len() > SCAN_EDGES_MAX {
+        }
+        let at = if self.segments.len() > SCAN_EDGES_MAX {
             let tree = self
                 .edge_tree
                 .get_or_init(|| rstar::RTree::bulk_load(self.segments.clone()));
             let ray = AABB::from_corners(geo::Point(p), geo::Point::new(self.bbox[2], p.y));
-            let mut crossings = 0usize;
-            for e in tree.locate_in_envelope_intersecting(&ray) {
-                match edge_ray(e.start, e.end, p) {
-                    EdgeRay::OnEdge => return Side::Boundary,
-                    EdgeRay::Crosses => crossings += 1,
-                    EdgeRay::Misses => {}
-                }
-            }
-            // A valid multipolygon's rings do not cross: the parity over all of them is the
-            // answer of the per-part test below.
-            return if crossings % 2 == 1 {
-                Side::Inside
-            } else {
-                Side::Outside
-            };
+            ray_location(tree.locate_in_envelope_intersecting(&ray).copied(), p)
+        } else {
+            ray_location(self.segments.iter().copied(), p)
+        };
+        match at {
+            RingSide::Inside => Side::Inside,
+            RingSide::Boundary => Side::Boundary,
+            RingSide::Outside => Side::Outside,
         }
-        for poly in mp {
-            match ring_location(poly.exterior(), p) {
-                RingSide::Outside => continue,
-                RingSide::Boundary => return Side::Boundary,
-                RingSide::Inside => {}
-            }
-            for hole in poly.interiors() {
-                match ring_location(hole, p) {
-                    RingSide::Inside => return Side::Outside,
-                    RingSide::Boundary => return Side::Boundary,
-                    RingSide::Outside => {}
-                }
-            }
-            return Side::Inside;
-        }
-        Side::Outside
     }
 
     /// The DE-9IM matrix of the site against `other`.
