@@ -134,10 +134,14 @@ fn span(l: &Line, along_x: bool) -> [f64; 4] {
     [a.0.min(a.1), a.0.max(a.1), b.0.min(b.1), b.0.max(b.1)]
 }
 
+/// Where a point lies against a ring or a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RingSide {
+pub enum RingSide {
+    /// In the interior.
     Inside,
+    /// On the boundary.
     Boundary,
+    /// Outside.
     Outside,
 }
 

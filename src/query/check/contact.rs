@@ -5,7 +5,7 @@
 use crate::data::{Feature, Location};
 use crate::spatial::geodesy;
 use crate::spatial::geojson::{as_multilinestring, as_multipolygon, dimension};
-use crate::spatial::linework::{Lines, Side};
+use crate::spatial::linework::Lines;
 use crate::spatial::segments::{ray_location, segments, RingSide, SweepIndex};
 use geo::{Coord, Geometry, Intersects, MultiPolygon};
 use rstar::AABB;
@@ -41,11 +41,11 @@ impl<'a> PreparedSite<'a> {
     /// Where `p` lies against the (areal) site, by ray parity over its edges. A site of many
     /// edges casts the ray over an R-tree of them, built on first use (a large site's pieces of
     /// a river were each located by scanning all its rings).
-    pub(super) fn side(&self, p: Coord) -> Side {
+    pub(super) fn side(&self, p: Coord) -> RingSide {
         if self.polygons.is_none() {
-            return Side::Outside;
+            return RingSide::Outside;
         }
-        let at = if self.segments.len() > SCAN_EDGES_MAX {
+        if self.segments.len() > SCAN_EDGES_MAX {
             let tree = self
                 .edge_tree
                 .get_or_init(|| rstar::RTree::bulk_load(self.segments.clone()));
@@ -53,11 +53,6 @@ impl<'a> PreparedSite<'a> {
             ray_location(tree.locate_in_envelope_intersecting(&ray).copied(), p)
         } else {
             ray_location(self.segments.iter().copied(), p)
-        };
-        match at {
-            RingSide::Inside => Side::Inside,
-            RingSide::Boundary => Side::Boundary,
-            RingSide::Outside => Side::Outside,
         }
     }
 

@@ -10,7 +10,8 @@ use crate::spatial::frames::LocalFrame;
 use crate::spatial::geodesy;
 use crate::spatial::geojson;
 use crate::spatial::geojson::as_multipolygon;
-use crate::spatial::linework::{length_in_m, relate_lines, Indexed, LineRelation, Side};
+use crate::spatial::linework::{length_in_m, relate_lines, Indexed, LineRelation};
+use crate::spatial::segments::RingSide;
 use contact::{contact, Contact, PreparedSite};
 use geo::{BooleanOps, Centroid, Coord, Geometry, Intersects, MultiPolygon};
 use rstar::AABB;
@@ -499,11 +500,11 @@ fn feature_lines(f: &Feature) -> &[geo::LineString] {
     }
 }
 
-fn side_of(l: Location) -> Side {
+fn side_of(l: Location) -> RingSide {
     match l {
-        Location::Inside => Side::Inside,
-        Location::Boundary => Side::Boundary,
-        Location::Outside => Side::Outside,
+        Location::Inside => RingSide::Inside,
+        Location::Boundary => RingSide::Boundary,
+        Location::Outside => RingSide::Outside,
     }
 }
 
