@@ -526,6 +526,8 @@ mod tests {
             kind,
             constraint: true,
             constraint_if: BTreeMap::new(),
+            constraint_on: Default::default(),
+            context: false,
             properties: BTreeMap::new(),
             colour: None,
             reader: None,

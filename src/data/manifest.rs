@@ -37,6 +37,16 @@ pub struct LayerSpec {
     /// (e.g. only `class = "natural"` shoreline is protected).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub constraint_if: BTreeMap<String, toml::Value>,
+    /// Which side of the layer's zones is the constraint: `inside` (default: being in a red
+    /// line or on farmland) or `outside` (the urban development boundary: urban-type building
+    /// outside it). An `outside` layer must be a zone layer.
+    #[serde(default, skip_serializing_if = "ConstraintOn::is_inside")]
+    pub constraint_on: ConstraintOn,
+    /// A context layer (county outlines, land and sea): drawn on maps and served as tiles,
+    /// collections and exports, but never a hit of a check; the manifest's `county_layer`
+    /// names the one the check answer's `counties` come from.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub context: bool,
     /// Property name → what it means.
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
@@ -61,6 +71,24 @@ pub struct LayerSpec {
     /// `id` names the attribute holding feature ids (default: the source's feature id).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
+}
+
+/// Which side of a constraint layer's zones a site must not be on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ConstraintOn {
+    /// Entering a zone meets the constraint.
+    #[default]
+    Inside,
+    /// Leaving the layer's zones meets it (the part of the site outside all of them).
+    Outside,
+}
+
+impl ConstraintOn {
+    fn is_inside(&self) -> bool {
+        *self == ConstraintOn::Inside
+    }
 }
 
 /// How a layer file is read.
@@ -116,6 +144,10 @@ pub struct Manifest {
     /// County adcode → name, for reports.
     #[serde(default)]
     pub counties: BTreeMap<String, String>,
+    /// The context layer of county outlines (`county` = adcode): each check answer names the
+    /// counties the site lies in, with shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub county_layer: Option<String>,
     /// The `[[layer]]` entries, in file order.
     #[serde(rename = "layer", default)]
     pub layers: Vec<LayerSpec>,
@@ -189,6 +221,32 @@ impl Manifest {
                     "layer {:?}: file {:?} must be a relative path inside the data folder",
                     l.id, l.file
                 )));
+            }
+        }
+        for l in &m.layers {
+            if l.constraint_on == ConstraintOn::Outside
+                && (l.kind != LayerKind::Zone || !l.constraint)
+            {
+                return Err(invalid(format!(
+                    "layer {:?}: constraint_on = \"outside\" needs kind = \"zone\" and constraint = true",
+                    l.id
+                )));
+            }
+            if l.context && l.constraint {
+                return Err(invalid(format!(
+                    "layer {:?}: a context layer cannot be a constraint",
+                    l.id
+                )));
+            }
+        }
+        if let Some(c) = &m.county_layer {
+            match m.layer(c) {
+                Some(l) if l.context && l.kind == LayerKind::Zone => {}
+                _ => {
+                    return Err(invalid(format!(
+                        "county_layer {c:?} must name a context zone layer of this manifest"
+                    )))
+                }
             }
         }
         for f in m.indicators.iter().chain(&m.targets).chain(&m.rules) {

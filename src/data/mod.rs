@@ -16,4 +16,4 @@ pub mod synthetic;
 pub use dataset::{Dataset, LoadError, Origin};
 pub use feature::{Feature, Location};
 pub use layer::{Layer, LayerError};
-pub use manifest::{LayerKind, LayerSpec, Manifest};
+pub use manifest::{ConstraintOn, LayerKind, LayerSpec, Manifest};
