@@ -249,6 +249,14 @@ pub fn check(
     let (dx, dy) = LocalFrame::new(centre).degrees_for(opts.buffer_m * 1.01 + 0.01);
     let env = AABB::from_corners([bbox[0] - dx, bbox[1] - dy], [bbox[2] + dx, bbox[3] + dy]);
 
+    let counties = counties(ds, &prepared, opts.year, &env);
+    // The part of the site inside the plan's territory (the county layer's union): an outside
+    // constraint binds there, not in the open sea or a neighbouring city.
+    let territory = if ds.manifest.county_layer.is_some() {
+        counties.iter().map(|c| c.share).sum::<f64>().min(1.0)
+    } else {
+        1.0
+    };
     let mut hits = Vec::new();
     let mut summary = BTreeMap::new();
     let mut constraint_near = false;
@@ -281,7 +289,15 @@ pub fn check(
         s.overlap_area_m2 = clamp_to_site(layer_overlap_m2(layer, overlaps), site_area);
         s.overlap_ratio = (site_area > 0.0).then(|| s.overlap_area_m2 / site_area);
         if layer.spec.constraint && layer.spec.constraint_on == ConstraintOn::Outside {
-            let o = outside(&prepared, layer, &s, &hits[first_hit..], opts, &env);
+            let o = outside(
+                &prepared,
+                layer,
+                &s,
+                &hits[first_hit..],
+                opts,
+                &env,
+                territory,
+            );
             outside_met |= o.ratio > 0.0;
             constraint_near |= o.distance_m.is_some_and(|d| d <= opts.buffer_m);
             s.outside = Some(o);
@@ -302,7 +318,6 @@ pub fn check(
     } else {
         Verdict::Clear
     };
-    let counties = counties(ds, &prepared, opts.year, &env);
     Ok(CheckResult {
         site: SiteSummary {
             kind: geojson::type_name(site),
@@ -319,10 +334,11 @@ pub fn check(
     })
 }
 
-/// The part of the site outside an outside-constraint layer's zones, from the layer's hits:
-/// the area outside is the site's less the union inside; a line's length outside is its length
-/// less the length inside (the layer's zones do not overlap in sensible data; overlaps are
-/// clamped); a point is outside unless a zone holds it (its boundary counts as inside).
+/// The part of the site outside an outside-constraint layer's zones but inside the territory
+/// (`territory`: the share of the site in the plan's counties), from the layer's hits: the area
+/// outside is the site's in the territory less the union inside; a line's likewise with lengths
+/// (the layer's zones do not overlap in sensible data; overlaps are clamped); a point is
+/// outside when in the territory and no zone holds it (a zone's boundary counts as inside).
 fn outside(
     site: &PreparedSite,
     layer: &Layer,
@@ -330,11 +346,12 @@ fn outside(
     hits: &[Hit],
     opts: &CheckOptions,
     env: &AABB<[f64; 2]>,
+    territory: f64,
 ) -> Outside {
     let meets = |h: &&Hit| h.relation != Relation::Near;
     let mut o = match site.dim {
         2 => {
-            let a = (site.area_m2 - s.overlap_area_m2).max(0.0);
+            let a = (site.area_m2 * territory - s.overlap_area_m2).max(0.0);
             let ratio = if site.area_m2 > 0.0 {
                 a / site.area_m2
             } else {
@@ -354,7 +371,7 @@ fn outside(
                 .filter(meets)
                 .filter_map(|h| h.overlap_length_m)
                 .sum();
-            let l = (site.length_m - inside).max(0.0);
+            let l = (site.length_m * territory - inside).max(0.0);
             let ratio = if site.length_m > 0.0 {
                 l / site.length_m
             } else {
@@ -371,7 +388,7 @@ fn outside(
             ratio: if hits.iter().any(|h| meets(&h)) {
                 0.0
             } else {
-                1.0
+                territory
             },
             ..Outside::default()
         },
