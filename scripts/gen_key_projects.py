@@ -510,6 +510,14 @@ def geometry(p):
     return {"type": "LineString", "coordinates": coords}
 
 
+# Project class (ordinary | provincial_key | national_key), which the rules' key-project exceptions
+# read. The offshore wind farm and its export cable, the out-of-city water transfer and the ring
+# expressway are listed as Zhejiang provincial key projects (省重点建设项目) in public reports;
+# the rest are city projects. The plan names no national key project.
+CLASSES = {"KP-01": "provincial_key", "KP-02": "provincial_key", "KP-14": "provincial_key",
+           "KP-15": "provincial_key"}
+
+
 def main():
     coast = restoration_lines()
     feats = []
@@ -519,6 +527,7 @@ def main():
             sys.exit(f"duplicate id {p['id']}")
         ids.add(p["id"])
         props = {k: p[k] for k in ("name", "name_en", "type", "county", "plan_ref", "note")}
+        props["class"] = CLASSES.get(p["id"], "ordinary")
         feats.append({"type": "Feature", "id": p["id"], "properties": props, "geometry": geometry(p)})
     lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in feats]
     text = '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"

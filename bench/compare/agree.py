@@ -5,6 +5,11 @@
   agree.py --table RESULTS.ndjson [--md OUT.md] [--uptime-start F] [--agreement F] [--versions F]
                                 one Markdown table per section (in process, batch, HTTP vs nginx, tiles vs Martin)
 
+Context layers (manifest `context = true`, read from --data): ecospace's check never screens
+them and the peers skip them; its point lookup (`zones_at`, `GET /zones`) does answer them, so on
+the points workload ecospace's hits on context layers are set aside (counted) before comparing. A
+context-layer hit in any other site answer is a disagreement.
+
 Site answers (records {"id", "hits": [[layer, id, measure, relation]]}) agree when
   * the hit sets are equal, except hits whose overlap is < 1 m² / 1 m, or that ecospace reports as
     boundary-only (relation "touches"); those are listed, not counted as failures;
@@ -21,6 +26,7 @@ import argparse
 import json
 import os
 import sys
+import tomllib
 
 REL, ABS = 1e-3, 1.0
 KINDS = ["points", "small", "large", "lines"]
@@ -29,6 +35,25 @@ KINDS = ["points", "small", "large", "lines"]
 def read_ndjson(path):
     with open(path) as f:
         return [json.loads(l) for l in f if l.strip()]
+
+
+def context_layers(data):
+    """Ids of the manifest's context layers (none without a manifest)."""
+    path = os.path.join(data, "layers.toml") if data else ""
+    if not path or not os.path.exists(path):
+        return set()
+    with open(path, "rb") as f:
+        return {l["id"] for l in tomllib.load(f).get("layer", []) if l.get("context", False)}
+
+
+def drop_context(records, ctx):
+    """The records without their hits on context layers, and how many hits were dropped."""
+    out, n = [], 0
+    for r in records:
+        keep = [h for h in r["hits"] if h[0] not in ctx]
+        n += len(r["hits"]) - len(keep)
+        out.append({**r, "hits": keep})
+    return out, n
 
 
 def close(a, b, abs_tol=ABS):
@@ -135,8 +160,24 @@ def compare_tiles(eco, pg, peer="PostGIS", limit=8):
 PEERS = ["http", "shapely", "postgis", "duckdb"]
 
 
-def agree(d):
+def agree(d, data=None):
     failures = []
+    ctx = context_layers(data)
+    ctx_notes = []
+
+    def answers(path, who, k):
+        recs = read_ndjson(path)
+        if not ctx:
+            return recs
+        recs, n = drop_context(recs, ctx)
+        if n and k == "points":
+            ctx_notes.append(f"points/{who}: {n} hits on context layers ({', '.join(sorted(ctx))}) set aside "
+                             f"(the point lookup answers them; the peers, like check, skip them)")
+        elif n:
+            failures.append(f"{who}: {k}: {n} hits on context layers ({', '.join(sorted(ctx))}), which a check "
+                            f"does not screen")
+        return recs
+
     print("| workload | engine vs ecospace | sites | common hits | one-side hits tolerated | disagreements | max abs Δ (m², m) | worst relative Δ (where abs Δ > 1) |")
     print("|---|---|---|---|---|---|---|---|")
     details = []
@@ -144,18 +185,20 @@ def agree(d):
         ref_path = os.path.join(d, f"ecospace_{k}.ndjson")
         if not os.path.exists(ref_path):
             continue
-        ref = read_ndjson(ref_path)
+        ref = answers(ref_path, "ecospace", k)
         for name in PEERS:
             p = os.path.join(d, f"{name}_{k}.ndjson")
             if not os.path.exists(p):
                 continue
-            n, nh, bad, tol, worst, max_abs = compare_sites(ref, read_ndjson(p), name, k)
+            n, nh, bad, tol, worst, max_abs = compare_sites(ref, answers(p, name, k), name, k)
             label = "ecospace HTTP (POST /check, whole FeatureCollection) is the reference" if k == "batch" else ""
             print(f"| {k} | {name} | {n} | {nh} | {len(tol)} | {len(bad)} | {max_abs:.3g} | "
                   f"{worst[0] * 100:.5f} % {'(' + worst[1] + ')' if worst[1] else ''} |")
             details += [f"tolerated ({name}): {t}" for t in tol]
             failures += [f"{name}: {b}" for b in bad]
     for t in details:
+        print(t)
+    for t in ctx_notes:
         print(t)
     geo = []
     for k in KINDS + ["batch"]:
@@ -383,7 +426,7 @@ def main():
     ap.add_argument("--versions")
     a = ap.parse_args()
     if a.answers:
-        agree(a.answers)
+        agree(a.answers, a.data)
     if a.table:
         import subprocess
         up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()

@@ -11,7 +11,9 @@
 //! One untimed warm-up pass, then `repeat` timed passes; every call is timed on its own
 //! (`zones_at` for points, `check` with year 2025, no buffer, all layers for sites;
 //! `indicator::compute` on a freshly loaded dataset — i.e. cold, no cache — for indicators;
-//! `tiles::render` of all layers for tiles). Prints one JSON summary line on stdout:
+//! `tiles::render` of all layers, context layers included, for tiles). `check` skips the context
+//! layers (county outlines, land and sea) itself; `zones_at` answers them too, and the agreement
+//! check sets those point hits aside (bench/compare/agree.py). Prints one JSON summary line on stdout:
 //! `{"engine","workload","n","ops_per_s","p50_us","p99_us",...}` and writes the answers.
 
 #[path = "sites.rs"]
@@ -211,14 +213,15 @@ fn indicator_answer(ds: &Dataset, yi: &ecospace::indicator::YearIndicators) -> V
 
 /// Without an `indicators.toml` (e.g. generated data): what the indicators would measure, done
 /// with the same library function — the geodesic area of the union of each zone layer's features
-/// in force (in total and per county) and the total length of each line layer.
+/// in force (in total and per county) and the total length of each line layer; context layers
+/// (county outlines, land and sea) are not plan layers and are left out.
 fn fallback_indicators(ds: &Dataset) -> Value {
     use ecospace::LayerKind;
     let mut specs = serde_json::Map::new();
     let mut ind = serde_json::Map::new();
     let mut by_county: std::collections::BTreeMap<String, serde_json::Map<String, Value>> =
         Default::default();
-    for l in &ds.layers {
+    for l in ds.layers.iter().filter(|l| !l.spec.context) {
         let live: Vec<&ecospace::Feature> = l.features_in(YEAR).collect();
         let mut groups: std::collections::BTreeMap<String, Vec<&ecospace::Feature>> =
             Default::default();
@@ -341,6 +344,8 @@ pub fn tiles_over(ds: &Dataset, lo: u32, hi: u32) -> Vec<(u32, u32, u32)> {
 
 fn run_tiles(a: &Args, ds: &Dataset) -> Result<Value, String> {
     use geozero::mvt::{Message, Tile};
+    // every layer, context ones included (they are drawn): the PostGIS and Martin sides tile all
+    // the manifest's layers too
     let layers: Vec<&ecospace::Layer> = ds.layers.iter().collect();
     let list = tiles_over(ds, a.zooms.0, a.zooms.1);
     let mut answers = Vec::new();

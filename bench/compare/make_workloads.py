@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Deterministic (seeded) workloads for the side-by-side comparison (issue #8).
 
-Reads a data folder (layers.toml + the GeoJSON files it names), takes the extent of all its
-layers, and writes four GeoJSON FeatureCollections with string ids into --out:
+Reads a data folder (layers.toml + the GeoJSON files it names), takes the extent of the layers a
+check screens (all but the context layers, manifest `context = true`: county outlines and the
+land/sea layer, whose sea reaches far beyond the plan's layers), and writes four GeoJSON FeatureCollections with string ids into --out:
 
   points.geojson  point lookups                         (default 2000)
   small.geojson   irregular polygons, 0.05-0.95 km²     (default 1000)
@@ -13,7 +14,7 @@ layers, and writes four GeoJSON FeatureCollections with string ids into --out:
                   generator, so the other four files do not change with --batch
 
 Half of each set is centred uniformly over the extent, half near a random vertex of a random
-layer feature (so that sites actually meet zones and the agreement check has areas to compare).
+screened layer feature (so that sites actually meet zones and the agreement check has areas to compare).
 Polygons are star-shaped around their centre with increasing angles, hence simple; every one is
 checked with shapely (is_valid / is_simple) and the geodesic areas are checked against the bounds.
 Coordinates are rounded to 7 decimals, so every engine reads exactly the same numbers.
@@ -37,7 +38,8 @@ M_PER_DEG = 111_320.0
 def layer_files(data):
     with open(os.path.join(data, "layers.toml"), "rb") as f:
         man = tomllib.load(f)
-    return [(l["id"], l.get("kind", "zone"), os.path.join(data, l["file"])) for l in man["layer"]]
+    return [(l["id"], l.get("kind", "zone"), os.path.join(data, l["file"])) for l in man["layer"]
+            if not l.get("context", False)]
 
 
 def extent_and_vertices(data):

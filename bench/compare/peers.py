@@ -20,6 +20,10 @@ Answer record per site: {"id", "hits": [[layer, feature id, measure, relation]]}
 the geodesic overlap area (m², areal site vs zone layer), the geodesic length of the line feature
 inside the site (m, areal site vs line layer) or of the line site inside the zone (m), else null.
 Features are those in force in 2025 (valid_from <= 2025 < valid_to, absent = open).
+Context layers (manifest `context = true`: county outlines, land and sea) are not screened, as in
+ecospace's check: the site workloads skip them; tiles draw every layer, context ones included (as
+ecospace's `tiles::render` and Martin do), and the indicators read them where a spec names one
+(an `area_share` denominator).
 Each summary line on stdout: {"engine","workload","n","ops_per_s","p50_us","p99_us",...}.
 """
 import argparse
@@ -44,6 +48,11 @@ def manifest(data):
         m = tomllib.load(f)
     m["_path"] = path
     return m
+
+
+def screened(man):
+    """The layers a check screens: every layer but the context ones (`context = true`)."""
+    return [l for l in man["layer"] if not l.get("context", False)]
 
 
 def valid_in(props, year=YEAR):
@@ -106,7 +115,7 @@ def geod_length(g):
 def run_shapely(a):
     man = manifest(a.data)
     geoms, layer_of, id_of, zone_of = [], [], [], []
-    for l in man["layer"]:
+    for l in screened(man):
         kind = l.get("kind", "zone")
         if a.kind == "points" and kind != "zone":
             continue  # zones_at answers zone layers only
@@ -169,7 +178,7 @@ VALID = f"(t.valid_from IS NULL OR t.valid_from::numeric <= {YEAR}) AND (t.valid
 
 def site_sql(man, kind):
     parts = []
-    for l in man["layer"]:
+    for l in screened(man):
         lk = l.get("kind", "zone")
         if kind == "points":
             if lk != "zone":
@@ -259,7 +268,21 @@ def indicator_queries(cur, specs):
             for c, v in cur.fetchall():
                 by_county.setdefault(c, {})[iid] = v
             out[iid] = {"numerator": total, "denominator": None, "by": by}
-        else:
+        elif s["measure"] == "area_share":
+            # union area of the layer over the union area of the denominator layer's features that
+            # match `where` (e.g. land_sea with class = land), in total and per county (km²)
+            d = s.get("denominator") or {}
+            dt, dwhere = qi(d["layer"]), prop_filter(d.get("where") or {})
+            cur.execute(f"SELECT ST_Area(ST_Union(t.geom)::geography) / 1e6 FROM {t} t WHERE {VALID}")
+            part = cur.fetchone()[0] or 0.0
+            cur.execute(f"SELECT ST_Area(ST_Union(t.geom)::geography) / 1e6 FROM {dt} t WHERE {VALID} AND {dwhere}")
+            whole = cur.fetchone()[0] or 0.0
+            cur.execute(f"SELECT coalesce(t.county::text, 'unknown'), ST_Area(ST_Union(t.geom)::geography) / 1e6 "
+                        f"FROM {t} t WHERE {VALID} GROUP BY 1")
+            for c, v in cur.fetchall():
+                by_county.setdefault(c, {})[iid] = v
+            out[iid] = {"numerator": part, "denominator": whole, "by": None}
+        elif s["measure"] == "length_share":
             num = prop_filter(s.get("numerator") or {})
             cur.execute(f"SELECT coalesce(t.county::text, 'unknown'), "
                         f"sum(ST_Length(t.geom::geography)) FILTER (WHERE {num}) / 1e3, "
@@ -270,6 +293,8 @@ def indicator_queries(cur, specs):
                 part += p or 0.0
                 whole += w or 0.0
             out[iid] = {"numerator": part, "denominator": whole, "by": None}
+        else:
+            sys.exit(f"indicator {iid}: measure {s['measure']!r} has no PostGIS query here")
     return out, by_county
 
 
@@ -291,6 +316,7 @@ def run_postgis_indicators(a):
 
 
 def tile_sql(man):
+    """Every layer, context ones included: ecospace's `tiles::render` (compare_engine) draws them all."""
     parts = []
     for l in man["layer"]:
         parts.append(
@@ -362,13 +388,13 @@ def duckdb_connect():
 
 def duckdb_layers(con, man, only=None):
     """One table `feat` (layer, id, zone, valid_from, valid_to, geom) of every feature of the
-    layers (or of `only`), all years: the year is filtered in SQL, as PostGIS does. R-tree index
+    screened layers (or of `only`), all years: the year is filtered in SQL, as PostGIS does. R-tree index
     on geom (the joins below plan a SPATIAL_JOIN, which indexes the build side itself)."""
     import shapely as shp
     con.execute("CREATE OR REPLACE TABLE feat (layer VARCHAR, id VARCHAR, zone BOOLEAN, valid_from INTEGER, "
                 "valid_to INTEGER, geom GEOMETRY)")
     rows = []
-    for l in man["layer"]:
+    for l in (screened(man) if only is None else man["layer"]):
         if only is not None and l["id"] not in only:
             continue
         with open(os.path.join(os.path.dirname(man["_path"]), l["file"])) as f:

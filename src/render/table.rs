@@ -31,9 +31,33 @@ pub fn screening_table(r: &Screened) -> String {
     ));
     if let (Some(t), Some(d)) = (&r.project_type, r.decision) {
         out.push_str(&format!(
-            "decision 审查结论 for {t}: {} {}\n",
+            "decision 审查结论 for {t} ({}): {} {}\n",
+            r.project_class.unwrap_or_default().as_str(),
             d.as_str().to_uppercase(),
             decision_zh(d)
+        ));
+    }
+    if !r.counties.is_empty() {
+        let c: Vec<String> = r
+            .counties
+            .iter()
+            .map(|c| format!("{} {} {:.1} %", c.county, c.name, c.share * 100.0))
+            .collect();
+        out.push_str(&format!("county 所在县(市、区): {}\n", c.join(" · ")));
+    }
+    for o in &r.outside {
+        out.push_str(&format!(
+            "outside 位于{}之外: {:.1} %{}{}\n",
+            o.layer,
+            o.outside.ratio * 100.0,
+            o.outside
+                .area_m2
+                .map(|a| format!(" ({a:.1} m²)"))
+                .unwrap_or_default(),
+            o.ruling
+                .as_ref()
+                .map(|x| format!(" → {}", x.decision.as_str()))
+                .unwrap_or_default()
         ));
     }
     if r.hits.is_empty() {
