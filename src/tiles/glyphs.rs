@@ -2,9 +2,10 @@
 //! 256 code points a range, drawn from one font — by default the Simplified Chinese face of
 //! Debian's Noto Sans CJK.
 //!
-//! MapLibre draws ideographs itself (`localIdeographFontFamily`) but takes everything else from
-//! these ranges: dashes, fullwidth brackets, digits, Latin. An empty range drops those
-//! characters from the labels ("九龙山—外蒲山" without its dash).
+//! With `localIdeographFontFamily` set, MapLibre (5.24) draws the CJK blocks itself — ideographs,
+//! kana, CJK punctuation, fullwidth forms — and takes the rest from these ranges: dashes and other
+//! general punctuation, digits, Latin. An empty range drops those characters from the labels
+//! ("九龙山—外蒲山" without its dash); with the option off, every character comes from here.
 //!
 //! The recipe is the glyph servers' (node-fontnik, martin): FreeType rasterises each glyph
 //! unhinted at 24 px, [`sdf_glyph_renderer`] pads the bitmap by 3 px and turns it into a distance
