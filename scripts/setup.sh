@@ -6,8 +6,10 @@
 # counts as present only when `dpkg-query` says "install ok installed" (a glob such as
 # libclang*.so* also matches libclang-cpp, which bindgen cannot use).
 #   apt, both modes: libgdal-dev libproj-dev clang libclang-dev pkg-config (the `gdal` feature;
-#                    proj-sys runs bindgen, which needs libclang), gdal-bin (ogr2ogr/ogrinfo), curl
-#   apt, tests only: chromium fonts-noto-cjk (headless map test), procps (`kill` in the signal tests),
+#                    proj-sys runs bindgen, which needs libclang), libfreetype-dev (the glyph ranges'
+#                    rasteriser, linked through pkg-config), gdal-bin (ogr2ogr/ogrinfo), curl,
+#                    fonts-noto-cjk (the font the glyph ranges are drawn from; the headless map test)
+#   apt, tests only: chromium (headless map test), procps (`kill` in the signal tests),
 #                    python3-venv when Python has no working `venv`
 #   npm:  `npm ci` when node_modules is missing or older than package-lock.json (MapLibre GL JS, which
 #         the build embeds; the style validator and playwright-core for the tests)
@@ -38,9 +40,9 @@ installed() { # is Debian package $1 installed? (dpkg's own answer)
 
 apt_pkgs=()
 want() { for p in "$@"; do installed "$p" || apt_pkgs+=("$p"); done; }
-want libgdal-dev libproj-dev clang libclang-dev pkg-config gdal-bin curl
+want libgdal-dev libproj-dev clang libclang-dev pkg-config libfreetype-dev gdal-bin curl fonts-noto-cjk
 if ! $serve_only; then
-  want chromium fonts-noto-cjk procps
+  want chromium procps
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || want python3-venv
 fi
 

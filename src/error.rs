@@ -1,6 +1,6 @@
 //! The crate's errors, joined into one type: each layer has its own error (a posted site, a
-//! parameter, a load, a layer update, a batch file, the settings) and [`Error`] joins them by
-//! `#[from]`. The HTTP layer maps [`Error`] to status codes in one place (`api/error.rs`).
+//! parameter, a load, a layer update, a batch file, the settings, a glyph range) and [`Error`]
+//! joins them by `#[from]`. The HTTP layer maps [`Error`] to status codes in one place (`api/error.rs`).
 
 use crate::data::store::StoreError;
 use crate::data::LoadError;
@@ -8,6 +8,7 @@ use crate::params::QueryError;
 use crate::query::batch::BatchError;
 use crate::query::site::SiteError;
 use crate::service::ConfigError;
+use crate::tiles::glyphs::GlyphError;
 
 /// Any error ecospace can raise.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,9 @@ pub enum Error {
     /// The service's settings cannot be used.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A glyph range of the map's labels cannot be answered.
+    #[error(transparent)]
+    Glyph(#[from] GlyphError),
 }
 
 impl Error {
@@ -43,6 +47,7 @@ impl Error {
             Error::Store(e) => e.code(),
             Error::Batch(e) => e.code(),
             Error::Config(_) => "invalid_config",
+            Error::Glyph(e) => e.code(),
         }
     }
 }

@@ -78,7 +78,9 @@ fn the_page_and_its_assets_are_served() {
         404
     );
     assert_eq!(get(addr, "/map/..%2FCargo.toml").status, 404);
-    assert_eq!(get(addr, "/fonts/Noto%20Sans/0-255.pbf").status, 200);
+    let glyphs = get(addr, "/fonts/Noto%20Sans/0-255.pbf");
+    assert_eq!(glyphs.status, 200, "{}", glyphs.body);
+    assert!(glyphs.bytes.len() > 1000, "glyphs, not an empty range");
 
     // `--maplibre-dir` serves another build from disk instead of the embedded one.
     let dir = std::env::temp_dir().join(format!("ecospace-maplibre-{}", std::process::id()));

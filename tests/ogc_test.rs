@@ -587,6 +587,7 @@ fn api_is_an_openapi_30_document_of_every_route() {
         "/catalog",
         "/tiles/{layers}",
         "/tiles/{layers}/{z}/{x}/{y}.mvt",
+        "/fonts/{stack}/{range}.pbf",
     ] {
         assert!(paths.contains_key(p), "{p} is not described");
     }
@@ -669,6 +670,8 @@ fn sample(name: &str) -> &'static str {
         "class" => "national_key",
         "z" | "x" | "y" => "0",
         "name" => "ecospace.json",
+        "stack" => "Noto%20Sans%20CJK%20SC%20Regular",
+        "range" => "0-255",
         "lon" => "120.71",
         "lat" => "30.71",
         "year" | "from" => "2020",

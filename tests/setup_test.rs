@@ -15,10 +15,12 @@ const APT_BOTH: &[&str] = &[
     "clang",
     "libclang-dev",
     "pkg-config",
+    "libfreetype-dev",
     "gdal-bin",
     "curl",
+    "fonts-noto-cjk",
 ];
-const APT_TESTS: &[&str] = &["chromium", "fonts-noto-cjk", "procps"];
+const APT_TESTS: &[&str] = &["chromium", "procps"];
 const PINS: &[&str] = &[
     "mapbox-vector-tile==2.2.0",
     "pmtiles==3.8.1",
@@ -137,7 +139,8 @@ fn a_fresh_image_with_libclang_cpp_gets_libclang_and_everything_else() {
         m.plan(BASE_IMAGE, false, &[]),
         [line("apt", &apt), "npm: ci".into(), line("pip", PINS)]
     );
-    // The service alone needs neither the browser, nor procps, nor the Python readers.
+    // The service alone needs neither the browser, nor procps, nor the Python readers (but the
+    // font its glyph ranges are drawn from).
     assert_eq!(
         m.plan(BASE_IMAGE, false, &["--serve"]),
         [line("apt", APT_BOTH), "npm: ci".into()]

@@ -7,6 +7,7 @@ use crate::params::QueryError;
 use crate::query::batch::BatchError;
 use crate::query::site::SiteError;
 use crate::spatial::crs::CrsError;
+use crate::tiles::glyphs::GlyphError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -51,7 +52,7 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
 }
 
 /// The status of each error: bad requests 400, payloads too large 413, refused geometry and
-/// layers 422, missing things 404, conflicts with the data's kind 409, the server's own 500.
+/// layers 422, missing things 404 (also glyph ranges without a font), conflicts with the data's kind 409, the server's own 500.
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let status = match &e {
@@ -83,6 +84,12 @@ impl From<Error> for ApiError {
                     StatusCode::INTERNAL_SERVER_ERROR
                 }
             },
+            // A missing font is 404, not 503: its message names the file and the package to
+            // install, and 5xx answers carry no details.
+            Error::Glyph(GlyphError::NoSuchRange(_) | GlyphError::FontUnavailable { .. }) => {
+                StatusCode::NOT_FOUND
+            }
+            Error::Glyph(GlyphError::Render { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Load(_) | Error::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
             #[allow(unreachable_patterns)]
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -100,7 +107,7 @@ macro_rules! via_error {
         }
     )*};
 }
-via_error!(QueryError, SiteError, LoadError, StoreError, BatchError);
+via_error!(QueryError, SiteError, LoadError, StoreError, BatchError, GlyphError);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

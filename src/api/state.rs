@@ -1,10 +1,11 @@
 //! What every handler shares: the live snapshot, the limits and web settings, the tile cache,
-//! the request metrics and the concurrency permits.
+//! the glyph ranges, the request metrics and the concurrency permits.
 
 use super::metrics::Metrics;
 use crate::data::{Dataset, LoadError};
 use crate::service::{Limits, Live, WebConfig};
 use crate::tiles::cache::TileCache;
+use crate::tiles::glyphs::GlyphSource;
 use std::sync::Arc;
 
 /// Shared state of every handler.
@@ -18,6 +19,8 @@ pub struct AppState {
     pub web: WebConfig,
     /// Rendered tiles, keyed by data version.
     pub tile_cache: TileCache,
+    /// The labels' glyph ranges, built on first request (independent of the data).
+    pub glyphs: GlyphSource,
     /// Request counters and latencies.
     pub metrics: Metrics,
     /// Permits for requests in flight (the concurrency limit).
@@ -30,6 +33,7 @@ impl AppState {
         AppState {
             live: Arc::new(Live::new(dataset)),
             tile_cache: TileCache::new(web.tile_cache_bytes),
+            glyphs: GlyphSource::open(&web.font),
             in_flight: Arc::new(tokio::sync::Semaphore::new(limits.max_concurrency.max(1))),
             limits,
             web,

@@ -50,6 +50,11 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     );
     let watched = matches!(ds.origin, Origin::Dir(_));
     let state = Arc::new(AppState::new(ds, limits, web));
+    if let Some(e) = state.glyphs.unavailable() {
+        tracing::warn!("{e}; map labels keep only what the browser's local fonts draw");
+    } else if let Some((face, path)) = state.glyphs.face() {
+        tracing::info!(face, font = %path.display(), "glyph ranges drawn from");
+    }
     match watch {
         Some(every) if watched => Arc::clone(&state.live).watch(every),
         Some(_) => tracing::warn!("--watch-s ignored: the bundled dataset cannot change"),
@@ -108,5 +113,24 @@ mod tests {
             "unknown keys are refused: {e}"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_font_is_the_flag_else_debians_noto_cjk() {
+        let web = |args: &[&str]| {
+            let Some(Command::Serve(a)) = Cli::try_parse_from(args).unwrap().command else {
+                panic!("serve")
+            };
+            a.resolve().unwrap().web
+        };
+        let font = web(&["ecospace", "serve", "--font", "/srv/fonts/a.ttf"]).font;
+        assert_eq!(font, std::path::Path::new("/srv/fonts/a.ttf"));
+        if std::env::var_os("ECOSPACE_FONT").is_none() {
+            let font = web(&["ecospace", "serve"]).font;
+            assert_eq!(
+                font,
+                std::path::Path::new("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+            );
+        }
     }
 }

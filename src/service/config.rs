@@ -49,6 +49,8 @@ pub struct WebConfig {
     pub admin_token: Option<String>,
     /// Origins allowed by CORS; empty or `*` = any.
     pub cors_origins: Vec<String>,
+    /// The font the labels' glyph ranges are drawn from (a collection's SC face is preferred).
+    pub font: PathBuf,
 }
 
 impl Default for WebConfig {
@@ -59,6 +61,7 @@ impl Default for WebConfig {
             tile_cache_bytes: 64 * 1024 * 1024,
             admin_token: None,
             cors_origins: Vec::new(),
+            font: PathBuf::from(crate::tiles::glyphs::DEFAULT_FONT),
         }
     }
 }
@@ -134,6 +137,10 @@ pub struct ServeConfig {
     /// Allowed CORS origins, comma-separated [default: any].
     #[arg(long, env = "ECOSPACE_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Option<Vec<String>>,
+    /// Font for the map's glyph ranges, a .ttf/.otf or a collection (.ttc) [default:
+    /// /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc, Debian's fonts-noto-cjk].
+    #[arg(long, env = "ECOSPACE_FONT")]
+    pub font: Option<PathBuf>,
     /// Poll the data folder every this many seconds and reload when its files change [default: 0 = off].
     #[arg(long, env = "ECOSPACE_WATCH_S")]
     pub watch_s: Option<f64>,
@@ -188,6 +195,7 @@ impl ServeConfig {
             tile_cache_bytes: self.tile_cache_bytes.or(under.tile_cache_bytes),
             admin_token: self.admin_token.or(under.admin_token),
             cors_origins: self.cors_origins.or(under.cors_origins),
+            font: self.font.or(under.font),
             watch_s: self.watch_s.or(under.watch_s),
             workers: self.workers.or(under.workers),
         }
@@ -225,6 +233,7 @@ impl ServeConfig {
             tile_cache_bytes: self.tile_cache_bytes.unwrap_or(dw.tile_cache_bytes),
             admin_token: self.admin_token.filter(|t| !t.is_empty()),
             cors_origins: self.cors_origins.unwrap_or_default(),
+            font: self.font.unwrap_or(dw.font),
         };
         let watch = match self.watch_s.unwrap_or(0.0) {
             0.0 => None,

@@ -1,11 +1,12 @@
-//! Map endpoints: vector tiles, TileJSON, the catalog, styles, glyph stubs, the map page and the
-//! MapLibre assets. Static files are served from fixed lists, so no path can leave its folder.
+//! Map endpoints: vector tiles, TileJSON, the catalog, styles, glyph ranges, the map page and
+//! the MapLibre assets. Static files are served from fixed lists, so no path can leave its folder.
 
 use crate::api::error::{internal, ApiError};
 use crate::api::extract::{Params, YearQuery};
 use crate::api::state::AppState;
 use crate::assets;
 use crate::params::{check_year, current_year, QueryError};
+use crate::tiles::glyphs::GlyphRange;
 use crate::tiles::tilejson::{self, TileCatalog, TileJson};
 use crate::tiles::{self, cache::Key, TileId};
 use axum::extract::{Path, State};
@@ -256,19 +257,46 @@ pub async fn style(
     Ok(Json(v))
 }
 
-/// `GET /fonts/{stack}/{range}.pbf`: an empty glyph set. CJK labels are drawn by MapLibre from
-/// local fonts (`localIdeographFontFamily`); this keeps the style valid offline.
-pub async fn glyphs(Path((_stack, range)): Path<(String, String)>) -> Result<Response, ApiError> {
-    if !range.ends_with(".pbf") {
-        return Err(ApiError::new(
+/// `GET /fonts/{stack}/{range}.pbf`: 256 code points of the labels' font as signed distance
+/// fields (`llmr.glyphs` protobuf), whatever the stack; 404 for a range that is not one, or when
+/// the font is missing (the message names it).
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/fonts/{stack}/{range}.pbf", tag = "Map",
+    params(
+        ("stack" = String, Path, description = "Font stack, echoed in the answer; every stack is drawn from the server's font"),
+        ("range" = String, Path, description = "`N-M` with N a multiple of 256 and M = N + 255, up to `65280-65535`"),
+    ),
+    responses(
+        (status = 200, description = "The glyph range", body = Vec<u8>, content_type = "application/x-protobuf"),
+        (status = 404, description = "Not a range, or no font (`font_unavailable`)", body = crate::api::error::ErrorBody),
+    )))]
+pub async fn glyphs(
+    State(st): State<Arc<AppState>>,
+    Path((stack, range)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let range = range.strip_suffix(".pbf").ok_or_else(|| {
+        ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
             "glyph ranges end in .pbf",
-        ));
-    }
+        )
+    })?;
+    let range = GlyphRange::parse(range)?;
+    // A built range is answered on the event loop; building one goes to a blocking thread.
+    let body = match st.glyphs.cached(&stack, range)? {
+        Some(body) => body,
+        None => {
+            let st2 = Arc::clone(&st);
+            tokio::task::spawn_blocking(move || st2.glyphs.range(&stack, range))
+                .await
+                .map_err(internal)??
+        }
+    };
     Ok((
-        [(header::CONTENT_TYPE, "application/x-protobuf")],
-        Vec::<u8>::new(),
+        [
+            (header::CONTENT_TYPE, "application/x-protobuf"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
     )
         .into_response())
 }
