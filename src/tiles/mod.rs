@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod export;
+pub mod labels;
 pub mod pmtiles;
 pub mod tilejson;
 
