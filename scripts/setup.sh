@@ -7,7 +7,8 @@
 # libclang*.so* also matches libclang-cpp, which bindgen cannot use).
 #   apt, both modes: libgdal-dev libproj-dev clang libclang-dev pkg-config (the `gdal` feature;
 #                    proj-sys runs bindgen, which needs libclang), gdal-bin (ogr2ogr/ogrinfo), curl
-#   apt, tests only: chromium fonts-noto-cjk (headless map test), procps (`kill` in the signal tests),
+#   apt, tests only: chromium fonts-noto-cjk (headless map test), poppler-utils (pdftotext: which page
+#                    each heading of the printed report lands on), procps (`kill` in the signal tests),
 #                    python3-venv when Python has no working `venv`
 #   npm:  `npm ci` when node_modules is missing or older than package-lock.json (MapLibre GL JS, which
 #         the build embeds; the style validator and playwright-core for the tests)
@@ -40,7 +41,7 @@ apt_pkgs=()
 want() { for p in "$@"; do installed "$p" || apt_pkgs+=("$p"); done; }
 want libgdal-dev libproj-dev clang libclang-dev pkg-config gdal-bin curl
 if ! $serve_only; then
-  want chromium fonts-noto-cjk procps
+  want chromium fonts-noto-cjk poppler-utils procps
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || want python3-venv
 fi
 

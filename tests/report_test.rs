@@ -65,6 +65,8 @@ fn the_served_report_matches_the_check_and_prints() {
         "rings": 2,
         "decision": "prohibited",
         "lang": "zh",
+        "levels": [1, 2, 3],
+        "counties": [],
     });
     browser_check(&file, &expect, &dir.join("report-zh"));
 
@@ -78,7 +80,7 @@ fn the_served_report_matches_the_check_and_prints() {
     assert_ne!(digest(&a.body), digest(&r.body));
     let file = dir.join("report-en.html");
     std::fs::write(&file, &a.body).unwrap();
-    let expect = serde_json::json!({"hits": 1, "overlaps": 0, "rings": 2, "decision": "restricted", "lang": "en"});
+    let expect = serde_json::json!({"hits": 1, "overlaps": 0, "rings": 2, "decision": "restricted", "lang": "en", "counties": []});
     browser_check(&file, &expect, &dir.join("report-en"));
 
     // Refusals.
@@ -138,6 +140,6 @@ fn the_cli_writes_the_same_report() {
     .body;
     let digest = |s: &str| s.split("class=\"digest\">").nth(1).unwrap()[..16].to_string();
     assert_eq!(digest(&html), digest(&served));
-    let expect = serde_json::json!({"hits": 2, "overlaps": 2, "rings": 2, "decision": "prohibited", "lang": "zh"});
+    let expect = serde_json::json!({"hits": 2, "overlaps": 2, "rings": 2, "decision": "prohibited", "lang": "zh", "levels": [1, 2, 3], "counties": []});
     browser_check(&out, &expect, &dir.join("report-cli"));
 }

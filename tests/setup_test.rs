@@ -18,7 +18,7 @@ const APT_BOTH: &[&str] = &[
     "gdal-bin",
     "curl",
 ];
-const APT_TESTS: &[&str] = &["chromium", "fonts-noto-cjk", "procps"];
+const APT_TESTS: &[&str] = &["chromium", "fonts-noto-cjk", "poppler-utils", "procps"];
 const PINS: &[&str] = &[
     "mapbox-vector-tile==2.2.0",
     "pmtiles==3.8.1",
