@@ -22,6 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::f64::consts::{PI, TAU};
 use std::path::{Path, PathBuf};
 
+#[path = "land_use.rs"]
+mod land_use;
+
 // ---------------------------------------------------------------------------------------------
 // The plan's figures (嘉兴市生态文明建设规划（修编）2019–2025, tables 1 and 2).
 
@@ -1829,9 +1832,24 @@ fn main() {
     write_layer(&args.out, "water_source", &water_features(&water));
     write_layer(&args.out, "shoreline", &shore);
     write_layer(&args.out, "river_bank", &banks);
+    let bay = as_multipolygon(geometry_of(
+        &read_features(
+            &args
+                .reference
+                .join("hangzhou_bay_water_gshhg_wgs84.geojson"),
+        )[0],
+    ));
+    let lu = land_use::build(&r, &bay, &red);
+    write_layer(&args.out, "farmland", &lu.farmland);
+    write_layer(&args.out, "urban_boundary", &lu.urban_boundary);
+    write_layer(&args.out, "forest", &lu.forest);
+    write_layer(&args.out, "water", &lu.water);
+    write_layer(&args.out, "county", &lu.county);
+    write_layer(&args.out, "land_sea", &lu.land_sea);
     write_manifest(&args.out);
 
     println!("{}", report(&r, &args.out));
+    println!("{}", land_use::report(&r, &args.out));
     println!(
         "Shore cuts on the 海盐 line: 南北湖—澉浦 bedrock coast ends at {:.1} m; the natural stretch of {GANPU} is {:.1} m of {:.0} m.",
         cuts.natural_2018_end,
@@ -1856,6 +1874,10 @@ struct LayerDoc {
     constraint_if: Option<&'static str>,
     /// Layer-specific properties: name → meaning.
     extra: &'static [(&'static str, &'static str)],
+    /// `outside` for the urban boundary (the constraint is leaving it).
+    constraint_on: Option<&'static str>,
+    /// Drawn and served, never screened (counties, land/sea).
+    context: bool,
 }
 
 fn write_manifest(dir: &Path) {
@@ -1868,7 +1890,8 @@ fn write_manifest(dir: &Path) {
          title_en = \"Jiaxing ecological space (illustrative data)\"\n\
          indicators = \"indicators.toml\"\n\
          targets = \"targets.toml\"\n\
-         rules = \"rules.toml\"\n\n[counties]\n",
+         rules = \"rules.toml\"\n\
+         county_layer = \"county\"\n\n[counties]\n",
     );
     for (code, name) in COUNTIES {
         t += &format!("{code} = \"{name}\"\n");
@@ -1895,6 +1918,8 @@ fn write_manifest(dir: &Path) {
             constraint: true,
             constraint_if: None,
             extra: &[],
+            constraint_on: None,
+            context: false,
         },
         LayerDoc {
             id: "nature_reserve",
@@ -1905,6 +1930,8 @@ fn write_manifest(dir: &Path) {
             constraint: true,
             constraint_if: None,
             extra: &[],
+            constraint_on: None,
+            context: false,
         },
         LayerDoc {
             id: "water_source",
@@ -1918,6 +1945,8 @@ fn write_manifest(dir: &Path) {
                 ("source", "Which drinking-water source the zone protects (zh)"),
                 ("level", "1 = 一级保护区, 2 = 二级保护区, 3 = 准保护区 (quasi-protection zone)"),
             ],
+            constraint_on: None,
+            context: false,
         },
         LayerDoc {
             id: "shoreline",
@@ -1933,6 +1962,8 @@ fn write_manifest(dir: &Path) {
                 ("restored_year", "Year the restoration works were finished, optional"),
                 ("replaces", "Id of the feature this one succeeds (same stretch, changed class), optional"),
             ],
+            constraint_on: None,
+            context: false,
         },
         LayerDoc {
             id: "river_bank",
@@ -1948,6 +1979,83 @@ fn write_manifest(dir: &Path) {
                 ("protected", "true when the bank stretch is protected (counts towards 河湖岸线保护率)"),
                 ("replaces", "Id of the feature this one succeeds (same stretch, now protected), optional"),
             ],
+            constraint_on: None,
+            context: false,
+        },
+        LayerDoc {
+            id: "farmland",
+            colour: "#c8a03c",
+            zh: "永久基本农田",
+            en: "Permanent basic farmland",
+            kind: "zone",
+            constraint: true,
+            constraint_if: None,
+            extra: &[
+                ("grid_cell", "Generator grid cell (m east, north of 120.75E 30.65N), illustrative"),
+                ("replaces", "Id of the parcel this one replaces (占补平衡: same area, same county), optional"),
+            ],
+            constraint_on: None,
+            context: false,
+        },
+        LayerDoc {
+            id: "urban_boundary",
+            colour: "#7b1fa2",
+            zh: "城镇开发边界",
+            en: "Urban development boundary",
+            kind: "zone",
+            constraint: true,
+            constraint_if: None,
+            extra: &[],
+            constraint_on: Some("outside"),
+            context: false,
+        },
+        LayerDoc {
+            id: "forest",
+            colour: "#2e7d32",
+            zh: "林地",
+            en: "Forest land",
+            kind: "zone",
+            constraint: false,
+            constraint_if: None,
+            extra: &[("grid_cell", "Generator grid cell (m east, north of 120.75E 30.65N), illustrative")],
+            constraint_on: None,
+            context: false,
+        },
+        LayerDoc {
+            id: "water",
+            colour: "#4fa3e0",
+            zh: "水域",
+            en: "Water (rivers and lakes)",
+            kind: "zone",
+            constraint: false,
+            constraint_if: None,
+            extra: &[("class", "river | lake")],
+            constraint_on: None,
+            context: false,
+        },
+        LayerDoc {
+            id: "county",
+            colour: "#616161",
+            zh: "县级行政区（示意，高德数据派生）",
+            en: "Counties (illustrative outlines derived from Amap data, not official boundaries)",
+            kind: "zone",
+            constraint: false,
+            constraint_if: None,
+            extra: &[],
+            constraint_on: None,
+            context: true,
+        },
+        LayerDoc {
+            id: "land_sea",
+            colour: "#d9d4c7",
+            zh: "陆域与海域（示意）",
+            en: "Land and sea (illustrative: Amap outline ∩ GSHHG land; Hangzhou Bay water from GSHHG, LGPL-3)",
+            kind: "zone",
+            constraint: false,
+            constraint_if: None,
+            extra: &[("class", "land | sea")],
+            constraint_on: None,
+            context: true,
         },
     ];
     for l in layers {
@@ -1956,6 +2064,12 @@ fn write_manifest(dir: &Path) {
         t += &format!(
             "\n[[layer]]\nid = \"{id}\"\ntitle_zh = \"{zh}\"\ntitle_en = \"{en}\"\nfile = \"{id}.geojson\"\nkind = \"{kind}\"\nconstraint = {constraint}\ncolour = \"{colour}\"\n"
         );
+        if let Some(on) = l.constraint_on {
+            t += &format!("constraint_on = \"{on}\"\n");
+        }
+        if l.context {
+            t += "context = true\n";
+        }
         if let Some(class) = l.constraint_if {
             t += &format!("[layer.constraint_if]\nclass = \"{class}\"\n");
         }
