@@ -8,7 +8,7 @@
 
 use super::paint::{layer_infos, level_of, paint, Key, LayerInfo};
 use super::words::{fmt_m, Lang};
-use crate::data::{Dataset, Feature};
+use crate::data::{Dataset, Feature, LayerKind};
 use crate::query::screen::Screened;
 use crate::render::escape::esc;
 use crate::spatial::buffer::buffer_lonlat;
@@ -261,12 +261,15 @@ pub(super) fn map_svg(ds: &Dataset, site: &Geometry, r: &Screened, lang: Lang) -
         sw = size / 250.0,
     );
     let infos = layer_infos(ds, lang);
-    // Ground first (context layers but the counties), then county outlines, then the rest in
-    // manifest order; within a layer, weaker levels below stricter ones.
-    let rank = |l: &LayerInfo| match (l.context, l.county) {
-        (true, false) => 0,
-        (true, true) => 1,
-        _ => 2,
+    // Ground first (context layers but the counties), then county outlines, then land cover
+    // (zones that are no constraint: water, forest), then the constraint zones, then lines, each
+    // group in manifest order; within a layer, weaker levels below stricter ones.
+    let rank = |l: &LayerInfo| match (l.context, l.county, l.layer.kind(), l.constraint) {
+        (true, false, ..) => 0,
+        (true, true, ..) => 1,
+        (false, _, LayerKind::Zone, false) => 2,
+        (false, _, LayerKind::Zone, true) => 3,
+        (false, _, LayerKind::Line, _) => 4,
     };
     let mut order: Vec<&LayerInfo> = infos.iter().collect();
     order.sort_by_key(|l| rank(l));

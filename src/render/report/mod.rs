@@ -297,9 +297,9 @@ pub fn html(
             if ring.layers.is_empty() {
                 let _ = write!(
                     h,
-                    r#"<tr class="ring-row"><td>{}</td><td>{}</td><td colspan="3">{}</td></tr>"#,
+                    r#"<tr class="ring-row"><td>{}</td><td class="num">{}</td><td colspan="3">{}</td></tr>"#,
                     esc(&label),
-                    esc(&fmt_m2(ring.ring_area_m2, lang)),
+                    esc(&unbroken(&fmt_m2(ring.ring_area_m2, lang))),
                     esc(t("无", "none"))
                 );
             }
@@ -313,16 +313,16 @@ pub fn html(
                 };
                 let _ = write!(
                     h,
-                    r#"<tr class="ring-row"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                    r#"<tr class="ring-row"><td>{}</td><td class="num">{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
                     if i == 0 { esc(&label) } else { String::new() },
                     if i == 0 {
-                        esc(&fmt_m2(ring.ring_area_m2, lang))
+                        esc(&unbroken(&fmt_m2(ring.ring_area_m2, lang)))
                     } else {
                         String::new()
                     },
                     esc(&title_of(layer)),
                     s.features,
-                    esc(&amount)
+                    esc(&unbroken(&amount))
                 );
             }
         }

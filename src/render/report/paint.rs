@@ -67,10 +67,17 @@ pub(super) struct Paint {
 /// What the drawing needs to know about a layer.
 pub(super) struct LayerInfo<'a> {
     pub(super) layer: &'a Layer,
+    /// The manifest's colour, else a palette colour.
     pub(super) colour: String,
+    /// The title in the page's language.
     pub(super) title: String,
+    /// A context layer (land and sea, counties): ground, never a hit.
     pub(super) context: bool,
+    /// A planning constraint (drawn above the land cover that is not).
+    pub(super) constraint: bool,
+    /// The manifest's `county_layer`: outlines and names.
     pub(super) county: bool,
+    /// Its constraint is outside its zones (the urban development boundary).
     pub(super) outside: bool,
 }
 
@@ -101,6 +108,7 @@ pub(super) fn layer_infos(ds: &Dataset, lang: Lang) -> Vec<LayerInfo<'_>> {
                     })
                     .unwrap_or_else(|| layer.id().to_string()),
                 context: spec.is_some_and(|l| l.context),
+                constraint: spec.is_some_and(|l| l.constraint),
                 county: ds.manifest.county_layer.as_deref() == Some(layer.id()),
                 outside: spec.is_some_and(|l| l.constraint_on == ConstraintOn::Outside),
             }
