@@ -45,12 +45,12 @@ pub const PATTERNS: &[Pattern] = &[
     // land-use maps; the lines carry the meaning even in greyscale print.
     Pattern {
         name: "farmland-hatch",
-        size_px: 12,
-        spacing_px: 6,
-        width_px: 1.3,
+        size_px: 16,
+        spacing_px: 8,
+        width_px: 1.1,
         slant: Slant::Rising,
-        line: [0xb8, 0x86, 0x0b, 0xe6],
-        background: [0xf3, 0xe3, 0xa1, 0x40],
+        line: [0xb8, 0x86, 0x0b, 0xa6],
+        background: [0xf3, 0xe3, 0xa1, 0x30],
     },
     // 自然保护地 drawn over the red line: green lines the other way on nothing, so the red
     // beneath stays red between them (a green fill over red reads as brown).
