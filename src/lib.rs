@@ -34,23 +34,25 @@ mod spatial;
 pub mod tiles;
 
 // The data: a manifest, its layers and the plan's tables, loaded all or nothing.
-pub use data::plan::rules::{Decision, ProjectType, Rules, Ruling};
+pub use data::plan::rules::{Decision, ProjectClass, ProjectType, Rules, Ruling};
 pub use data::plan::targets::{Status, Targets};
 pub use data::plan::PlanError;
 pub use data::store::{Change, Store, StoreError};
 pub use data::{
-    synthetic, Dataset, Feature, Layer, LayerError, LayerKind, LayerSpec, LoadError, Location,
-    Manifest, Origin,
+    synthetic, ConstraintOn, Dataset, Feature, Layer, LayerError, LayerKind, LayerSpec, LoadError,
+    Location, Manifest, Origin,
 };
 
 // The questions.
 pub use params::{current_year, QueryError, MAX_BUFFER_M};
 pub use query::check::{
-    check, CheckOptions, CheckResult, Hit, LayerSummary, Relation, SiteSummary, Verdict,
+    check, CheckOptions, CheckResult, CountyShare, Hit, LayerSummary, Outside, Relation,
+    SiteSummary, Verdict,
 };
 pub use query::rings::Ring;
 pub use query::screen::{
-    screen, screen_input, Answer, CheckParams, Screened, ScreenedHit, ScreenedSite, Screening,
+    screen, screen_input, Answer, CheckParams, Screened, ScreenedHit, ScreenedOutside,
+    ScreenedSite, Screening,
 };
 pub use query::zones::{zones_at, ZoneHit, Zones};
 pub use query::{batch, indicator, site};

@@ -666,6 +666,7 @@ fn sample(name: &str) -> &'static str {
     match name {
         "collectionId" | "layers" => "zone",
         "featureId" => "A",
+        "class" => "national_key",
         "z" | "x" | "y" => "0",
         "name" => "ecospace.json",
         "lon" => "120.71",

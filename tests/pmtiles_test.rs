@@ -179,7 +179,13 @@ fn bundled_pyramid_reads_back_tile_for_tile() {
             "nature_reserve",
             "water_source",
             "shoreline",
-            "river_bank"
+            "river_bank",
+            "farmland",
+            "urban_boundary",
+            "forest",
+            "water",
+            "county",
+            "land_sea"
         ]
     );
     assert_eq!(m["vector_layers"][0]["maxzoom"], 12);

@@ -23,6 +23,7 @@ const PINS: &[&str] = &[
     "mapbox-vector-tile==2.2.0",
     "pmtiles==3.8.1",
     "pyarrow==26.0.1",
+    "pyproj==3.7.1",
     "shapely==2.2.0",
 ];
 
@@ -159,7 +160,7 @@ fn a_machine_with_everything_installs_nothing() {
 #[test]
 fn only_what_is_missing_or_at_another_version() {
     // libclang-dev gone, shapely not in the venv, a stale node_modules (older than the lock).
-    let m = Machine::new("partial").with_venv(&PINS[..3]);
+    let m = Machine::new("partial").with_venv(&PINS[..4]);
     std::fs::create_dir_all(m.dir.join("node_modules")).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1100));
     std::fs::write(m.dir.join("package-lock.json"), "{\"changed\":1}").unwrap();

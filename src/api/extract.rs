@@ -151,7 +151,7 @@ mod tests {
     fn field_names_come_from_the_derive() {
         assert_eq!(
             super::field_names::<super::CheckParams>(),
-            ["year", "buffer_m", "layers", "crs", "type", "rings"]
+            ["year", "buffer_m", "layers", "crs", "type", "class", "rings"]
         );
         assert!(super::field_names::<super::NoExtra>().is_empty());
     }

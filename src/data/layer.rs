@@ -478,7 +478,10 @@ fn feature_from(
             geometry::type_name(&geometry)
         )));
     }
+    // A layer whose constraint is its outside (the urban boundary) constrains no feature: being
+    // in one of its zones is what is allowed; the check judges the part of the site outside.
     let constraint = spec.constraint
+        && spec.constraint_on == crate::data::ConstraintOn::Inside
         && spec
             .constraint_if
             .iter()

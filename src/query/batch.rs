@@ -6,9 +6,10 @@
 //! be read as a list of sites at all is refused whole.
 
 use super::check::CheckOptions;
-use super::screen::{screen, Screened, Screening};
+use super::screen::{parse_class, screen, Screened, Screening};
 use super::site::{self, Site, SiteError, SiteInput};
 use crate::data::Dataset;
+use crate::params::QueryError;
 use crate::spatial::geojson::from_geojson;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -230,8 +231,16 @@ pub fn screen_entry(
                     message: err.to_string(),
                 }
             })?;
+            let to_row = |err: QueryError| RowError {
+                error: err.code(),
+                message: err.to_string(),
+            };
             let ask = Screening {
                 project_type: ty,
+                project_class: match s.project_class() {
+                    Some(c) => Some(parse_class(c).map_err(to_row)?),
+                    None => ask.project_class,
+                },
                 ..ask.clone()
             };
             screen(ds, &s.geometry, opts, &ask).map_err(|err| RowError {

@@ -3,11 +3,12 @@
 //! serialise, for one site or each site of a batch.
 
 use super::check::{
-    check, CheckOptions, CheckResult, Hit, LayerSummary, Relation, SiteSummary, Verdict,
+    check, CheckOptions, CheckResult, CountyShare, Hit, LayerSummary, Outside, Relation,
+    SiteSummary, Verdict,
 };
 use super::rings::{rings, Ring};
 use super::site::{Site, SiteInput};
-use crate::data::plan::rules::{Decision, Ruling};
+use crate::data::plan::rules::{Decision, ProjectClass, Ruling};
 use crate::data::Dataset;
 use crate::params::{
     current_year, parse_layer_list, parse_rings, validate_rings, QueryError, DEFAULT_RINGS_M,
@@ -22,6 +23,8 @@ use std::collections::BTreeMap;
 pub struct Screening {
     /// Rule the hits for this project type (an id from the rules file).
     pub project_type: Option<String>,
+    /// The project's class (ordinary when not given): rules may grant key projects exceptions.
+    pub project_class: Option<ProjectClass>,
     /// Report these proximity rings, m.
     pub rings_m: Option<Vec<f64>>,
     /// The CRS the site was sent in, when not lon/lat: the answer echoes the site's box in it.
@@ -29,18 +32,45 @@ pub struct Screening {
 }
 
 impl Screening {
-    /// The screening of one site of a request: the site's own `type` property wins over the
-    /// request's. (A batch also treats an empty `type` as none: a blank CSV cell.)
-    pub fn for_site(&self, site: &Site) -> Screening {
-        Screening {
+    /// The screening of one site of a request: the site's own `type` and `class` properties
+    /// win over the request's. (A batch also treats an empty `type` as none: a blank CSV cell.)
+    pub fn for_site(&self, site: &Site) -> Result<Screening, QueryError> {
+        Ok(Screening {
             project_type: site
                 .project_type()
                 .map(str::to_string)
                 .or_else(|| self.project_type.clone()),
+            project_class: match site.project_class() {
+                Some(c) => Some(parse_class(c)?),
+                None => self.project_class,
+            },
             rings_m: self.rings_m.clone(),
             crs: self.crs.clone(),
-        }
+        })
     }
+}
+
+/// A project class from a request or a site's `class` property; a 4xx listing the valid ones.
+pub fn parse_class(text: &str) -> Result<ProjectClass, QueryError> {
+    text.parse()
+        .map_err(|e: crate::data::plan::rules::UnknownProjectClass| {
+            QueryError::param("class", e.to_string())
+        })
+}
+
+/// The part of a site outside an outside-constraint layer, with what the rules say of it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScreenedOutside {
+    /// The layer (e.g. `urban_boundary`).
+    pub layer: String,
+    /// How much of the site lies outside it.
+    #[serde(flatten)]
+    pub outside: Outside,
+    /// The decision, conditions and basis for the project type and class (none without a type,
+    /// or when the rules say nothing of this type outside the layer).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub ruling: Option<Ruling>,
 }
 
 /// A hit with what the rules say of it for the project type asked about.
@@ -97,9 +127,19 @@ pub struct Screened {
     pub hits: Vec<ScreenedHit>,
     /// Per layer checked, keyed by layer id.
     pub summary: BTreeMap<String, LayerSummary>,
+    /// The parts of the site outside outside-constraint layers (the urban development
+    /// boundary), with their rulings; only where part of the site is outside.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outside: Vec<ScreenedOutside>,
+    /// The counties the site lies in, with shares, largest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub counties: Vec<CountyShare>,
     /// The project type the rulings are for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_type: Option<String>,
+    /// The project class the rulings are for (with a type only).
+    #[serde(rename = "class", skip_serializing_if = "Option::is_none")]
+    pub project_class: Option<ProjectClass>,
     /// The strictest ruling over the hits (`allowed` when none applies).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
@@ -136,7 +176,9 @@ pub fn screen(
         buffer_m,
         hits,
         summary: layers,
+        counties,
     } = check(ds, site, opts)?;
+    let class = ask.project_class.unwrap_or_default();
     let bbox_in_crs = match &ask.crs {
         Some(crs) => Some(BboxInCrs {
             crs: crs.clone(),
@@ -155,11 +197,27 @@ pub fn screen(
             let on = !matches!(hit.relation, Relation::Touches | Relation::Near);
             let ruling = rules
                 .filter(|_| on)
-                .and_then(|(r, t)| r.ruling(&hit.layer, &hit.properties, t));
+                .and_then(|(r, t)| r.ruling(&hit.layer, &hit.properties, t, class));
             if let (Some(d), Some(r)) = (decision.as_mut(), &ruling) {
                 *d = (*d).max(r.decision);
             }
             ScreenedHit { hit, ruling }
+        })
+        .collect();
+    let outside = layers
+        .iter()
+        .filter_map(|(id, s)| Some((id, s.outside.clone()?)))
+        .filter(|(_, o)| o.ratio > 0.0)
+        .map(|(id, outside)| {
+            let ruling = rules.and_then(|(r, t)| r.outside_ruling(id, t, class));
+            if let (Some(d), Some(r)) = (decision.as_mut(), &ruling) {
+                *d = (*d).max(r.decision);
+            }
+            ScreenedOutside {
+                layer: id.clone(),
+                outside,
+                ruling,
+            }
         })
         .collect();
     let rings = match radii {
@@ -177,7 +235,10 @@ pub fn screen(
         buffer_m,
         hits,
         summary: layers,
+        outside,
+        counties,
         project_type: rules.map(|(_, t)| t.clone()),
+        project_class: rules.map(|_| class),
         decision,
         rings,
     })
@@ -232,7 +293,7 @@ pub fn screen_input(
     ask: &Screening,
 ) -> Result<Answer, QueryError> {
     let one = |s: Site| -> Result<Screened, QueryError> {
-        let mut r = screen(ds, &s.geometry, opts, &ask.for_site(&s))?;
+        let mut r = screen(ds, &s.geometry, opts, &ask.for_site(&s)?)?;
         r.id = s.id;
         Ok(r)
     };
@@ -276,6 +337,11 @@ pub struct CheckParams {
     #[serde(rename = "type")]
     #[arg(long = "type", value_name = "TYPE")]
     pub project_type: Option<String>,
+    /// Project class: `ordinary` (default), `provincial_key` or `national_key`; rules may grant
+    /// key projects exceptions (a site's own `class` property wins in a batch).
+    #[serde(rename = "class")]
+    #[arg(long = "class", value_name = "CLASS")]
+    pub project_class: Option<String>,
     /// Proximity rings in metres (`0,500,1000,5000`), or `default` for the rules file's.
     #[arg(long)]
     pub rings: Option<String>,
@@ -305,6 +371,12 @@ impl CheckParams {
             .map_or(&DEFAULT_RINGS_M[..], |r| &r.default_rings_m[..]);
         Ok(Screening {
             project_type,
+            project_class: self
+                .project_class
+                .as_deref()
+                .filter(|c| !c.is_empty())
+                .map(parse_class)
+                .transpose()?,
             rings_m: self
                 .rings
                 .as_deref()

@@ -25,6 +25,14 @@ impl Site {
     pub fn project_type(&self) -> Option<&str> {
         self.properties.get("type").and_then(Value::as_str)
     }
+
+    /// The site's own project class (its `class` property), when it has a non-empty one.
+    pub fn project_class(&self) -> Option<&str> {
+        self.properties
+            .get("class")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+    }
 }
 
 /// One site or a batch, as posted.

@@ -199,6 +199,11 @@ fn target_label(t: &AppliedTarget) -> String {
             t.value,
             t.baseline_year.unwrap_or_default()
         ),
+        TargetRule::NotIncreased => format!(
+            "≤ {:.2} (not enlarged since {})",
+            t.value,
+            t.baseline_year.unwrap_or_default()
+        ),
         TargetRule::AtLeast => format!("≥ {:.2} by {}", t.value, t.year.unwrap_or_default()),
         TargetRule::AtMost => format!("≤ {:.2} by {}", t.value, t.year.unwrap_or_default()),
     }

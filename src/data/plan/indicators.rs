@@ -16,6 +16,23 @@ pub enum Measure {
     UnionArea,
     /// Length of the features matching `numerator` over all features' length, %.
     LengthShare,
+    /// Union area of a zone layer over the union area of the `denominator` layer's features
+    /// that match its `where` (e.g. land), %, per county by the features' `county`.
+    AreaShare,
+}
+
+/// What an `area_share` is a share of.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Denominator {
+    /// A zone layer (e.g. `land_sea`).
+    pub layer: String,
+    /// Property → value a feature must have to count (e.g. `class = "land"`).
+    #[serde(default, rename = "where", skip_serializing_if = "BTreeMap::is_empty")]
+    pub filter: BTreeMap<String, toml::Value>,
+    /// Where the denominator comes from and why it stands in for the plan's.
+    pub source: String,
 }
 
 /// One indicator definition.
@@ -34,6 +51,9 @@ pub struct IndicatorSpec {
     /// For `union_area`: also break the area down by this property's values (e.g. `level`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// For `area_share`: the area it is a share of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<Denominator>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,8 +81,18 @@ pub fn parse_specs(
             ));
         };
         let ok = match s.measure {
-            Measure::UnionArea => l.kind == LayerKind::Zone,
-            Measure::LengthShare => l.kind == LayerKind::Line && !s.numerator.is_empty(),
+            Measure::UnionArea => l.kind == LayerKind::Zone && s.denominator.is_none(),
+            Measure::LengthShare => {
+                l.kind == LayerKind::Line && !s.numerator.is_empty() && s.denominator.is_none()
+            }
+            Measure::AreaShare => {
+                l.kind == LayerKind::Zone
+                    && s.denominator.as_ref().is_some_and(|d| {
+                        manifest
+                            .layer(&d.layer)
+                            .is_some_and(|dl| dl.kind == LayerKind::Zone)
+                    })
+            }
         };
         if !ok {
             return Err(PlanError::new(

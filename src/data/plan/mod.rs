@@ -102,11 +102,28 @@ pub enum Problem {
     /// A restricted decision without its conditions in both languages.
     #[error("{0}: a restricted decision needs conditions_zh and conditions_en")]
     RuleNoConditions(RuleAt),
+    /// An `outside` rule on a layer whose constraint is not its outside, or with `when` keys.
+    #[error(
+        "{0}: `where = \"outside\"` needs a layer with constraint_on = \"outside\" and no `when`"
+    )]
+    RuleBadOutside(RuleAt),
+    /// An outside-constraint layer on which no outside rule decides some type and class.
+    #[error("no `where = \"outside\"` rule decides type {ty:?} class {class:?} outside layer {layer:?}; add one, or a [\"*\"] rule")]
+    UndecidedOutside {
+        /// The project type.
+        ty: String,
+        /// The project class.
+        class: String,
+        /// The layer.
+        layer: String,
+    },
     /// A feature that no rule decides for some project type: a hole in the table.
-    #[error("no rule decides type {ty:?} on layer {layer:?} feature {feature:?} (properties {properties}); add one, or a [\"*\"] rule for the layer")]
+    #[error("no rule decides type {ty:?} class {class:?} on layer {layer:?} feature {feature:?} (properties {properties}); add one, or a [\"*\"] rule for the layer")]
     Undecided {
         /// The project type.
         ty: String,
+        /// The project class.
+        class: String,
         /// The layer.
         layer: String,
         /// The feature's id.

@@ -21,12 +21,17 @@
 //! basis = ["《中华人民共和国水污染防治法》第六十五条"]
 //! ```
 //!
-//! The first rule (in file order) whose layer, `when` and types match decides. Loading checks
-//! that every feature of every layer the rules name is decided for every type, so a gap in the
-//! table is found when the data is loaded, not when a planner's site happens to fall into it.
+//! The first rule (in file order) whose layer, `when`, types and `classes` (the project class:
+//! ordinary, provincial_key, national_key; all when absent) match decides. A rule with
+//! `where = "outside"` rules the part of a site outside a layer whose constraint is its outside
+//! (the urban development boundary): it fires when the site is not wholly within the layer.
+//! Loading checks that every feature of every layer the rules name is decided for every type
+//! and class (and every outside layer's outside likewise), so a gap in the table is found when
+//! the data is loaded, not when a planner's site happens to fall into it.
 
 use super::{PlanError, Problem, RuleAt};
 use crate::data::layer::Layer;
+use crate::data::ConstraintOn;
 use crate::params::{DEFAULT_RINGS_M, MAX_BUFFER_M};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -55,6 +60,72 @@ impl Decision {
     }
 }
 
+/// The class of a project: rules may grant key projects exceptions (土地管理法 art. 35 for
+/// farmland, 自然资发〔2022〕142号 for the red line).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectClass {
+    /// An ordinary project (一般项目).
+    #[default]
+    Ordinary,
+    /// A provincial key project (省重点建设项目).
+    ProvincialKey,
+    /// A national key project (国家重大项目).
+    NationalKey,
+}
+
+impl ProjectClass {
+    /// Every class, in order.
+    pub const ALL: [ProjectClass; 3] = [
+        ProjectClass::Ordinary,
+        ProjectClass::ProvincialKey,
+        ProjectClass::NationalKey,
+    ];
+
+    /// The name used in requests, files and answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectClass::Ordinary => "ordinary",
+            ProjectClass::ProvincialKey => "provincial_key",
+            ProjectClass::NationalKey => "national_key",
+        }
+    }
+}
+
+/// A project class that is not one of the three.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("unknown project class {0:?}; valid classes: ordinary, provincial_key, national_key")]
+pub struct UnknownProjectClass(pub String);
+
+impl std::str::FromStr for ProjectClass {
+    type Err = UnknownProjectClass;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ProjectClass::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| UnknownProjectClass(s.to_string()))
+    }
+}
+
+/// Which side of a layer a rule rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RuleWhere {
+    /// Where the site's interior meets a feature (the default).
+    #[default]
+    Inside,
+    /// The part of the site outside all the layer's zones.
+    Outside,
+}
+
+impl RuleWhere {
+    fn is_inside(&self) -> bool {
+        *self == RuleWhere::Inside
+    }
+}
+
 /// A project type.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -78,6 +149,16 @@ pub struct Rule {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub when: BTreeMap<String, serde_json::Value>,
     pub types: Vec<String>,
+    /// Project classes the rule is for (all when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ProjectClass>,
+    /// `outside`: rules the part of the site outside the layer (default `inside`).
+    #[serde(
+        default,
+        rename = "where",
+        skip_serializing_if = "RuleWhere::is_inside"
+    )]
+    pub place: RuleWhere,
     pub decision: Decision,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions_zh: Option<String>,
@@ -92,10 +173,27 @@ impl Rule {
         layer: &str,
         props: &serde_json::Map<String, serde_json::Value>,
         ty: &str,
+        class: ProjectClass,
     ) -> bool {
-        self.layer == layer
+        self.place == RuleWhere::Inside
+            && self.matches_outside(layer, ty, class)
             && self.when.iter().all(|(k, v)| props.get(k) == Some(v))
+    }
+
+    /// Layer, type and class match (the side is the caller's to check).
+    fn matches_outside(&self, layer: &str, ty: &str, class: ProjectClass) -> bool {
+        self.layer == layer
             && self.types.iter().any(|t| t == ty || t == "*")
+            && (self.classes.is_empty() || self.classes.contains(&class))
+    }
+
+    fn ruling(&self) -> Ruling {
+        Ruling {
+            decision: self.decision,
+            conditions_zh: self.conditions_zh.clone(),
+            conditions_en: self.conditions_en.clone(),
+            basis: self.basis.clone(),
+        }
     }
 }
 
@@ -176,8 +274,13 @@ impl Rules {
                 rule: i + 1,
                 layer: rule.layer.clone(),
             };
-            if !layers.iter().any(|l| l.id() == rule.layer) {
+            let Some(layer) = layers.iter().find(|l| l.id() == rule.layer) else {
                 return bad(Problem::RuleUnknownLayer(at));
+            };
+            let outside_layer =
+                layer.spec.constraint && layer.spec.constraint_on == ConstraintOn::Outside;
+            if rule.place == RuleWhere::Outside && (!outside_layer || !rule.when.is_empty()) {
+                return bad(Problem::RuleBadOutside(at));
             }
             if rule.types.is_empty() {
                 return bad(Problem::RuleNoTypes(at));
@@ -198,20 +301,41 @@ impl Rules {
                 return bad(Problem::RuleNoConditions(at));
             }
         }
-        // Completeness: every feature of every layer the rules name, for every type.
+        // Completeness: every feature of every layer the inside rules name, and the outside of
+        // every layer the outside rules name, for every type and class.
         for layer in layers {
-            if !r.rules.iter().any(|x| x.layer == layer.id()) {
-                continue;
-            }
-            for f in &layer.features {
-                for t in &r.types {
-                    if r.rule_for(layer.id(), &f.properties, &t.id).is_none() {
-                        return bad(Problem::Undecided {
+            let named = |p: RuleWhere| {
+                r.rules
+                    .iter()
+                    .any(|x| x.layer == layer.id() && x.place == p)
+            };
+            for t in &r.types {
+                for class in ProjectClass::ALL {
+                    if named(RuleWhere::Outside)
+                        && r.outside_rule(layer.id(), &t.id, class).is_none()
+                    {
+                        return bad(Problem::UndecidedOutside {
                             ty: t.id.clone(),
+                            class: class.as_str().to_string(),
                             layer: layer.id().to_string(),
-                            feature: f.id.clone(),
-                            properties: serde_json::Value::Object(f.properties.clone()).to_string(),
                         });
+                    }
+                    if !named(RuleWhere::Inside) {
+                        continue;
+                    }
+                    for f in &layer.features {
+                        if r.rule_for(layer.id(), &f.properties, &t.id, class)
+                            .is_none()
+                        {
+                            return bad(Problem::Undecided {
+                                ty: t.id.clone(),
+                                class: class.as_str().to_string(),
+                                layer: layer.id().to_string(),
+                                feature: f.id.clone(),
+                                properties: serde_json::Value::Object(f.properties.clone())
+                                    .to_string(),
+                            });
+                        }
                     }
                 }
             }
@@ -224,8 +348,23 @@ impl Rules {
         layer: &str,
         props: &serde_json::Map<String, serde_json::Value>,
         ty: &str,
+        class: ProjectClass,
     ) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.matches(layer, props, ty))
+        self.rules
+            .iter()
+            .find(|r| r.matches(layer, props, ty, class))
+    }
+
+    fn outside_rule(&self, layer: &str, ty: &str, class: ProjectClass) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.place == RuleWhere::Outside && r.matches_outside(layer, ty, class))
+    }
+
+    /// The ruling on a project of type `ty` and `class` lying partly outside `layer` (an
+    /// outside-constraint layer), if the rules say anything about it.
+    pub fn outside_ruling(&self, layer: &str, ty: &str, class: ProjectClass) -> Option<Ruling> {
+        self.outside_rule(layer, ty, class).map(Rule::ruling)
     }
 
     /// The type with this id, or an error listing the valid ones.
@@ -239,19 +378,16 @@ impl Rules {
             })
     }
 
-    /// The ruling on a project of type `ty` meeting a feature of `layer` with `props`.
+    /// The ruling on a project of type `ty` and `class` meeting a feature of `layer` with
+    /// `props`.
     pub fn ruling(
         &self,
         layer: &str,
         props: &serde_json::Map<String, serde_json::Value>,
         ty: &str,
+        class: ProjectClass,
     ) -> Option<Ruling> {
-        self.rule_for(layer, props, ty).map(|r| Ruling {
-            decision: r.decision,
-            conditions_zh: r.conditions_zh.clone(),
-            conditions_en: r.conditions_en.clone(),
-            basis: r.basis.clone(),
-        })
+        self.rule_for(layer, props, ty, class).map(Rule::ruling)
     }
 }
 

@@ -3,7 +3,7 @@
 
 mod contact;
 
-use crate::data::{Dataset, Feature, Layer, LayerKind, Location};
+use crate::data::{ConstraintOn, Dataset, Feature, Layer, LayerKind, Location};
 use crate::params::{check_buffer, check_year, current_year, QueryError};
 use crate::spatial::clip::{grow, lines_to_box, polygons_to_box};
 use crate::spatial::frames::LocalFrame;
@@ -65,16 +65,19 @@ pub enum Relation {
     Near,
 }
 
-/// The site-level answer.
+/// The site-level answer: whether a planning constraint is met, whatever the project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Touches or enters at least one constraint feature.
+    /// A constraint is met: the site enters or touches a constraint feature, or lies partly
+    /// outside a layer whose outside is the constraint (the urban development boundary).
     Conflict,
-    /// Only near (within the buffer of) features, or only non-constraint hits nearby.
+    /// No constraint is met, but one lies within `buffer_m`: a constraint feature, or the
+    /// outside of an outside-constraint layer.
     Near,
-    /// Nothing within the buffer.
+    /// Neither. Hits on non-constraint features (unprotected banks, artificial shoreline,
+    /// forest, water) are still listed; they do not make a site `near`.
     Clear,
 }
 
@@ -135,6 +138,40 @@ pub struct LayerSummary {
     pub overlap_length_m: f64,
     /// Smallest distance to any hit, m.
     pub min_distance_m: Option<f64>,
+    /// For a layer whose constraint is its outside (`constraint_on = "outside"`): the part of
+    /// the site outside all its zones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside: Option<Outside>,
+}
+
+/// The part of a site outside an outside-constraint layer (the urban development boundary).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Outside {
+    /// Share of the site outside: of its area (areal sites), length (lines), 0 or 1 (points).
+    pub ratio: f64,
+    /// Area of the site outside, m² (areal sites only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area_m2: Option<f64>,
+    /// Length of the site outside, m (line sites only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_m: Option<f64>,
+    /// Distance from the site to the outside, m: 0 when part of it is outside; for a site
+    /// wholly inside, the distance to the nearest zone edge when within `buffer_m`, else null.
+    pub distance_m: Option<f64>,
+}
+
+/// A county the site lies in, from the manifest's `county_layer`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CountyShare {
+    /// The county's adcode (the feature's `county`, else its id).
+    pub county: String,
+    /// The county's name.
+    pub name: String,
+    /// Share of the site in the county: of its area (areal sites), length (lines), or 1 for a
+    /// point (split evenly when a point lies on a border).
+    pub share: f64,
 }
 
 /// The answer to a check.
@@ -153,13 +190,34 @@ pub struct CheckResult {
     pub hits: Vec<Hit>,
     /// Per layer checked, keyed by layer id.
     pub summary: BTreeMap<String, LayerSummary>,
+    /// The counties the site lies in, largest share first (empty without a `county_layer`).
+    pub counties: Vec<CountyShare>,
 }
 
-/// Validates options against the dataset; returns the layers to check.
+/// Validates options against the dataset; returns the layers to check. Context layers (county
+/// outlines, land and sea) are never screened; naming one is an error.
 fn resolve<'a>(ds: &'a Dataset, opts: &CheckOptions) -> Result<Vec<&'a Layer>, QueryError> {
     check_year(opts.year)?;
     check_buffer(opts.buffer_m)?;
-    ds.select(opts.layers.as_deref())
+    let layers = ds.select(opts.layers.as_deref())?;
+    if let Some(l) = layers.iter().find(|l| l.spec.context) {
+        if opts.layers.is_some() {
+            return Err(QueryError::param(
+                "layers",
+                format!(
+                    "{:?} is a context layer (drawn on maps, not screened); screened layers: {}",
+                    l.id(),
+                    ds.layers
+                        .iter()
+                        .filter(|l| !l.spec.context)
+                        .map(Layer::id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(layers.into_iter().filter(|l| !l.spec.context).collect())
 }
 
 /// Checks a site against the dataset.
@@ -191,9 +249,20 @@ pub fn check(
     let (dx, dy) = LocalFrame::new(centre).degrees_for(opts.buffer_m * 1.01 + 0.01);
     let env = AABB::from_corners([bbox[0] - dx, bbox[1] - dy], [bbox[2] + dx, bbox[3] + dy]);
 
+    let counties = counties(ds, &prepared, opts.year, &env);
+    // The part of the site inside the plan's territory (the county layer's union): an outside
+    // constraint binds there, not in the open sea or a neighbouring city.
+    let territory = if ds.manifest.county_layer.is_some() {
+        counties.iter().map(|c| c.share).sum::<f64>().min(1.0)
+    } else {
+        1.0
+    };
     let mut hits = Vec::new();
     let mut summary = BTreeMap::new();
+    let mut constraint_near = false;
+    let mut outside_met = false;
     for layer in layers {
+        let first_hit = hits.len();
         let mut s = LayerSummary::default();
         let mut overlaps: Vec<(usize, MultiPolygon, f64)> = Vec::new();
         let mut candidates: Vec<(usize, &Feature)> = layer
@@ -219,17 +288,35 @@ pub fn check(
         }
         s.overlap_area_m2 = clamp_to_site(layer_overlap_m2(layer, overlaps), site_area);
         s.overlap_ratio = (site_area > 0.0).then(|| s.overlap_area_m2 / site_area);
+        if layer.spec.constraint && layer.spec.constraint_on == ConstraintOn::Outside {
+            let o = outside(
+                &prepared,
+                layer,
+                &s,
+                &hits[first_hit..],
+                opts,
+                &env,
+                territory,
+            );
+            outside_met |= o.ratio > 0.0;
+            constraint_near |= o.distance_m.is_some_and(|d| d <= opts.buffer_m);
+            s.outside = Some(o);
+        }
         summary.insert(layer.id().to_string(), s);
     }
-    let verdict = if hits
+    constraint_near |= hits
         .iter()
-        .any(|h| h.constraint && h.relation != Relation::Near)
+        .any(|h| h.constraint && h.relation == Relation::Near);
+    let verdict = if outside_met
+        || hits
+            .iter()
+            .any(|h| h.constraint && h.relation != Relation::Near)
     {
         Verdict::Conflict
-    } else if hits.is_empty() {
-        Verdict::Clear
-    } else {
+    } else if constraint_near {
         Verdict::Near
+    } else {
+        Verdict::Clear
     };
     Ok(CheckResult {
         site: SiteSummary {
@@ -243,7 +330,142 @@ pub fn check(
         buffer_m: opts.buffer_m,
         hits,
         summary,
+        counties,
     })
+}
+
+/// The part of the site outside an outside-constraint layer's zones but inside the territory
+/// (`territory`: the share of the site in the plan's counties), from the layer's hits: the area
+/// outside is the site's in the territory less the union inside; a line's likewise with lengths
+/// (the layer's zones do not overlap in sensible data; overlaps are clamped); a point is
+/// outside when in the territory and no zone holds it (a zone's boundary counts as inside).
+fn outside(
+    site: &PreparedSite,
+    layer: &Layer,
+    s: &LayerSummary,
+    hits: &[Hit],
+    opts: &CheckOptions,
+    env: &AABB<[f64; 2]>,
+    territory: f64,
+) -> Outside {
+    let meets = |h: &&Hit| h.relation != Relation::Near;
+    let mut o = match site.dim {
+        2 => {
+            let a = (site.area_m2 * territory - s.overlap_area_m2).max(0.0);
+            let ratio = if site.area_m2 > 0.0 {
+                a / site.area_m2
+            } else {
+                0.0
+            };
+            // Boolean-op rounding leaves ~1e-9 of the site "outside" a zone that holds it.
+            let ratio = if ratio <= SAME_AREA { 0.0 } else { ratio };
+            Outside {
+                ratio,
+                area_m2: Some(if ratio == 0.0 { 0.0 } else { a }),
+                ..Outside::default()
+            }
+        }
+        1 => {
+            let inside: f64 = hits
+                .iter()
+                .filter(meets)
+                .filter_map(|h| h.overlap_length_m)
+                .sum();
+            let l = (site.length_m * territory - inside).max(0.0);
+            let ratio = if site.length_m > 0.0 {
+                l / site.length_m
+            } else {
+                0.0
+            };
+            let ratio = if ratio <= SAME_AREA { 0.0 } else { ratio };
+            Outside {
+                ratio,
+                length_m: Some(if ratio == 0.0 { 0.0 } else { l }),
+                ..Outside::default()
+            }
+        }
+        _ => Outside {
+            ratio: if hits.iter().any(|h| meets(&h)) {
+                0.0
+            } else {
+                territory
+            },
+            ..Outside::default()
+        },
+    };
+    o.distance_m = if o.ratio > 0.0 {
+        Some(0.0)
+    } else if opts.buffer_m > 0.0 {
+        // Wholly inside: the outside begins at the nearest edge of the zones that hold it.
+        hits.iter()
+            .filter(meets)
+            .filter_map(|h| layer.features.iter().find(|f| f.id == h.id))
+            .filter_map(|f| geodesy::segments_distance_m(&site.segments, &f.edges_in(env)))
+            .reduce(f64::min)
+            .filter(|d| *d <= opts.buffer_m)
+    } else {
+        None
+    };
+    o
+}
+
+/// The counties the site lies in, from the manifest's county layer, with shares.
+fn counties(
+    ds: &Dataset,
+    site: &PreparedSite,
+    year: i32,
+    env: &AABB<[f64; 2]>,
+) -> Vec<CountyShare> {
+    let Some(layer) = ds
+        .manifest
+        .county_layer
+        .as_deref()
+        .and_then(|c| ds.layer(c))
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<(CountyShare, bool)> = Vec::new();
+    let mut candidates: Vec<&Feature> =
+        layer.candidates(env).filter(|f| f.valid_in(year)).collect();
+    candidates.sort_by(|a, b| a.id.cmp(&b.id));
+    for f in candidates {
+        let Some((h, _)) = examine(site, layer, f, 0.0, env) else {
+            continue;
+        };
+        let share = match site.dim {
+            2 => h.overlap_ratio.unwrap_or(0.0),
+            1 if site.length_m > 0.0 => h.overlap_length_m.unwrap_or(0.0) / site.length_m,
+            _ => f64::from(u8::from(h.relation == Relation::Within)),
+        };
+        if share > 0.0 || (site.dim == 0 && h.relation == Relation::Touches) {
+            out.push((
+                CountyShare {
+                    county: f.county.clone().unwrap_or_else(|| f.id.clone()),
+                    name: f.name.clone(),
+                    share: share.min(1.0),
+                },
+                share > 0.0,
+            ));
+        }
+    }
+    // A point on a border belongs to the counties that meet there, evenly.
+    if site.dim == 0 && !out.iter().any(|(_, inside)| *inside) && !out.is_empty() {
+        let n = out.len() as f64;
+        for (c, _) in &mut out {
+            c.share = 1.0 / n;
+        }
+    }
+    let mut out: Vec<CountyShare> = out
+        .into_iter()
+        .filter(|(c, _)| c.share > 0.0)
+        .map(|(c, _)| c)
+        .collect();
+    out.sort_by(|a, b| {
+        b.share
+            .total_cmp(&a.share)
+            .then_with(|| a.county.cmp(&b.county))
+    });
+    out
 }
 
 /// How far the box a feature is clipped to reaches beyond the site's box, degrees (~1 cm): the

@@ -22,7 +22,8 @@ pub struct Measured {
     pub unit: &'static str,
     /// Area (km²) or numerator length (km).
     pub numerator: f64,
-    /// Total length (km) for shares; `None` for areas.
+    /// Total length (km) of a length share, or total area (km²) of an area share; `None` for
+    /// areas.
     pub denominator: Option<f64>,
     /// Unit of numerator and denominator.
     pub parts_unit: &'static str,
@@ -94,21 +95,28 @@ pub fn compute(ds: &Dataset, year: i32) -> Result<Arc<YearIndicators>, QueryErro
         };
         layer.measure_all();
         let live: Vec<&Feature> = layer.features_in(year).collect();
-        let mut groups: BTreeMap<String, Vec<&Feature>> = BTreeMap::new();
-        for f in &live {
-            groups
-                .entry(f.county.clone().unwrap_or_else(|| NO_COUNTY.into()))
-                .or_default()
-                .push(f);
-        }
-        for (county, fs) in &groups {
+        let groups = by_county_of(&live);
+        // An area share's denominator, in force the same year, per county likewise.
+        let denominator = denominator_in(ds, spec, year);
+        let denominator_groups = denominator.as_deref().map(by_county_of);
+        let counties: std::collections::BTreeSet<&String> = groups
+            .keys()
+            .chain(denominator_groups.iter().flat_map(|g| g.keys()))
+            .collect();
+        for county in counties {
+            let fs = groups.get(county).map_or(&[][..], Vec::as_slice);
+            let d = denominator_groups
+                .as_ref()
+                .map(|g| g.get(county).map_or(&[][..], Vec::as_slice));
             by_county
                 .entry(county.clone())
                 .or_default()
-                .insert(spec.id.clone(), measure(spec, fs));
+                .insert(spec.id.clone(), measure(spec, fs, d));
         }
-        let value = measure(spec, &live);
-        let target = ds.targets.applicable(&spec.id, year);
+        let value = measure(spec, &live, denominator.as_deref());
+        let target = ds
+            .targets
+            .applicable(&spec.id, year, |b| baseline_value(ds, spec, layer, b));
         let (gap, status) = evaluate(target.as_ref(), value.value);
         indicators.insert(
             spec.id.clone(),
@@ -166,8 +174,69 @@ pub fn default_span(ds: &Dataset) -> (i32, i32) {
     (from, to.min(from + MAX_SERIES_YEARS - 1))
 }
 
-fn measure(spec: &IndicatorSpec, fs: &[&Feature]) -> Measured {
+/// The indicator in another year (a target's baseline), city-wide.
+fn baseline_value(
+    ds: &Dataset,
+    spec: &IndicatorSpec,
+    layer: &crate::data::Layer,
+    year: i32,
+) -> f64 {
+    let live: Vec<&Feature> = layer.features_in(year).collect();
+    let d = denominator_in(ds, spec, year);
+    measure(spec, &live, d.as_deref()).value
+}
+
+/// The features an area share is a share of, in force in `year`.
+fn denominator_in<'a>(
+    ds: &'a Dataset,
+    spec: &IndicatorSpec,
+    year: i32,
+) -> Option<Vec<&'a Feature>> {
+    spec.denominator.as_ref().map(|d| {
+        ds.layer(&d.layer)
+            .map(|l| {
+                l.features_in(year)
+                    .filter(|f| {
+                        d.filter
+                            .iter()
+                            .all(|(k, v)| f.properties.get(k).is_some_and(|p| toml_eq(v, p)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// Features grouped by their `county` ([`NO_COUNTY`] without one).
+fn by_county_of<'a>(fs: &[&'a Feature]) -> BTreeMap<String, Vec<&'a Feature>> {
+    let mut groups: BTreeMap<String, Vec<&Feature>> = BTreeMap::new();
+    for f in fs {
+        groups
+            .entry(f.county.clone().unwrap_or_else(|| NO_COUNTY.into()))
+            .or_default()
+            .push(f);
+    }
+    groups
+}
+
+fn measure(spec: &IndicatorSpec, fs: &[&Feature], denominator: Option<&[&Feature]>) -> Measured {
     match spec.measure {
+        Measure::AreaShare => {
+            let part = union_area_m2(fs) / 1e6;
+            let whole = denominator.map_or(0.0, |d| union_area_m2(d) / 1e6);
+            Measured {
+                value: if whole > 0.0 {
+                    part / whole * 100.0
+                } else {
+                    0.0
+                },
+                unit: "%",
+                numerator: part,
+                denominator: Some(whole),
+                parts_unit: "km²",
+                by: None,
+            }
+        }
         Measure::UnionArea => {
             let by = spec.by.as_ref().map(|key| {
                 let mut groups: BTreeMap<String, Vec<&Feature>> = BTreeMap::new();
