@@ -9,7 +9,8 @@
 #                    proj-sys runs bindgen, which needs libclang), libfreetype-dev (the glyph ranges'
 #                    rasteriser, linked through pkg-config), gdal-bin (ogr2ogr/ogrinfo), curl,
 #                    fonts-noto-cjk (the font the glyph ranges are drawn from; the headless map test)
-#   apt, tests only: chromium (headless map test), procps (`kill` in the signal tests),
+#   apt, tests only: chromium (headless map test), poppler-utils (pdftotext: which page each
+#                    heading of the printed report lands on), procps (`kill` in the signal tests),
 #                    python3-venv when Python has no working `venv`
 #   npm:  `npm ci` when node_modules is missing or older than package-lock.json (MapLibre GL JS, which
 #         the build embeds; the style validator and playwright-core for the tests)
@@ -42,7 +43,7 @@ apt_pkgs=()
 want() { for p in "$@"; do installed "$p" || apt_pkgs+=("$p"); done; }
 want libgdal-dev libproj-dev clang libclang-dev pkg-config libfreetype-dev gdal-bin curl fonts-noto-cjk
 if ! $serve_only; then
-  want chromium procps
+  want chromium poppler-utils procps
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || want python3-venv
 fi
 

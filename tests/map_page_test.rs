@@ -1,5 +1,6 @@
-//! The map frontend for real: the style passes MapLibre's own validator (npm), and the map page
-//! is driven in headless Chromium against a live server on the bundled data.
+//! The map frontend for real: the style passes MapLibre's own validator (npm), its sprite holds
+//! the patterns it names, label points lie in their zones, and the map page is driven in
+//! headless Chromium against a live server on the bundled data.
 //! Needs `scripts/setup.sh` (npm ci, chromium) — the README's test command runs it first.
 #![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
@@ -44,6 +45,10 @@ fn the_style_file_and_the_served_style_pass_the_maplibre_validator() {
         "absolute source url: {url}"
     );
     assert!(served["glyphs"].as_str().unwrap().starts_with("http://"));
+    assert_eq!(
+        served["sprite"].as_str().unwrap(),
+        format!("http://{addr}/sprites/ecospace")
+    );
     let file = std::env::temp_dir().join(format!("ecospace-style-{}.json", std::process::id()));
     std::fs::write(&file, served.to_string()).unwrap();
     let out = validate(&file);
@@ -102,6 +107,112 @@ fn the_page_and_its_assets_are_served() {
         (404, Some("asset_missing"))
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every image the style names (`fill-pattern`) is in the sprite the server draws, at 1× and
+/// 2×, inside its PNG, whose header says what the index says.
+#[test]
+fn the_sprite_holds_every_pattern_the_style_names() {
+    let style: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("styles/ecospace.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(style["sprite"], "/sprites/ecospace");
+    let named: Vec<&str> = style["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["paint"]["fill-pattern"].as_str())
+        .collect();
+    assert!(
+        named.contains(&"farmland-hatch") && named.contains(&"reserve-hatch"),
+        "{named:?}"
+    );
+    let addr = app(mini(), Limits::default());
+    for (suffix, ratio) in [("", 1), ("@2x", 2)] {
+        let index = get(addr, &format!("/sprites/ecospace{suffix}.json"));
+        assert_eq!(index.status, 200);
+        let index = index.json();
+        let png = get(addr, &format!("/sprites/ecospace{suffix}.png"));
+        assert_eq!(png.status, 200);
+        assert!(png.headers.to_ascii_lowercase().contains("image/png"));
+        assert_eq!(&png.bytes[..8], b"\x89PNG\r\n\x1a\n");
+        let dim = |at: usize| {
+            u64::from(u32::from_be_bytes(
+                png.bytes[at..at + 4].try_into().unwrap(),
+            ))
+        };
+        let (w, h) = (dim(16), dim(20));
+        for name in &named {
+            let b = &index[*name];
+            assert_eq!(b["pixelRatio"], ratio, "{name}{suffix}");
+            let n = |k: &str| b[k].as_u64().unwrap();
+            assert!(
+                n("width") > 0 && n("x") + n("width") <= w && n("y") + n("height") <= h,
+                "{name}{suffix}: {b}"
+            );
+        }
+    }
+    assert_eq!(get(addr, "/sprites/other.json").status, 404);
+    assert_eq!(get(addr, "/sprites/ecospace@3x.png").status, 404);
+}
+
+/// `/labels/{layers}`: one point per feature in force, named as the feature, and the point lies
+/// in its feature by `/zones` (the point-in-zone answer, computed apart from the labels).
+#[test]
+fn label_points_lie_in_their_features() {
+    let addr = app(mini(), Limits::default());
+    for year in [2019, 2025] {
+        let labels = get(addr, &format!("/labels/zone.geojson?year={year}"));
+        assert_eq!(labels.status, 200, "{}", labels.body);
+        assert!(labels
+            .headers
+            .to_ascii_lowercase()
+            .contains("application/geo+json"));
+        let labels = labels.json();
+        let items = get(
+            addr,
+            &format!("/collections/zone/items?limit=1000&datetime={year}-06-01"),
+        )
+        .json();
+        let mut want: Vec<(String, String)> = items["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap().to_string(),
+                    f["properties"]["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        want.sort();
+        let mut got = Vec::new();
+        for p in labels["features"].as_array().unwrap() {
+            let props = &p["properties"];
+            assert_eq!(props["layer"], "zone");
+            assert!(props["area_m2"].as_f64().unwrap() > 0.0);
+            let id = props["id"].as_str().unwrap().to_string();
+            let c = &p["geometry"]["coordinates"];
+            let zones = get(
+                addr,
+                &format!("/zones?lon={}&lat={}&year={year}", c[0], c[1]),
+            )
+            .json();
+            assert!(
+                zones["zones"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|z| z["layer"] == "zone" && z["id"] == id.as_str()),
+                "label of {id} at {c} is not in it: {zones}"
+            );
+            got.push((id, props["name"].as_str().unwrap().to_string()));
+        }
+        got.sort();
+        assert_eq!(got, want, "{year}");
+    }
+    assert_eq!(get(addr, "/labels/nope.geojson").status, 400);
 }
 
 /// The `ecospace` binary copied into an empty folder and started there: it must carry
@@ -188,6 +299,7 @@ fn the_binary_in_an_empty_folder_serves_a_map_that_headless_chromium_renders() {
     let shot = root().join("target/artifacts/map.png");
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
     let _ = std::fs::remove_file(&shot);
+    let _ = std::fs::remove_file(shot.with_file_name("map-opening.png"));
     let out = Command::new("node")
         .arg(root().join("tests/browser/map_check.mjs"))
         .arg(format!("http://{addr}"))
@@ -201,10 +313,25 @@ fn the_binary_in_an_empty_folder_serves_a_map_that_headless_chromium_renders() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains(" 0 failed"), "{stdout}");
-    assert!(
-        shot.metadata().map(|m| m.len() > 10_000).unwrap_or(false),
-        "screenshot kept at {}",
-        shot.display()
-    );
+    // The opening view (every reserve, red-line zone and county named there, the tiny island
+    // reserve marked, base map under the zones: checked in map_check.mjs) and the last view.
+    for s in [shot.with_file_name("map-opening.png"), shot.clone()] {
+        assert!(
+            s.metadata().map(|m| m.len() > 10_000).unwrap_or(false),
+            "screenshot kept at {}",
+            s.display()
+        );
+    }
+    for check in [
+        "every reserve named at the opening view",
+        "county names rendered",
+        "tiny reserves have a marker",
+        "land, sea and county outlines under the protection layers",
+    ] {
+        assert!(
+            stdout.contains(&format!("ok   {check}")),
+            "{check}:\n{stdout}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

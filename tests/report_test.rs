@@ -1,6 +1,7 @@
 //! The printable report, opened for real: served by `/check/report` and written by
 //! `ecospace check --report`, then checked and printed to PDF in headless Chromium
-//! (`tests/browser/report_check.mjs`). Needs `scripts/setup.sh` (npm ci, chromium).
+//! (`tests/browser/report_check.mjs`). Needs `scripts/setup.sh` (npm ci, chromium, pdftotext).
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
 use common::*;
@@ -65,6 +66,8 @@ fn the_served_report_matches_the_check_and_prints() {
         "rings": 2,
         "decision": "prohibited",
         "lang": "zh",
+        "levels": [1, 2, 3],
+        "counties": [],
     });
     browser_check(&file, &expect, &dir.join("report-zh"));
 
@@ -78,7 +81,7 @@ fn the_served_report_matches_the_check_and_prints() {
     assert_ne!(digest(&a.body), digest(&r.body));
     let file = dir.join("report-en.html");
     std::fs::write(&file, &a.body).unwrap();
-    let expect = serde_json::json!({"hits": 1, "overlaps": 0, "rings": 2, "decision": "restricted", "lang": "en"});
+    let expect = serde_json::json!({"hits": 1, "overlaps": 0, "rings": 2, "decision": "restricted", "lang": "en", "counties": []});
     browser_check(&file, &expect, &dir.join("report-en"));
 
     // Refusals.
@@ -138,6 +141,86 @@ fn the_cli_writes_the_same_report() {
     .body;
     let digest = |s: &str| s.split("class=\"digest\">").nth(1).unwrap()[..16].to_string();
     assert_eq!(digest(&html), digest(&served));
-    let expect = serde_json::json!({"hits": 2, "overlaps": 2, "rings": 2, "decision": "prohibited", "lang": "zh"});
+    let expect = serde_json::json!({"hits": 2, "overlaps": 2, "rings": 2, "decision": "prohibited", "lang": "zh", "levels": [1, 2, 3], "counties": []});
     browser_check(&out, &expect, &dir.join("report-cli"));
+}
+
+/// The counties whose features meet a lon/lat box, asked of the collection.
+fn counties_in(addr: Target, bbox: [f64; 4]) -> Vec<String> {
+    let [w, s, e, n] = bbox;
+    let near = get(
+        addr,
+        &format!("/collections/county/items?bbox={w},{s},{e},{n}&limit=100"),
+    )
+    .json();
+    let mut names: Vec<String> = near["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// On the bundled Jiaxing data, with its context layers. A site on the 千亩荡 drinking-water
+/// source, well inside 海盐县: the map shows the three protection levels apart, the land under
+/// them and the county, named, with no boundary in view; the legend is what was drawn; the hit
+/// table's heading prints on its table's page (page 1 ends near it in this report). A point on
+/// the border of three counties: each named, the boundary drawn.
+#[test]
+fn the_bundled_report_draws_levels_and_context_layers() {
+    let ds = ecospace::Dataset::bundled().unwrap();
+    assert!(
+        ds.manifest.layers.iter().any(|l| l.context) && ds.manifest.county_layer.is_some(),
+        "the bundled manifest has context layers and a county layer"
+    );
+    let addr = app(ds, Limits::default());
+    let dir = root().join("target/artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "report-jiaxing",
+            r#"{"type":"Polygon","coordinates":[[[120.836,30.574],[120.842,30.574],[120.842,30.578],[120.836,30.578],[120.836,30.574]]]}"#,
+            [120.839, 30.576],
+            "rings=0,500,1000",
+            serde_json::json!({"levels": [1, 2, 3], "boundary": false}),
+        ),
+        (
+            "report-jiaxing-border",
+            r#"{"type":"Point","coordinates":[120.9557,30.7789]}"#,
+            [120.9557, 30.7789],
+            "rings=0,500",
+            serde_json::json!({"boundary": true}),
+        ),
+    ];
+    for (name, site, [x, y], rings, mut expect) in cases {
+        // The map spans under ±1.5 km: the counties there are those meeting a box of ±0.003°
+        // and of ±0.03° alike (else the case is not clear-cut).
+        let inner = counties_in(addr, [x - 0.003, y - 0.003, x + 0.003, y + 0.003]);
+        let outer = counties_in(addr, [x - 0.03, y - 0.03, x + 0.03, y + 0.03]);
+        assert!(
+            !inner.is_empty() && inner == outer,
+            "{name}: {inner:?} / {outer:?}"
+        );
+        let q = format!("year=2025&type=industrial&{rings}");
+        let check = post(addr, &format!("/check?{q}"), site).json();
+        let hits = check["hits"].as_array().unwrap();
+        let overlaps = hits
+            .iter()
+            .filter(|h| h["overlap_area_m2"].as_f64().unwrap_or(0.0) > 0.0)
+            .count();
+        let r = post(addr, &format!("/check/report?{q}"), site);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let file = dir.join(format!("{name}.html"));
+        std::fs::write(&file, &r.body).unwrap();
+        let e = expect.as_object_mut().unwrap();
+        e.insert("hits".into(), hits.len().into());
+        e.insert("overlaps".into(), overlaps.into());
+        e.insert("rings".into(), (rings.split(',').count() - 1).into());
+        e.insert("decision".into(), check["decision"].clone());
+        e.insert("lang".into(), "zh".into());
+        e.insert("counties".into(), inner.into());
+        browser_check(&file, &expect, &dir.join(name));
+    }
 }

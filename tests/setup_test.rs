@@ -20,7 +20,7 @@ const APT_BOTH: &[&str] = &[
     "curl",
     "fonts-noto-cjk",
 ];
-const APT_TESTS: &[&str] = &["chromium", "procps"];
+const APT_TESTS: &[&str] = &["chromium", "poppler-utils", "procps"];
 const PINS: &[&str] = &[
     "mapbox-vector-tile==2.2.0",
     "pmtiles==3.8.1",

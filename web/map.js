@@ -10,16 +10,20 @@
 /* global maplibregl */
 
 const SOURCE_ID = 'ecospace';
-const ALL_LAYERS = 'redline,nature_reserve,water_source,shoreline,river_bank';
-const TILEJSON_PATH = `/tiles/${ALL_LAYERS}.json`;
+const LABEL_SOURCE_ID = 'labels'; // GeoJSON label points (/labels/{layers}): one per zone
 const STYLE_PATH = '/styles/ecospace.json';
 const YEAR_MIN = 2018;
 const YEAR_MAX = 2025;
 const LINE_LAYERS = ['shoreline-line', 'river_bank-line'];
-const IDEOGRAPH_FONTS = "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif";
 
 // Fallback titles when the style's metadata lacks a layer (the style normally provides them).
 const TITLES = {
+  land_sea: ['陆地与海域', 'Land and sea'],
+  county: ['县（市、区）', 'Counties'],
+  water: ['水域', 'Water'],
+  forest: ['林地', 'Forest'],
+  farmland: ['永久基本农田', 'Permanent basic farmland'],
+  urban_boundary: ['城镇开发边界', 'Urban development boundary'],
   redline: ['生态保护红线', 'Ecological protection red line'],
   nature_reserve: ['自然保护地', 'Nature protected areas'],
   water_source: ['饮用水水源保护区', 'Drinking-water source protection zones'],
@@ -46,6 +50,8 @@ const panel = $('#panel');
 
 const state = {
   year: YEAR_MAX,
+  tilejson: null, // the vector source's TileJSON URL (from the style)
+  labelsUrl: null, // the label source's GeoJSON URL (from the style), without the year
   tilesTemplate: null, // tile URL template(s) of the current year
   drawing: false,
   vertices: [], // [[lon, lat], ...] of the site being drawn
@@ -104,11 +110,12 @@ function withYear(url, year) {
 function whenIdle(map) {
   // 'idle' fires from a rendered frame once every source is loaded and nothing moves. MapLibre may
   // render no frame after the last tile fails (e.g. a base map answering 404), so nudge it with a
-  // repaint now and then; each nudged frame fires 'idle' again if all is loaded.
+  // repaint now and then; each nudged frame fires 'idle' again if all is loaded. Done when both
+  // our sources are loaded: the tiles and the label points.
   return new Promise((resolve) => {
     let timer = null;
     const check = () => {
-      if (map.isSourceLoaded(SOURCE_ID)) {
+      if (map.isSourceLoaded(SOURCE_ID) && (!map.getSource(LABEL_SOURCE_ID) || map.isSourceLoaded(LABEL_SOURCE_ID))) {
         clearInterval(timer);
         map.off('idle', check);
         resolve();
@@ -157,9 +164,15 @@ async function start() {
 
   const style = await getJSON(STYLE_PATH);
   const src = style.sources[SOURCE_ID];
+  state.tilejson = src.url || null;
   // Ask the TileJSON for the chosen year from the start, so the first tiles are of that year.
   if (src.url) src.url = withYear(src.url, state.year);
   if (src.tiles) src.tiles = src.tiles.map((t) => withYear(t, state.year));
+  const labels = style.sources[LABEL_SOURCE_ID];
+  if (labels && typeof labels.data === 'string') {
+    state.labelsUrl = labels.data;
+    labels.data = withYear(labels.data, state.year);
+  }
   state.legend = (style.metadata && style.metadata['ecospace:legend']) || [];
   state.titles = Object.fromEntries(state.legend.map((l) => [l.id, [l.title_zh, l.title_en]]));
 
@@ -183,7 +196,10 @@ async function start() {
     maxZoom: 18,
     hash: false,
     attributionControl: { compact: true },
-    localIdeographFontFamily: IDEOGRAPH_FONTS,
+    // Every glyph from the server's SDF ranges (/fonts, Noto Sans CJK SC): MapLibre's local
+    // ideograph drawing also claims the fullwidth forms and drops those its canvas font lacks
+    // (the "（" of 京杭运河（桐乡石门段）). The ranges are gzip-served and cached for a day.
+    localIdeographFontFamily: false,
     // Headless test runs read pixels back for screenshots.
     canvasContextAttributes: { preserveDrawingBuffer: true },
   });
@@ -232,6 +248,27 @@ function addOverlayLayers(map) {
 
 // ---------- legend ----------
 
+// A legend item's swatch, drawn as the map draws it: a fill (with its outline, dashed or not), a
+// line (dashed or not), a hatch (lines at 45° over a background, as the style's sprite draws
+// them), or a ring marker.
+function swatch(it) {
+  const c = esc(it.color);
+  const dashedLine = (col) => `repeating-linear-gradient(90deg, ${col} 0 5px, transparent 5px 8px)`;
+  let css;
+  let kind = it.kind;
+  if (kind === 'line') css = `background:${it.dashed ? dashedLine(c) : c}`;
+  else if (kind === 'hatch') {
+    const angle = it.slant === 'falling' ? '-45deg' : '45deg';
+    css = `background:repeating-linear-gradient(${angle}, ${c} 0 1.5px, ${esc(it.background || 'transparent')} 1.5px 5px);`
+      + (it.outline ? `border:1.5px solid ${esc(it.outline)}` : '');
+  } else if (kind === 'marker') css = `border:2px solid ${c};border-radius:50%`;
+  else {
+    kind = 'fill';
+    css = `background:${c};` + (it.outline ? `border:1.5px ${it.dashed ? 'dashed' : 'solid'} ${esc(it.outline)}` : '');
+  }
+  return `<span class="swatch ${kind}" style="${css}"></span>`;
+}
+
 function buildLegend(map) {
   const ul = $('#legend');
   ul.innerHTML = '';
@@ -242,11 +279,8 @@ function buildLegend(map) {
     const visible = layers.every((l) => map.getLayoutProperty(l, 'visibility') !== 'none');
     li.innerHTML = `<label for="${esc(id)}"><input type="checkbox" id="${esc(id)}" data-layer="${esc(entry.id)}"${visible ? ' checked' : ''}>
       ${esc(entry.title_zh)} <span class="en">${esc(entry.title_en)}</span></label>
-      <ul class="items">${(entry.items || []).map((it) => {
-        const border = it.outline ? `border:1.5px solid ${esc(it.outline)};` : '';
-        return `<li><span class="swatch ${it.kind === 'line' ? 'line' : 'fill'}" style="background:${esc(it.color)};${border}"></span>
-          ${esc(it.label_zh)} <span class="en">${esc(it.label_en)}</span></li>`;
-      }).join('')}</ul>`;
+      <ul class="items">${(entry.items || []).map((it) => `<li>${swatch(it)}
+          ${esc(it.label_zh)} <span class="en">${esc(it.label_en)}</span></li>`).join('')}</ul>`;
     li.querySelector('input').addEventListener('change', (ev) => {
       for (const l of layers) map.setLayoutProperty(l, 'visibility', ev.target.checked ? 'visible' : 'none');
     });
@@ -265,7 +299,8 @@ async function setYear(map, year) {
   setState('loading');
   let tiles;
   try {
-    const tj = await getJSON(withYear(TILEJSON_PATH, year));
+    if (!state.tilejson) throw new Error('the style names no TileJSON');
+    const tj = await getJSON(withYear(state.tilejson, year));
     tiles = (tj.tiles || []).map((t) => withYear(t, year));
   } catch (err) {
     console.warn('TileJSON failed, rewriting the tile template instead:', err.message);
@@ -277,6 +312,8 @@ async function setYear(map, year) {
   if (req !== state.yearRequest) return; // a later move of the slider won
   state.tilesTemplate = tiles;
   map.getSource(SOURCE_ID).setTiles(tiles);
+  const labels = map.getSource(LABEL_SOURCE_ID);
+  if (labels && state.labelsUrl) labels.setData(withYear(state.labelsUrl, year));
   await whenIdle(map);
   if (req !== state.yearRequest) return;
   if (state.lastAction) {

@@ -69,6 +69,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/tiles/{layers}/{z}/{x}/{y}", get(routes::tiles::tile))
         .route("/styles/{name}", get(routes::tiles::style))
         .route("/fonts/{stack}/{range}", get(routes::tiles::glyphs))
+        .route("/labels/{layers}", get(routes::map::label_points))
+        .route("/sprites/{file}", get(routes::map::sprite_file))
         .route("/map", get(routes::map::map_page))
         .route("/map/{file}", get(routes::map::web_file))
         .route("/assets/maplibre-gl/{file}", get(routes::map::maplibre))

@@ -57,7 +57,7 @@ pub async fn api(
         ops::health, ops::layers, check::zones_at, check::check, check::batch, check::get_report,
         check::post_report, check::rules, indicators::one_year, indicators::series,
         indicators::chart_svg, indicators::changes, tiles::catalog, tiles::tilejson, tiles::tile,
-        tiles::style, tiles::glyphs, map::map_page,
+        tiles::style, tiles::glyphs, map::label_points, map::map_page,
     ),
     components(schemas(ErrorBody)),
     tags(

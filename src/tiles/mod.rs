@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod export;
 pub mod glyphs;
+pub mod labels;
 pub mod pmtiles;
 pub mod tilejson;
 

@@ -174,15 +174,85 @@ try {
   assert(info.hasMap, 'window.ecospaceMap is not set');
   assert(info.layer, `style has no layer ${RED_FILL}`);
   assert(info.year === '2025' && info.yearLabel === '2025', `year slider/label should start at 2025, got ${info.year}/${info.yearLabel}`);
-  assert(info.legend === 5, `legend should have 5 layer toggles, has ${info.legend}`);
+  const legendEntries = await page.evaluate(async () => ((await (await fetch('/styles/ecospace.json')).json()).metadata['ecospace:legend'] || []).length);
+  assert(legendEntries >= 5 && info.legend === legendEntries, `legend should have one toggle per style legend entry (${legendEntries}), has ${info.legend}`);
   assert(info.tiles && info.tiles.every((t) => /[?&]year=2025\b/.test(t)), `tile URLs should carry year=2025: ${info.tiles}`);
-  ok('map loads and goes idle', `centre ${info.center.map((v) => v.toFixed(2)).join(',')} z${info.zoom.toFixed(1)}, 5 legend toggles, tiles year=2025`);
+  ok('map loads and goes idle', `centre ${info.center.map((v) => v.toFixed(2)).join(',')} z${info.zoom.toFixed(1)}, ${info.legend} legend toggles, tiles year=2025`);
 
   // 2. red line rendered at the start view
   step = 'red line rendered';
   const nRed = await page.evaluate((layer) => window.ecospaceMap.queryRenderedFeatures({ layers: [layer] }).length, RED_FILL);
   assert(nRed > 0, `queryRenderedFeatures({layers:['${RED_FILL}']}) returned 0 features at the start view`);
   ok('red line rendered at start view', `${nRed} rendered ${RED_FILL} features`);
+
+  // 2b. the opening view, as a person sees it: every reserve, red-line zone and county is named
+  // (names rendered, read back from MapLibre's placed symbols, against the names the server's
+  // collections list), the island zones too small to see have a marker, the base map (land, sea,
+  // county outlines) lies under the protection layers, and the hatches come from the sprite.
+  step = 'opening view';
+  const opening = OUT.replace(/\.png$/, '') + '-opening.png';
+  await page.screenshot({ path: opening });
+  const view = await page.evaluate(async () => {
+    const map = window.ecospaceMap;
+    const items = async (id) => (await (await fetch(`/collections/${id}/items?limit=10000`)).json()).features;
+    const rendered = (layer) => [...new Set(map.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties.name))].sort();
+    // Spherical area of a GeoJSON (Multi)Polygon, km² (shoelace on the sphere, Chamberlain–Duquette).
+    const R = 6371.0088;
+    const ringArea = (cs) => {
+      let a = 0;
+      for (let i = 0; i + 1 < cs.length; i++) {
+        const [x1, y1] = cs[i];
+        const [x2, y2] = cs[i + 1];
+        a += ((x2 - x1) * Math.PI / 180) * (2 + Math.sin(y1 * Math.PI / 180) + Math.sin(y2 * Math.PI / 180));
+      }
+      return Math.abs((a * R * R) / 2);
+    };
+    const area = (g) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates)
+      .reduce((s, p) => s + ringArea(p[0]) - p.slice(1).reduce((h, r) => h + ringArea(r), 0), 0);
+    const reserves = await items('nature_reserve');
+    const small = reserves.filter((f) => area(f.geometry) < 1).map((f) => {
+      const marker = map.queryRenderedFeatures({ layers: ['nature_reserve-marker'] }).find((m) => m.properties.id === f.id);
+      return { id: f.id, name: f.properties.name, km2: area(f.geometry), marker: !!marker,
+        radius: map.getPaintProperty('nature_reserve-marker', 'circle-radius') };
+    });
+    const layers = map.getStyle().layers.map((l) => l.id);
+    return {
+      reserves: reserves.map((f) => f.properties.name).sort(),
+      reserveLabels: rendered('nature_reserve-label'),
+      redlines: (await items('redline')).map((f) => f.properties.name).sort(),
+      redLabels: rendered('redline-label'),
+      counties: (await items('county')).map((f) => f.properties.name).sort(),
+      countyLabels: rendered('county-label'),
+      ground: Object.fromEntries(['land_sea-land', 'land_sea-sea', 'county-outline', 'farmland-hatch', 'nature_reserve-hatch']
+        .map((l) => [l, map.queryRenderedFeatures({ layers: [l] }).length])),
+      order: Object.fromEntries(['background', 'land_sea-sea', 'land_sea-land', 'county-outline', 'water-fill', 'forest-fill',
+        'farmland-hatch', 'urban_boundary-outline', 'water_source-fill', 'redline-fill', 'nature_reserve-hatch', 'shoreline-line',
+        'nature_reserve-label'].map((l) => [l, layers.indexOf(l)])),
+      images: ['farmland-hatch', 'reserve-hatch'].map((n) => map.hasImage(n)),
+      small,
+    };
+  });
+  const missing = (want, got) => want.filter((n) => !got.includes(n));
+  assert(view.reserves.length > 0 && missing(view.reserves, view.reserveLabels).length === 0,
+    `reserve names not rendered at the opening view: ${missing(view.reserves, view.reserveLabels).join(', ')} (rendered: ${view.reserveLabels.join(', ')})`);
+  ok('every reserve named at the opening view', `${view.reserveLabels.length}/${view.reserves.length}: ${view.reserveLabels.join('、')}`);
+  assert(missing(view.redlines, view.redLabels).length === 0,
+    `red-line names not rendered at the opening view: ${missing(view.redlines, view.redLabels).join(', ')}`);
+  ok('every red-line zone named too', `${view.redLabels.length}/${view.redlines.length}`);
+  assert(view.counties.length > 0 && missing(view.counties, view.countyLabels).length === 0,
+    `county names not rendered: ${missing(view.counties, view.countyLabels).join(', ')} (rendered: ${view.countyLabels.join(', ')})`);
+  ok('county names rendered', view.countyLabels.join('、'));
+  assert(view.small.length > 0 && view.small.every((z) => z.marker && z.radius >= 6),
+    `zones under 1 km² without a marker: ${JSON.stringify(view.small)}`);
+  ok('tiny reserves have a marker', view.small.map((z) => `${z.name} ${z.km2.toFixed(2)} km², marker r=${z.radius} px`).join('; '));
+  const g = view.ground;
+  assert(Object.values(g).every((n) => n > 0), `base map / hatch layers render nothing: ${JSON.stringify(g)}`);
+  const o = view.order;
+  const ids = Object.keys(o);
+  assert(ids.every((id, i) => o[id] >= 0 && (i === 0 || o[ids[i - 1]] < o[id])), `layers out of the intended order (bottom to top): ${JSON.stringify(o)}`);
+  assert(view.images.every(Boolean), `sprite images missing: ${view.images}`);
+  ok('land, sea and county outlines under the protection layers; hatches from the sprite', JSON.stringify(g));
+  console.log(`screenshot (opening view): ${opening}`);
 
   // 3. click inside a red-line polygon -> panel lists it
   step = 'click to inspect';

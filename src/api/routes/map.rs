@@ -1,9 +1,14 @@
-//! The map page and what it loads: the page itself (embedded from `web/`) and MapLibre GL JS
-//! (embedded at build time, or from `--maplibre-dir`).
+//! The map page and what it loads: the page itself (embedded from `web/`), MapLibre GL JS
+//! (embedded at build time, or from `--maplibre-dir`), the style's sprite (its fill patterns)
+//! and the label points of its zones.
 
-use crate::api::error::ApiError;
+use super::tiles::year_of;
+use crate::api::error::{internal, ApiError};
+use crate::api::extract::{Params, YearQuery};
 use crate::api::state::AppState;
 use crate::assets;
+use crate::render::sprite;
+use crate::tiles::{self, labels};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +21,8 @@ fn content_type(file: &str) -> &'static str {
         Some("css") => "text/css; charset=utf-8",
         Some("svg") => "image/svg+xml",
         Some("json" | "map") => "application/json",
+        Some("png") => "image/png",
+        Some("geojson") => "application/geo+json",
         _ => "application/octet-stream",
     }
 }
@@ -100,6 +107,63 @@ pub async fn maplibre(
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         bytes,
+    )
+        .into_response())
+}
+
+/// `GET /sprites/{file}`: the style's sprite, `ecospace.json` and `ecospace.png` (and `@2x` of
+/// both for high-density screens), drawn by [`sprite`]; the style names it `/sprites/ecospace`.
+pub async fn sprite_file(Path(file): Path<String>) -> Result<Response, ApiError> {
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no sprite file {file:?} (ecospace.json, ecospace.png, ecospace@2x.…)"),
+        )
+    };
+    let (stem, ext) = file.rsplit_once('.').ok_or_else(not_found)?;
+    let ratio = match stem {
+        "ecospace" => 1,
+        "ecospace@2x" => 2,
+        _ => return Err(not_found()),
+    };
+    let body = match ext {
+        "json" => sprite::index_json(ratio).into_bytes(),
+        "png" => sprite::png(ratio).map_err(internal)?,
+        _ => return Err(not_found()),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type(&file)),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /labels/{layers}` (also `{layers}.geojson`): one label point per feature of the layers
+/// in force in the year, as GeoJSON: a map names each zone once there, however the tiles cut it.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/labels/{layers}", tag = "Map",
+    params(("layers" = String, Path, description = "Comma-separated layer ids (also `{layers}.geojson`)"), YearQuery),
+    responses((status = 200, description = "GeoJSON FeatureCollection of Points: each feature's own properties plus `layer`, `id` and `area_m2` (zones) or `length_m` (lines)", body = Object, content_type = "application/geo+json"),
+        (status = 400, description = "Unknown layer or bad parameter", body = crate::api::error::ErrorBody))))]
+pub async fn label_points(
+    State(st): State<Arc<AppState>>,
+    Path(layers): Path<String>,
+    Params(q): Params<YearQuery>,
+) -> Result<Response, ApiError> {
+    let list = layers.strip_suffix(".geojson").unwrap_or(&layers);
+    let year = year_of(&q)?;
+    let ds = st.dataset();
+    let ls = tiles::parse_layers(&ds, list)?;
+    let body = serde_json::to_vec(&labels::label_points(&ls, year)).map_err(internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/geo+json"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
     )
         .into_response())
 }

@@ -47,7 +47,8 @@ pub fn base_url(st: &AppState, headers: &HeaderMap) -> String {
     )
 }
 
-fn year_of(q: &YearQuery) -> Result<i32, ApiError> {
+/// The year asked for (default this year), checked.
+pub(super) fn year_of(q: &YearQuery) -> Result<i32, ApiError> {
     let y = q.year.unwrap_or_else(current_year);
     check_year(y)?;
     Ok(y)

@@ -6,17 +6,17 @@
 
 use super::escape::esc;
 use crate::data::hash::Fnv1a;
-use crate::data::{Dataset, LayerKind};
+use crate::data::Dataset;
 use crate::params::now_rfc3339;
 use crate::query::check::Verdict;
 use crate::query::screen::{Screened, ScreenedHit};
 use geo::Geometry;
-use map::{layer_colour, rgba};
-use words::{decision, fmt_m, fmt_m2, relation};
+use words::{decision, fmt_m, fmt_m2, relation, unbroken};
 
 pub use words::Lang;
 
 mod map;
+mod paint;
 mod words;
 use std::fmt::Write;
 
@@ -161,39 +161,30 @@ pub fn html(
         esc(&dec),
         esc(verdict)
     );
-    // Map + legend (one entry per layer, in its colour).
-    let mut legend = format!(
-        r#"<li><span class="sw site"></span>{}</li><li><span class="sw overlap"></span>{}</li><li><span class="sw ring"></span>{}</li>"#,
-        esc(t("项目地块", "project site")),
-        esc(t("重叠部分", "overlap")),
-        esc(t("邻近范围环", "proximity rings")),
-    );
-    for (i, layer) in ds.layers.iter().enumerate() {
-        let colour = layer_colour(ds, i);
-        let swatch = match layer.kind() {
-            LayerKind::Zone => {
-                format!("background:{};border-color:{colour}", rgba(&colour, 0.3))
-            }
-            LayerKind::Line => {
-                format!("height:0;border:0;border-top:3px solid {colour}")
-            }
-        };
-        let _ = write!(
-            legend,
-            r#"<li><span class="sw" style="{swatch}"></span>{}</li>"#,
-            esc(&title_of(layer.id()))
-        );
-    }
+    // Map + legend: one entry per kind of shape the map drew, as the map returns them.
+    let drawn = map::map_svg(ds, site, r, lang);
+    let legend: String = drawn
+        .legend
+        .iter()
+        .map(|k| {
+            format!(
+                r#"<li data-legend="{}"><span class="sw" style="{}"></span>{}</li>"#,
+                esc(&k.id),
+                esc(&k.swatch),
+                esc(&k.label)
+            )
+        })
+        .collect();
     let _ = write!(
         h,
         r#"<section class="mapbox"><h2>{}</h2>{}<ul class="legend">{legend}</ul></section>"#,
         esc(t("位置图", "Map")),
-        map::map_svg(ds, site, r, lang),
+        drawn.svg,
     );
     // Hits.
     let _ = write!(
         h,
-        r"<section><h2>{}</h2>",
+        r#"<section class="with-table"><h2>{}</h2>"#,
         esc(t("涉及的生态空间要素", "Protected features met or near"))
     );
     if r.hits.is_empty() {
@@ -236,14 +227,14 @@ pub fn html(
                 .unwrap_or_else(|| "–".into());
             let _ = write!(
                 h,
-                r#"<tr class="hit" data-layer="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                r#"<tr class="hit" data-layer="{}"><td>{}</td><td>{}</td><td class="rel">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num distance">{}</td><td>{}</td></tr>"#,
                 esc(&hit.layer),
                 esc(&title_of(&hit.layer)),
                 esc(&hit.name),
                 esc(relation(hit.relation, lang)),
-                esc(&overlap),
-                esc(&share),
-                esc(&fmt_m(hit.distance_m)),
+                esc(&unbroken(&overlap)),
+                esc(&unbroken(&share)),
+                esc(&unbroken(&fmt_m(hit.distance_m))),
                 dec
             );
         }
@@ -289,7 +280,7 @@ pub fn html(
     if let Some(rings) = &r.rings {
         let _ = write!(
             h,
-            r#"<section><h2>{}</h2><table class="rings"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
+            r#"<section class="with-table"><h2>{}</h2><table class="rings"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>"#,
             esc(t("邻近范围汇总", "Proximity rings")),
             t("范围", "Within"),
             t("范围面积", "Ring area"),
@@ -306,9 +297,9 @@ pub fn html(
             if ring.layers.is_empty() {
                 let _ = write!(
                     h,
-                    r#"<tr class="ring-row"><td>{}</td><td>{}</td><td colspan="3">{}</td></tr>"#,
+                    r#"<tr class="ring-row"><td>{}</td><td class="num">{}</td><td colspan="3">{}</td></tr>"#,
                     esc(&label),
-                    esc(&fmt_m2(ring.ring_area_m2, lang)),
+                    esc(&unbroken(&fmt_m2(ring.ring_area_m2, lang))),
                     esc(t("无", "none"))
                 );
             }
@@ -322,16 +313,16 @@ pub fn html(
                 };
                 let _ = write!(
                     h,
-                    r#"<tr class="ring-row"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                    r#"<tr class="ring-row"><td>{}</td><td class="num">{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
                     if i == 0 { esc(&label) } else { String::new() },
                     if i == 0 {
-                        esc(&fmt_m2(ring.ring_area_m2, lang))
+                        esc(&unbroken(&fmt_m2(ring.ring_area_m2, lang)))
                     } else {
                         String::new()
                     },
                     esc(&title_of(layer)),
                     s.features,
-                    esc(&amount)
+                    esc(&unbroken(&amount))
                 );
             }
         }
@@ -375,10 +366,10 @@ table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #cb
 .d.prohibited { color: #b91c1c; font-weight: bold; } .d.restricted { color: #b45309; font-weight: bold; } .d.allowed { color: #15803d; }
 svg.map { width: 120mm; height: 120mm; border: 1px solid #94a3b8; display: block; }
 .mapbox { break-inside: avoid; } .legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 1mm 5mm; font-size: 9pt; }
-.sw { display: inline-block; width: 5mm; height: 3mm; margin-right: 1.5mm; vertical-align: middle; border: 1px solid #555; }
-.sw.site { border: 2px solid #111827; } .sw.overlap { background: repeating-linear-gradient(45deg, #7f1d1d 0 1px, rgba(127,29,29,0.25) 1px 3px); }
-.sw.ring { border: 1px dashed #334155; }
+.sw { display: inline-block; width: 5mm; height: 3mm; margin-right: 1.5mm; vertical-align: middle; box-sizing: border-box; }
 .rulings li { margin-bottom: 2mm; } .basis { color: #334155; font-size: 9.5pt; } .cond { margin: 0.5mm 0; }
 footer { margin-top: 6mm; color: #475569; font-size: 9pt; } code { font-size: 9pt; }
 tr, li { break-inside: avoid; }
+h2 { break-after: avoid; page-break-after: avoid; } .with-table > h2 + table { break-before: avoid; }
+thead { display: table-header-group; } td.rel { white-space: nowrap; } td.num { white-space: nowrap; text-align: right; font-variant-numeric: tabular-nums; }
 "#;

@@ -52,6 +52,28 @@ pub(super) fn fmt_m(d: f64) -> String {
     }
 }
 
+/// A zone's protection `level` (drinking-water source zones: 1 一级, 2 二级, 3 准保护区).
+pub(super) fn level_name(level: i64, lang: Lang) -> String {
+    match level {
+        1 => lang.t("一级保护区", "level 1 zone").into(),
+        2 => lang.t("二级保护区", "level 2 zone").into(),
+        3 => lang.t("准保护区", "quasi-protection zone (level 3)").into(),
+        n => match lang {
+            Lang::Zh => format!("{n} 级"),
+            Lang::En => format!("level {n}"),
+        },
+    }
+}
+
+/// A measure whose number and unit never part at a line end ("0.0 m", "12 m² (0.1 ha)" keeps
+/// "12 m²" and "(0.1 ha)" whole): spaces inside each part become no-break spaces.
+pub(super) fn unbroken(s: &str) -> String {
+    s.split(" (")
+        .map(|p| p.replace(' ', "\u{a0}"))
+        .collect::<Vec<_>>()
+        .join(" (")
+}
+
 pub(super) fn relation(r: Relation, lang: Lang) -> &'static str {
     match r {
         Relation::Within => lang.t("位于其内", "within"),
