@@ -459,7 +459,7 @@ fn classes_are_checked_over_http_and_per_site_in_a_batch() {
     let c = rural_forest_point();
     let site = serde_json::json!({"type": "Point", "coordinates": [c.x, c.y]}).to_string();
     let r = request(
-        to.clone(),
+        to,
         "POST",
         "/check?type=industrial&class=bogus",
         site.as_bytes(),
@@ -471,7 +471,7 @@ fn classes_are_checked_over_http_and_per_site_in_a_batch() {
         assert!(e["message"].as_str().unwrap().contains(c), "{e}");
     }
     let r = request(
-        to.clone(),
+        to,
         "POST",
         "/check?type=industrial&class=national_key&layers=urban_boundary",
         site.as_bytes(),
@@ -481,7 +481,7 @@ fn classes_are_checked_over_http_and_per_site_in_a_batch() {
     assert_eq!(r.json()["decision"], "restricted");
     assert_eq!(r.json()["counties"][0]["share"], 1.0);
     // A context layer is not screened.
-    let r = request(to.clone(), "POST", "/check?layers=county", site.as_bytes());
+    let r = request(to, "POST", "/check?layers=county", site.as_bytes());
     assert_eq!(r.status, 400, "{}", r.body);
     // In a batch each site's own class wins, and a bad one is that row's error only.
     let fc = serde_json::json!({"type": "FeatureCollection", "features": [

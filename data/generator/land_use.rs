@@ -175,8 +175,6 @@ pub struct LandUse {
     pub urban_boundary: Vec<Feat>,
     pub farmland: Vec<Feat>,
     pub forest: Vec<Feat>,
-    /// The land area the forest coverage and water-surface ratio are shares of (m²).
-    pub land_m2: f64,
 }
 
 fn county_name(code: &str) -> &'static str {
@@ -381,7 +379,7 @@ fn boxes_meet(a: &geo::Rect, b: &geo::Rect) -> bool {
 }
 
 fn hash2(i: i64, j: i64, salt: u64) -> u64 {
-    let mut r = SplitMix64((i as u64).wrapping_mul(0x1000_0000_0F) ^ (j as u64) ^ salt);
+    let mut r = SplitMix64((i as u64).wrapping_mul(0x0010_0000_000F) ^ (j as u64) ^ salt);
     r.next_u64()
 }
 
@@ -567,7 +565,7 @@ fn numbered(ids: &mut Ids, label: &str, cell: &Cell, g: MultiPolygon) -> Feat {
 /// Farmland parcels: open cells (plain, or beside water, cut back to its edge) in seeded order
 /// until a 0.95 shrink covers the target, then one shrink factor for all. A few parcels are swapped out in `FARMLAND_SWAP_YEAR` for new
 /// parcels of the same area in the same county (占补平衡), so the total stays.
-fn build_farmland<'g>(grid: &'g Grid) -> (Vec<Feat>, Vec<&'g Cell>) {
+fn build_farmland(grid: &Grid) -> (Vec<Feat>, Vec<&Cell>) {
     let mut plain: Vec<&Cell> = grid
         .cells
         .iter()
@@ -636,11 +634,13 @@ fn build_farmland<'g>(grid: &'g Grid) -> (Vec<Feat>, Vec<&'g Cell>) {
 /// shrunk to give 12.70 % of the land; then afforestation year by year.
 fn build_forest(grid: &Grid, spare_plain: &[&Cell], land_m2: f64) -> Vec<Feat> {
     let mut pool: Vec<&Cell> = Vec::new();
-    for ground in [Ground::Red] {
-        let mut g: Vec<&Cell> = grid.cells.iter().filter(|c| c.ground == ground).collect();
-        g.sort_by_key(|c| c.key);
-        pool.extend(g);
-    }
+    let mut red: Vec<&Cell> = grid
+        .cells
+        .iter()
+        .filter(|c| c.ground == Ground::Red)
+        .collect();
+    red.sort_by_key(|c| c.key);
+    pool.extend(red);
     pool.extend(spare_plain.iter().copied());
     let mut towns: Vec<&Cell> = grid
         .cells
@@ -747,7 +747,6 @@ pub fn build(
         urban_boundary,
         farmland,
         forest,
-        land_m2,
     }
 }
 

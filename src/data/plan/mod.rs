@@ -113,7 +113,7 @@ pub enum Problem {
         /// The project type.
         ty: String,
         /// The project class.
-        class: String,
+        class: &'static str,
         /// The layer.
         layer: String,
     },
@@ -123,12 +123,12 @@ pub enum Problem {
         /// The project type.
         ty: String,
         /// The project class.
-        class: String,
+        class: &'static str,
         /// The layer.
         layer: String,
-        /// The feature's id.
-        feature: String,
+        /// The feature's id (boxed, like the properties: errors stay small to return).
+        feature: Box<str>,
         /// The feature's properties, as JSON.
-        properties: String,
+        properties: Box<str>,
     },
 }

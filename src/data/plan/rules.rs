@@ -316,7 +316,7 @@ impl Rules {
                     {
                         return bad(Problem::UndecidedOutside {
                             ty: t.id.clone(),
-                            class: class.as_str().to_string(),
+                            class: class.as_str(),
                             layer: layer.id().to_string(),
                         });
                     }
@@ -329,11 +329,12 @@ impl Rules {
                         {
                             return bad(Problem::Undecided {
                                 ty: t.id.clone(),
-                                class: class.as_str().to_string(),
+                                class: class.as_str(),
                                 layer: layer.id().to_string(),
-                                feature: f.id.clone(),
+                                feature: f.id.as_str().into(),
                                 properties: serde_json::Value::Object(f.properties.clone())
-                                    .to_string(),
+                                    .to_string()
+                                    .into(),
                             });
                         }
                     }
