@@ -481,7 +481,7 @@ fn feature_from(
     // A layer whose constraint is its outside (the urban boundary) constrains no feature: being
     // in one of its zones is what is allowed; the check judges the part of the site outside.
     let constraint = spec.constraint
-        && spec.constraint_on == crate::data::ConstraintOn::Inside
+        && spec.constraint_on == crate::data::manifest::ConstraintOn::Inside
         && spec
             .constraint_if
             .iter()

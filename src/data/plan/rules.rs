@@ -31,7 +31,7 @@
 
 use super::{PlanError, Problem, RuleAt};
 use crate::data::layer::Layer;
-use crate::data::ConstraintOn;
+use crate::data::manifest::ConstraintOn;
 use crate::params::{DEFAULT_RINGS_M, MAX_BUFFER_M};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

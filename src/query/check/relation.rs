@@ -1,7 +1,7 @@
 //! The relation names planners read, from the engines' answers (ring sides, line relations,
 //! DE-9IM matrices).
 
-use super::Relation;
+use super::answer::Relation;
 use crate::data::Location;
 use crate::spatial::linework::LineRelation;
 use crate::spatial::segments::RingSide;

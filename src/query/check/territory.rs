@@ -1,10 +1,9 @@
-//! Where a site lies beyond its hits: the counties it is in (with shares), and the part of it
-//! outside a layer whose outside is the constraint (the urban development boundary), which binds
-//! only inside those counties.
+//! The part of a site outside a layer whose outside is the constraint (the urban development
+//! boundary), which binds only inside the plan's counties.
 
+use super::answer::{CheckOptions, Hit, LayerSummary, Outside, Relation, SAME_AREA};
 use super::contact::PreparedSite;
-use super::{examine, CheckOptions, CountyShare, Hit, LayerSummary, Outside, Relation, SAME_AREA};
-use crate::data::{Dataset, Feature, Layer};
+use crate::data::Layer;
 use crate::spatial::geodesy;
 use rstar::AABB;
 
@@ -81,63 +80,4 @@ pub(super) fn outside(
         None
     };
     o
-}
-
-/// The counties the site lies in, from the manifest's county layer, with shares.
-pub(super) fn counties(
-    ds: &Dataset,
-    site: &PreparedSite,
-    year: i32,
-    env: &AABB<[f64; 2]>,
-) -> Vec<CountyShare> {
-    let Some(layer) = ds
-        .manifest
-        .county_layer
-        .as_deref()
-        .and_then(|c| ds.layer(c))
-    else {
-        return Vec::new();
-    };
-    let mut out: Vec<(CountyShare, bool)> = Vec::new();
-    let mut candidates: Vec<&Feature> =
-        layer.candidates(env).filter(|f| f.valid_in(year)).collect();
-    candidates.sort_by(|a, b| a.id.cmp(&b.id));
-    for f in candidates {
-        let Some((h, _)) = examine(site, layer, f, 0.0, env) else {
-            continue;
-        };
-        let share = match site.dim {
-            2 => h.overlap_ratio.unwrap_or(0.0),
-            1 if site.length_m > 0.0 => h.overlap_length_m.unwrap_or(0.0) / site.length_m,
-            _ => f64::from(u8::from(h.relation == Relation::Within)),
-        };
-        if share > 0.0 || (site.dim == 0 && h.relation == Relation::Touches) {
-            out.push((
-                CountyShare {
-                    county: f.county.clone().unwrap_or_else(|| f.id.clone()),
-                    name: f.name.clone(),
-                    share: share.min(1.0),
-                },
-                share > 0.0,
-            ));
-        }
-    }
-    // A point on a border belongs to the counties that meet there, evenly.
-    if site.dim == 0 && !out.iter().any(|(_, inside)| *inside) && !out.is_empty() {
-        let n = out.len() as f64;
-        for (c, _) in &mut out {
-            c.share = 1.0 / n;
-        }
-    }
-    let mut out: Vec<CountyShare> = out
-        .into_iter()
-        .filter(|(c, _)| c.share > 0.0)
-        .map(|(c, _)| c)
-        .collect();
-    out.sort_by(|a, b| {
-        b.share
-            .total_cmp(&a.share)
-            .then_with(|| a.county.cmp(&b.county))
-    });
-    out
 }
