@@ -236,7 +236,9 @@ fn the_table_shows_the_decision_and_the_rings_when_asked() {
     .unwrap();
     let decision = r.decision.unwrap().as_str().to_uppercase();
     assert!(
-        text.contains(&format!("decision 审查结论 for industrial: {decision}")),
+        text.contains(&format!(
+            "decision 审查结论 for industrial (ordinary): {decision}"
+        )),
         "{text}"
     );
     for h in &r.hits {

@@ -509,3 +509,42 @@ fn classes_are_checked_over_http_and_per_site_in_a_batch() {
         rows[2]
     );
 }
+
+#[test]
+fn the_report_shows_the_class_the_counties_and_the_part_outside_the_urban_boundary() {
+    let to = app(Dataset::bundled().unwrap(), Limits::default());
+    let c = rural_forest_point();
+    let site = square(c, 0.002);
+    let body = serde_json::json!({"type": "Feature", "properties": {},
+        "geometry": geojson::Geometry::new(geojson::GeometryValue::from(&site))})
+    .to_string();
+    let r = request(
+        to,
+        "POST",
+        "/check/report?type=industrial&class=national_key&year=2025",
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let answer = check(ds(), &site, &opts(None, 0.0)).unwrap();
+    assert!(
+        r.body.contains("国家重大项目 (national_key)"),
+        "class missing"
+    );
+    for county in &answer.counties {
+        assert!(
+            r.body.contains(&county.name),
+            "county {} missing",
+            county.name
+        );
+    }
+    let outside = answer.summary["urban_boundary"]
+        .outside
+        .as_ref()
+        .unwrap()
+        .ratio;
+    assert!(outside > 0.99, "a rural site: {outside}");
+    assert!(
+        r.body.contains(&format!("{:.1} %", outside * 100.0)),
+        "outside share missing"
+    );
+}

@@ -21,9 +21,10 @@ the geodesic overlap area (m², areal site vs zone layer), the geodesic length o
 inside the site (m, areal site vs line layer) or of the line site inside the zone (m), else null.
 Features are those in force in 2025 (valid_from <= 2025 < valid_to, absent = open).
 Context layers (manifest `context = true`: county outlines, land and sea) are not screened, as in
-ecospace's check: the site workloads skip them; tiles draw every layer, context ones included (as
-ecospace's `tiles::render` and Martin do), and the indicators read them where a spec names one
-(an `area_share` denominator).
+ecospace's check: the small, large, lines and batch workloads skip them. The point lookup answers
+every zone layer, context ones included, as ecospace's `zones_at` (`GET /zones`) does, so both
+sides do the same work there. Tiles draw every layer (as ecospace's `tiles::render` and Martin
+do), and the indicators read a context layer where a spec names one (an `area_share` denominator).
 Each summary line on stdout: {"engine","workload","n","ops_per_s","p50_us","p99_us",...}.
 """
 import argparse
@@ -53,6 +54,14 @@ def manifest(data):
 def screened(man):
     """The layers a check screens: every layer but the context ones (`context = true`)."""
     return [l for l in man["layer"] if not l.get("context", False)]
+
+
+def layers_for(man, kind):
+    """The layers a workload asks about: for points (`zones_at`) every zone layer, context ones
+    included; for sites (`check`) the screened layers."""
+    if kind == "points":
+        return [l for l in man["layer"] if l.get("kind", "zone") == "zone"]
+    return screened(man)
 
 
 def valid_in(props, year=YEAR):
@@ -115,10 +124,8 @@ def geod_length(g):
 def run_shapely(a):
     man = manifest(a.data)
     geoms, layer_of, id_of, zone_of = [], [], [], []
-    for l in screened(man):
+    for l in layers_for(man, a.kind):  # points: zone layers only, as zones_at
         kind = l.get("kind", "zone")
-        if a.kind == "points" and kind != "zone":
-            continue  # zones_at answers zone layers only
         with open(os.path.join(a.data, l["file"])) as f:
             fc = json.load(f)
         for ft in fc["features"]:
@@ -178,7 +185,7 @@ VALID = f"(t.valid_from IS NULL OR t.valid_from::numeric <= {YEAR}) AND (t.valid
 
 def site_sql(man, kind):
     parts = []
-    for l in screened(man):
+    for l in layers_for(man, kind):
         lk = l.get("kind", "zone")
         if kind == "points":
             if lk != "zone":
@@ -386,15 +393,16 @@ def duckdb_connect():
     return con
 
 
-def duckdb_layers(con, man, only=None):
+def duckdb_layers(con, man, only=None, kind=None):
     """One table `feat` (layer, id, zone, valid_from, valid_to, geom) of every feature of the
-    screened layers (or of `only`), all years: the year is filtered in SQL, as PostGIS does. R-tree index
-    on geom (the joins below plan a SPATIAL_JOIN, which indexes the build side itself)."""
+    layers of workload `kind` (`layers_for`), or of `only`, all years: the year is filtered in
+    SQL, as PostGIS does. R-tree index on geom (the joins below plan a SPATIAL_JOIN, which
+    indexes the build side itself)."""
     import shapely as shp
     con.execute("CREATE OR REPLACE TABLE feat (layer VARCHAR, id VARCHAR, zone BOOLEAN, valid_from INTEGER, "
                 "valid_to INTEGER, geom GEOMETRY)")
     rows = []
-    for l in (screened(man) if only is None else man["layer"]):
+    for l in (layers_for(man, kind) if only is None else man["layer"]):
         if only is not None and l["id"] not in only:
             continue
         with open(os.path.join(os.path.dirname(man["_path"]), l["file"])) as f:
@@ -456,7 +464,7 @@ def duckdb_info(con):
 def run_duckdb_sites(a):
     man = manifest(a.data)
     con = duckdb_connect()
-    duckdb_layers(con, man)
+    duckdb_layers(con, man, kind=a.kind)
     sites = load_sites(a.sites)
     ids = [sid for sid, _ in sites]
     wkbs = [shapely.to_wkb(g) for _, g in sites]

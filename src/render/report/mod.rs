@@ -6,6 +6,7 @@
 
 use super::escape::esc;
 use crate::data::hash::Fnv1a;
+use crate::data::plan::rules::ProjectClass;
 use crate::data::Dataset;
 use crate::params::now_rfc3339;
 use crate::query::check::Verdict;
@@ -68,12 +69,12 @@ pub fn html(
     });
     let verdict = match r.verdict {
         Verdict::Conflict => t(
-            "冲突：地块进入或接触生态保护空间",
-            "Conflict: the site enters or touches protected space",
+            "冲突：地块进入或接触管控空间，或位于城镇开发边界之外",
+            "Conflict: the site enters or touches a constraint, or lies outside the urban development boundary",
         ),
         Verdict::Near => t(
-            "邻近：缓冲范围内有生态保护空间",
-            "Near: protected space within the buffer",
+            "邻近：缓冲范围内有管控空间",
+            "Near: a constraint within the buffer",
         ),
         Verdict::Clear => t("无冲突", "Clear"),
     };
@@ -124,6 +125,36 @@ pub fn html(
     );
     if let Some(tt) = &type_title {
         fact(t("项目类型", "Project type"), esc(tt));
+    }
+    if let Some(c) = r.project_class {
+        let name = match c {
+            ProjectClass::Ordinary => t("一般项目", "ordinary"),
+            ProjectClass::ProvincialKey => t("省重点建设项目", "provincial key project"),
+            ProjectClass::NationalKey => t("国家重大项目", "national key project"),
+        };
+        fact(
+            t("项目类别", "Project class"),
+            format!("{} ({})", esc(name), esc(c.as_str())),
+        );
+    }
+    if !r.counties.is_empty() {
+        let names: Vec<String> = r
+            .counties
+            .iter()
+            .map(|c| format!("{} {:.1} %", esc(&c.name), c.share * 100.0))
+            .collect();
+        fact(t("所在县（市、区）", "County"), names.join(" · "));
+    }
+    for o in &r.outside {
+        let ruling = o
+            .ruling
+            .as_ref()
+            .map(|x| format!(" · {}", decision(x.decision, lang)))
+            .unwrap_or_default();
+        fact(
+            &format!("{} {}", t("位于之外：", "Outside:"), title_of(&o.layer)),
+            format!("{:.1} %{}", o.outside.ratio * 100.0, esc(&ruling)),
+        );
     }
     fact(t("数据年份", "Year of the layers"), r.year.to_string());
     fact(t("缓冲距离", "Buffer"), esc(&fmt_m(r.buffer_m)));
