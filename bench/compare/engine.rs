@@ -13,8 +13,9 @@
 //! `indicator::compute` on a freshly loaded dataset — i.e. cold, no cache — for indicators;
 //! `tiles::render` of all layers, context layers included, for tiles). `check` skips the context
 //! layers (county outlines, land and sea) itself; `zones_at` answers every zone layer, context
-//! ones included, and so do the peers' point queries (bench/compare/peers.py). Prints one JSON summary line on stdout:
-//! `{"engine","workload","n","ops_per_s","p50_us","p99_us",...}` and writes the answers.
+//! ones included, and so do the peers' point queries (bench/compare/peers.py). Prints one JSON
+//! summary line on stdout: `{"engine","workload","n","ops_per_s","p50_us","p99_us",...}` and
+//! writes the answers.
 
 #[path = "sites.rs"]
 mod sites;
