@@ -67,6 +67,21 @@ fn zones(layer: &str) -> Vec<(String, MultiPolygon)> {
         .collect()
 }
 
+/// The independent measure (`tests/tools/geodesic_areas.py`: shapely + pyproj) as JSON.
+fn geodesic_areas(args: &[String]) -> Value {
+    let out = python()
+        .arg(fixture("../tools/geodesic_areas.py"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// A point of a forest patch outside every town (geo's own point-in-polygon decides).
 fn rural_forest_point() -> Coord {
     let urban = zones("urban_boundary");
@@ -85,18 +100,9 @@ fn rural_forest_point() -> Coord {
 #[test]
 fn farmland_forest_water_and_urban_figures_match_shapely_and_pyproj() {
     let years = [2018, 2020, 2021, 2025];
-    let out = python()
-        .arg(fixture("../tools/geodesic_areas.py"))
-        .args(["indicators", &data_dir()])
-        .args(years.map(|y| y.to_string()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut args = vec!["indicators".to_string(), data_dir()];
+    args.extend(years.map(|y| y.to_string()));
+    let theirs = geodesic_areas(&args);
     for y in years {
         let ours = compute(ds(), y).unwrap();
         for id in [
@@ -300,17 +306,12 @@ fn shares_outside_the_urban_boundary_and_per_county_match_pyproj() {
         ));
         let f = serde_json::json!({"type": "Feature", "properties": {}, "geometry": geojson::Geometry::new(geojson::GeometryValue::from(&site))});
         std::fs::write(&path, f.to_string()).unwrap();
-        let out = python()
-            .arg(fixture("../tools/geodesic_areas.py"))
-            .args(["shares", path.to_str().unwrap(), &data_dir(), "2025"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let theirs = geodesic_areas(&[
+            "shares".into(),
+            path.to_string_lossy().into_owned(),
+            data_dir(),
+            "2025".into(),
+        ]);
         let r = check(ds(), &site, &opts(None, 0.0)).unwrap();
         let ours: f64 = r.summary["urban_boundary"].outside.as_ref().unwrap().ratio;
         let want = theirs["outside_urban"].as_f64().unwrap();

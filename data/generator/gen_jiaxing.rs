@@ -451,16 +451,27 @@ fn blob_polygon(b: &Blob, scale: f64) -> MultiPolygon {
 /// Finds the scale at which `area_at(scale)` (m², measured after rounding) equals the target, by
 /// bisection. The area only grows with the scale (the clip mask is fixed), so this converges.
 fn calibrate_scale(what: &str, target_m2: f64, area_at: impl Fn(f64) -> f64) -> f64 {
-    let (mut lo, mut hi) = (0.05, 4.0);
+    bisect_scale(what, target_m2, (0.05, 4.0), 64, area_at)
+}
+
+/// The bisection behind [`calibrate_scale`], over `range` in `steps` halvings.
+fn bisect_scale(
+    what: &str,
+    target_m2: f64,
+    range: (f64, f64),
+    steps: usize,
+    area_at: impl Fn(f64) -> f64,
+) -> f64 {
+    let (mut lo, mut hi) = range;
     let (a_lo, a_hi) = (area_at(lo), area_at(hi));
     assert!(
-        a_lo < target_m2 && target_m2 < a_hi,
+        a_lo <= target_m2 && target_m2 <= a_hi,
         "{what}: target {:.4} km² outside [{:.4}, {:.4}]",
         target_m2 / 1e6,
         a_lo / 1e6,
         a_hi / 1e6
     );
-    for _ in 0..64 {
+    for _ in 0..steps {
         let mid = 0.5 * (lo + hi);
         if area_at(mid) < target_m2 {
             lo = mid;

@@ -519,29 +519,9 @@ fn total_m2(grid: &Grid, cells: &[&Cell], scale: f64) -> f64 {
     cells.iter().map(|c| area_m2(&patch(grid, c, scale))).sum()
 }
 
-/// Bisection for a shrink factor in [lo, hi] (area grows with it).
+/// Bisection for a shrink factor in [lo, hi] (area grows with it), 40 halvings.
 fn solve_scale(what: &str, target_m2: f64, lo: f64, hi: f64, area_at: impl Fn(f64) -> f64) -> f64 {
-    let (mut lo, mut hi) = (lo, hi);
-    assert!(
-        area_at(lo) <= target_m2 && target_m2 <= area_at(hi),
-        "{what}: {:.4} km² not reachable in [{lo}, {hi}] ({:.4}–{:.4})",
-        target_m2 / 1e6,
-        area_at(lo) / 1e6,
-        area_at(hi) / 1e6
-    );
-    for _ in 0..40 {
-        let mid = 0.5 * (lo + hi);
-        if area_at(mid) < target_m2 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    if (area_at(lo) - target_m2).abs() < (area_at(hi) - target_m2).abs() {
-        lo
-    } else {
-        hi
-    }
+    bisect_scale(what, target_m2, (lo, hi), 40, area_at)
 }
 
 fn numbered(ids: &mut Ids, label: &str, cell: &Cell, g: MultiPolygon) -> Feat {
