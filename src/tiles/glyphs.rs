@@ -14,7 +14,7 @@
 //! under its `freetype` feature, which builds a second, bundled FreeType from C (its
 //! `freetype-system` feature leaves the renderer out). Here FreeType is Debian's `libfreetype`
 //! (security updates by apt; the copy a `gdal` build loads anyway, through poppler), the
-//! face-to-bitmap step is [`render`], and the protobuf's two messages are declared below with
+//! face-to-bitmap step is `render`, and the protobuf's two messages are declared below with
 //! prost (already in the tree through geozero's MVT).
 //!
 //! A range is built on its first request (15–25 ms for 256 ideographs) and kept: there are at
