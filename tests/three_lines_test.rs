@@ -298,7 +298,14 @@ fn shares_outside_the_urban_boundary_and_per_county_match_pyproj() {
     // The town edge: the urban polygon's first vertex.
     let (_, town) = zones("urban_boundary").swap_remove(0);
     let edge = town.0[0].exterior().0[0];
-    for (what, centre) in [("county border", border), ("town edge", edge)] {
+    // …and a square in the open country, inside one county (the check's shortcut: no county edge
+    // meets the site's box).
+    let rural = rural_forest_point();
+    for (what, centre) in [
+        ("county border", border),
+        ("town edge", edge),
+        ("open country", rural),
+    ] {
         let site = square(centre, 0.003);
         let path = std::env::temp_dir().join(format!(
             "ecospace-share-{}-{what}.geojson",
@@ -358,6 +365,9 @@ fn shares_outside_the_urban_boundary_and_per_county_match_pyproj() {
         if what == "county border" {
             assert_eq!(r.counties.len(), 2, "{:?}", r.counties);
             assert!(r.counties.iter().all(|c| c.share > 0.05));
+        } else if what == "open country" {
+            assert_eq!(r.counties.len(), 1, "{:?}", r.counties);
+            assert!(want > 0.999, "wholly outside the towns: {want}");
         } else {
             assert!(
                 want > 0.05 && want < 0.95,

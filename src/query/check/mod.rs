@@ -436,7 +436,29 @@ fn counties(
     let mut candidates: Vec<&Feature> =
         layer.candidates(env).filter(|f| f.valid_in(year)).collect();
     candidates.sort_by(|a, b| a.id.cmp(&b.id));
+    // Most sites lie well inside one county: when no edge of a county meets the site's box,
+    // the box is wholly inside it or wholly outside, and one point tells which. Only sites on a
+    // border pay for the overlay.
+    let b = grow(site.bbox, CLIP_MARGIN_DEG);
+    let site_box = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
+    let centre = Coord {
+        x: 0.5 * (b[0] + b[2]),
+        y: 0.5 * (b[1] + b[3]),
+    };
+    let mut edges = Vec::new();
     for f in candidates {
+        edges.clear();
+        f.edges_into(&site_box, &mut edges);
+        if edges.is_empty() {
+            if f.locate(centre) == Location::Inside {
+                return vec![CountyShare {
+                    county: f.county.clone().unwrap_or_else(|| f.id.clone()),
+                    name: f.name.clone(),
+                    share: 1.0,
+                }];
+            }
+            continue;
+        }
         let Some((h, _)) = examine(site, layer, f, 0.0, env) else {
             continue;
         };
