@@ -1,7 +1,7 @@
 //! What the dataset holds: its layers, their kind and constraint rule, what their properties
 //! mean, and their features in force in a year (counts, box, total area or length).
 
-use crate::data::{Dataset, LayerKind};
+use crate::data::{ConstraintOn, Dataset, LayerKind};
 use crate::params::{check_year, QueryError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -20,6 +20,12 @@ pub struct LayerInfo {
     pub kind: LayerKind,
     /// Whether its features constrain building (see the manifest's `constraint_if`).
     pub constraint: bool,
+    /// `outside` when the constraint is leaving the layer's zones (the urban boundary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraint_on: Option<ConstraintOn>,
+    /// A context layer (drawn and served, never screened).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub context: bool,
     /// Features, all years.
     pub features: usize,
     /// Features in force in `year`.
@@ -65,6 +71,9 @@ pub fn catalog(ds: &Dataset, year: i32) -> Result<Catalog, QueryError> {
                 title_en: l.spec.title_en.clone(),
                 kind: l.kind(),
                 constraint: l.spec.constraint,
+                constraint_on: (l.spec.constraint_on == ConstraintOn::Outside)
+                    .then_some(ConstraintOn::Outside),
+                context: l.spec.context,
                 features: l.features.len(),
                 features_in_year: live.len(),
                 bbox: l.bbox,

@@ -195,10 +195,11 @@ pub fn catalog_table(c: &Catalog, title_zh: &str, title_en: &str) -> String {
             l.id.clone(),
             format!("{} {}", l.title_zh, l.title_en),
             name_of(l.kind),
-            if l.constraint {
-                "yes".into()
-            } else {
-                "no".into()
+            match (l.constraint, l.constraint_on.is_some(), l.context) {
+                (true, true, _) => "outside".into(),
+                (true, false, _) => "yes".into(),
+                (false, _, true) => "context".into(),
+                _ => "no".into(),
             },
             format!("{} ({} in {})", l.features, l.features_in_year, c.year),
             total,
