@@ -226,7 +226,7 @@ impl Drop for Server {
     }
 }
 
-fn serve_copied_binary(dir: &std::path::Path) -> (Server, std::net::SocketAddr) {
+fn serve_copied_binary(dir: &std::path::Path, extra: &[&str]) -> (Server, std::net::SocketAddr) {
     use std::io::BufRead;
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).unwrap();
@@ -240,6 +240,7 @@ fn serve_copied_binary(dir: &std::path::Path) -> (Server, std::net::SocketAddr) 
     let spawn = || {
         Command::new(&bin)
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
             .current_dir(dir)
             .env("NO_COLOR", "1")
             .env_remove("ECOSPACE_MAPLIBRE_DIR")
@@ -274,7 +275,7 @@ fn serve_copied_binary(dir: &std::path::Path) -> (Server, std::net::SocketAddr) 
 #[test]
 fn the_binary_in_an_empty_folder_serves_a_map_that_headless_chromium_renders() {
     let dir = std::env::temp_dir().join(format!("ecospace-empty-{}", std::process::id()));
-    let (_server, addr) = serve_copied_binary(&dir);
+    let (_server, addr) = serve_copied_binary(&dir, &[]);
     let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert_eq!(
         entries.len(),
@@ -331,6 +332,45 @@ fn the_binary_in_an_empty_folder_serves_a_map_that_headless_chromium_renders() {
         assert!(
             stdout.contains(&format!("ok   {check}")),
             "{check}:\n{stdout}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Without the CJK font the server cannot draw glyphs (`/fonts` answers 404 font_unavailable,
+/// e.g. a .deb installed without its recommended fonts-noto-cjk): the page still starts and
+/// MapLibre still places every zone's name (it draws what the missing ranges would have held
+/// with the browser's fonts; see target/artifacts/map-nofont.png).
+#[test]
+fn without_the_cjk_font_the_map_falls_back_to_local_fonts_and_keeps_its_labels() {
+    let dir = std::env::temp_dir().join(format!("ecospace-nofont-{}", std::process::id()));
+    let (_server, addr) = serve_copied_binary(&dir, &["--font", "/nonexistent/NotoSansCJK.ttc"]);
+    let glyphs = get(addr, "/fonts/Noto%20Sans%20CJK%20SC%20Regular/0-255.pbf");
+    assert_eq!(glyphs.status, 404, "{}", glyphs.body);
+    assert!(glyphs.body.contains("font_unavailable"), "{}", glyphs.body);
+    let shot = root().join("target/artifacts/map-nofont.png");
+    std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    let out = Command::new("node")
+        .arg(root().join("tests/browser/map_check.mjs"))
+        .arg(format!("http://{addr}"))
+        .arg(&shot)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(" 0 failed"),
+        "map check failed without the font:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for check in [
+        "every reserve named at the opening view",
+        "county names rendered",
+    ] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with("ok") && l.contains(check)),
+            "{check}: {stdout}"
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
