@@ -28,6 +28,7 @@ mod data;
 mod error;
 mod params;
 mod query;
+pub mod registry;
 mod render;
 mod service;
 mod spatial;
