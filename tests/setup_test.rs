@@ -16,6 +16,7 @@ const APT_BOTH: &[&str] = &[
     "libclang-dev",
     "pkg-config",
     "libfreetype-dev",
+    "libsqlite3-dev",
     "gdal-bin",
     "curl",
     "fonts-noto-cjk",
