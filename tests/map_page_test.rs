@@ -272,6 +272,19 @@ fn serve_copied_binary(dir: &std::path::Path, extra: &[&str]) -> (Server, std::n
     (child, addr)
 }
 
+/// Runs the headless-browser check of the map page (tests/browser/map_check.mjs) against a
+/// server, keeping its last screenshot at `shot`: the process and its stdout.
+fn map_check(addr: std::net::SocketAddr, shot: &std::path::Path) -> (std::process::Output, String) {
+    let out = Command::new("node")
+        .arg(root().join("tests/browser/map_check.mjs"))
+        .arg(format!("http://{addr}"))
+        .arg(shot)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out, stdout)
+}
+
 #[test]
 fn the_binary_in_an_empty_folder_serves_a_map_that_headless_chromium_renders() {
     let dir = std::env::temp_dir().join(format!("ecospace-empty-{}", std::process::id()));
@@ -301,13 +314,7 @@ fn the_binary_in_an_empty_folder_serves_a_map_that_headless_chromium_renders() {
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
     let _ = std::fs::remove_file(&shot);
     let _ = std::fs::remove_file(shot.with_file_name("map-opening.png"));
-    let out = Command::new("node")
-        .arg(root().join("tests/browser/map_check.mjs"))
-        .arg(format!("http://{addr}"))
-        .arg(&shot)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (out, stdout) = map_check(addr, &shot);
     assert!(
         out.status.success(),
         "map check failed:\n{stdout}\n{}",
@@ -350,13 +357,7 @@ fn without_the_cjk_font_the_map_falls_back_to_local_fonts_and_keeps_its_labels()
     assert!(glyphs.body.contains("font_unavailable"), "{}", glyphs.body);
     let shot = root().join("target/artifacts/map-nofont.png");
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
-    let out = Command::new("node")
-        .arg(root().join("tests/browser/map_check.mjs"))
-        .arg(format!("http://{addr}"))
-        .arg(&shot)
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (out, stdout) = map_check(addr, &shot);
     assert!(
         out.status.success() && stdout.contains(" 0 failed"),
         "map check failed without the font:\n{stdout}\n{}",
