@@ -94,8 +94,12 @@ pub fn check(
     let mut constraint_near = false;
     let mut outside_met = false;
     for layer in layers {
-        let first_hit = hits.len();
         let mut s = LayerSummary::default();
+        let outside_layer =
+            layer.spec.constraint && layer.spec.constraint_on == ConstraintOn::Outside;
+        // On an outside-constraint layer, the features the site meets (not only near): where
+        // the constraint is not met.
+        let mut met: Vec<&Feature> = Vec::new();
         let mut overlaps: Vec<(usize, MultiPolygon, f64)> = Vec::new();
         let mut candidates: Vec<(usize, &Feature)> = layer
             .indexed_candidates(&env)
@@ -109,6 +113,9 @@ pub fn check(
             if let Some(o) = overlap {
                 overlaps.push((i, o, hit.overlap_area_m2.unwrap_or(0.0)));
             }
+            if outside_layer && hit.relation != Relation::Near {
+                met.push(f);
+            }
             s.hits += 1;
             s.conflicts += usize::from(hit.constraint && hit.relation != Relation::Near);
             s.overlap_length_m += hit.overlap_length_m.unwrap_or(0.0);
@@ -120,16 +127,8 @@ pub fn check(
         }
         s.overlap_area_m2 = clamp_to_site(layer_overlap_m2(layer, overlaps), site_area);
         s.overlap_ratio = (site_area > 0.0).then(|| s.overlap_area_m2 / site_area);
-        if layer.spec.constraint && layer.spec.constraint_on == ConstraintOn::Outside {
-            let o = outside(
-                &prepared,
-                layer,
-                &s,
-                &hits[first_hit..],
-                opts,
-                &env,
-                territory,
-            );
+        if outside_layer {
+            let o = outside(&prepared, &s, &met, opts, &env, territory);
             outside_met |= o.ratio > 0.0;
             constraint_near |= o.distance_m.is_some_and(|d| d <= opts.buffer_m);
             s.outside = Some(o);
