@@ -431,7 +431,12 @@ fn counties(
     else {
         return Vec::new();
     };
-    let mut out: Vec<(CountyShare, bool)> = Vec::new();
+    let entry = |f: &Feature, share: f64| CountyShare {
+        county: f.county.clone().unwrap_or_else(|| f.id.clone()),
+        name: f.name.clone(),
+        share,
+    };
+    let mut out: Vec<CountyShare> = Vec::new();
     let mut candidates: Vec<&Feature> =
         layer.candidates(env).filter(|f| f.valid_in(year)).collect();
     candidates.sort_by(|a, b| a.id.cmp(&b.id));
@@ -450,11 +455,7 @@ fn counties(
         f.edges_into(&site_box, &mut edges);
         if edges.is_empty() {
             if f.locate(centre) == Location::Inside {
-                return vec![CountyShare {
-                    county: f.county.clone().unwrap_or_else(|| f.id.clone()),
-                    name: f.name.clone(),
-                    share: 1.0,
-                }];
+                return vec![entry(f, 1.0)];
             }
             continue;
         }
@@ -466,29 +467,19 @@ fn counties(
             1 if site.length_m > 0.0 => h.overlap_length_m.unwrap_or(0.0) / site.length_m,
             _ => f64::from(u8::from(h.relation == Relation::Within)),
         };
+        // A point on a border is kept with share 0 until we know no county holds it.
         if share > 0.0 || (site.dim == 0 && h.relation == Relation::Touches) {
-            out.push((
-                CountyShare {
-                    county: f.county.clone().unwrap_or_else(|| f.id.clone()),
-                    name: f.name.clone(),
-                    share: share.min(1.0),
-                },
-                share > 0.0,
-            ));
+            out.push(entry(f, share.min(1.0)));
         }
     }
     // A point on a border belongs to the counties that meet there, evenly.
-    if site.dim == 0 && !out.iter().any(|(_, inside)| *inside) && !out.is_empty() {
+    if site.dim == 0 && !out.is_empty() && out.iter().all(|c| c.share == 0.0) {
         let n = out.len() as f64;
-        for (c, _) in &mut out {
+        for c in &mut out {
             c.share = 1.0 / n;
         }
     }
-    let mut out: Vec<CountyShare> = out
-        .into_iter()
-        .filter(|(c, _)| c.share > 0.0)
-        .map(|(c, _)| c)
-        .collect();
+    out.retain(|c| c.share > 0.0);
     out.sort_by(|a, b| {
         b.share
             .total_cmp(&a.share)
