@@ -309,18 +309,20 @@ impl Rules {
                     .iter()
                     .any(|x| x.layer == layer.id() && x.place == p)
             };
+            let (inside, outside) = (named(RuleWhere::Inside), named(RuleWhere::Outside));
+            if !inside && !outside {
+                continue;
+            }
             for t in &r.types {
                 for class in ProjectClass::ALL {
-                    if named(RuleWhere::Outside)
-                        && r.outside_rule(layer.id(), &t.id, class).is_none()
-                    {
+                    if outside && r.outside_rule(layer.id(), &t.id, class).is_none() {
                         return bad(Problem::UndecidedOutside {
                             ty: t.id.clone(),
                             class: class.as_str(),
                             layer: layer.id().to_string(),
                         });
                     }
-                    if !named(RuleWhere::Inside) {
+                    if !inside {
                         continue;
                     }
                     for f in &layer.features {
