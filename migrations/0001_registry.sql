@@ -16,7 +16,7 @@ CREATE TABLE project (
 
 CREATE TABLE screening (
     project_id     TEXT NOT NULL REFERENCES project (id),
-    n              INTEGER NOT NULL,      -- 1, 2, … per project
+    n              BIGINT NOT NULL,       -- 1, 2, … per project
     data_version   TEXT NOT NULL,
     request_digest TEXT NOT NULL,
     screened_at    TEXT NOT NULL,
@@ -28,7 +28,7 @@ CREATE TABLE screening (
 );
 
 CREATE TABLE audit (
-    seq       INTEGER PRIMARY KEY,        -- 1, 2, … without gaps
+    seq       BIGINT PRIMARY KEY,         -- 1, 2, … without gaps
     at        TEXT NOT NULL,
     actor     TEXT NOT NULL,              -- a token's name
     action    TEXT NOT NULL,

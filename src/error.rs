@@ -7,6 +7,7 @@ use crate::data::LoadError;
 use crate::params::QueryError;
 use crate::query::batch::BatchError;
 use crate::query::site::SiteError;
+use crate::registry::RegistryError;
 use crate::service::ConfigError;
 use crate::tiles::glyphs::GlyphError;
 
@@ -35,6 +36,9 @@ pub enum Error {
     /// A glyph range of the map's labels cannot be answered.
     #[error(transparent)]
     Glyph(#[from] GlyphError),
+    /// The project registry refused or failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
 }
 
 impl Error {
@@ -48,6 +52,7 @@ impl Error {
             Error::Batch(e) => e.code(),
             Error::Config(_) => "invalid_config",
             Error::Glyph(e) => e.code(),
+            Error::Registry(e) => e.code(),
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::params::QueryError;
 use crate::query::batch::BatchError;
 use crate::query::site::SiteError;
+use crate::registry::RegistryError;
 use crate::spatial::crs::CrsError;
 use crate::tiles::glyphs::GlyphError;
 use axum::http::StatusCode;
@@ -55,6 +56,13 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
 /// layers 422, missing things 404 (also glyph ranges without a font), conflicts with the data's kind 409, the server's own 500.
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
+        // A registry error that wraps another layer's is answered as that one.
+        let e = match e {
+            Error::Registry(RegistryError::Site(s)) => Error::Site(s),
+            Error::Registry(RegistryError::Query(q)) => Error::Query(q),
+            Error::Registry(RegistryError::Store(s)) => Error::Store(s),
+            e => e,
+        };
         let status = match &e {
             Error::Site(s) | Error::Batch(BatchError::Site(s)) => match s {
                 SiteError::InvalidJson(_) | SiteError::TooDeep(_) | SiteError::NotGeoJson(_) => {
@@ -83,6 +91,8 @@ impl From<Error> for ApiError {
                 StoreError::Io { .. } | StoreError::Manifest(_) => {
                     StatusCode::INTERNAL_SERVER_ERROR
                 }
+                // The version a replay names is gone from the history.
+                StoreError::Unrecoverable { .. } => StatusCode::CONFLICT,
             },
             // A missing font is 404, not 503: its message names the file and the package to
             // install, and 5xx answers carry no details.
@@ -91,6 +101,12 @@ impl From<Error> for ApiError {
             }
             Error::Glyph(GlyphError::Render { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Load(_) | Error::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Registry(r) => match r {
+                RegistryError::Duplicate(_) => StatusCode::CONFLICT,
+                RegistryError::NotFound(_) => StatusCode::NOT_FOUND,
+                RegistryError::Invalid(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             #[allow(unreachable_patterns)]
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -107,7 +123,15 @@ macro_rules! via_error {
         }
     )*};
 }
-via_error!(QueryError, SiteError, LoadError, StoreError, BatchError, GlyphError);
+via_error!(
+    QueryError,
+    SiteError,
+    LoadError,
+    StoreError,
+    BatchError,
+    GlyphError,
+    RegistryError
+);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -66,6 +66,10 @@ pub struct Dataset {
     pub targets: Targets,
     /// Decisions per layer and project type (none when the manifest names no rules file).
     pub rules: Option<Rules>,
+    /// Every file the version hash covers, with its own content hash (FNV-1a 64, 16 hex digits,
+    /// as the layer history records it): what a data version is made of, so that a stored
+    /// screening can be replayed on exactly these files later (the project registry).
+    pub files: std::collections::BTreeMap<String, String>,
 }
 
 impl Dataset {
@@ -89,23 +93,24 @@ impl Dataset {
 
     /// Loads the dataset described by `dir/layers.toml`.
     pub fn from_dir(dir: &Path) -> Result<Dataset, LoadError> {
-        Self::from_dir_replacing(dir, None)
+        Self::from_dir_replacing(dir, &[])
     }
 
-    /// Loads `dir` as [`from_dir`](Self::from_dir) would, reading the file named
-    /// `replacement.0` (a manifest `file`) from `replacement.1` instead: a candidate version
-    /// of a layer is validated together with everything else before it replaces anything.
-    /// The version hash is the one a later load of the folder with the file in place gives.
+    /// Loads `dir` as [`from_dir`](Self::from_dir) would, reading each file named by a
+    /// replacement's first part (a manifest `file`) from its second instead: a candidate
+    /// version of a layer is validated together with everything else before it replaces
+    /// anything, and an earlier data version is rebuilt from the layer history. The version
+    /// hash is the one a later load of the folder with the files in place gives.
     pub fn from_dir_replacing(
         dir: &Path,
-        replacement: Option<(&str, &Path)>,
+        replacements: &[(&str, &Path)],
     ) -> Result<Dataset, LoadError> {
         let manifest_path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|e| LoadError::ManifestIo(manifest_path.display().to_string(), e))?;
-        let locate = |file: &str| match replacement {
-            Some((name, path)) if name == file => path.to_path_buf(),
-            _ => dir.join(file),
+        let locate = |file: &str| match replacements.iter().find(|(name, _)| *name == file) {
+            Some((_, path)) => path.to_path_buf(),
+            None => dir.join(file),
         };
         Self::load_with(
             Origin::Dir(dir.to_path_buf()),
@@ -142,6 +147,11 @@ impl Dataset {
         let manifest = Manifest::parse(manifest_text, manifest_name)?;
         let mut hash = Fnv1a::default();
         hash.write(manifest_text.as_bytes());
+        let mut files = std::collections::BTreeMap::new();
+        let hex = |h: &Fnv1a| format!("{:016x}", h.0);
+        let mut own = Fnv1a::default();
+        own.write(manifest_text.as_bytes());
+        files.insert(MANIFEST.to_string(), hex(&own));
         let mut layers = Vec::with_capacity(manifest.layers.len());
         for spec in &manifest.layers {
             let layer = match (spec.reader(), locate) {
@@ -152,10 +162,19 @@ impl Dataset {
                         file: path.display().to_string(),
                         source,
                     })?;
-                    Layer::from_reader(spec.clone(), f, &spec.file, |b| hash.write(b))?
+                    let mut own = Fnv1a::default();
+                    let layer = Layer::from_reader(spec.clone(), f, &spec.file, |b| {
+                        hash.write(b);
+                        own.write(b);
+                    })?;
+                    files.insert(spec.file.clone(), hex(&own));
+                    layer
                 }
                 (Reader::Geojson, None) => {
                     let text = read(&spec.file)?;
+                    let mut own = Fnv1a::default();
+                    own.write(text.as_bytes());
+                    files.insert(spec.file.clone(), hex(&own));
                     Layer::from_reader(spec.clone(), text.as_bytes(), &spec.file, |b| {
                         hash.write(b);
                     })?
@@ -164,6 +183,9 @@ impl Dataset {
                     let path = locate(&spec.file);
                     let (features, bytes) = super::source::read_gdal(&path, spec)?;
                     hash.write(&bytes);
+                    let mut own = Fnv1a::default();
+                    own.write(&bytes);
+                    files.insert(spec.file.clone(), hex(&own));
                     Layer::from_features(spec.clone(), features, &spec.file)?
                 }
                 (Reader::Gdal, None) => {
@@ -180,6 +202,7 @@ impl Dataset {
             Some(file) => {
                 let text = read(file)?;
                 hash.write(text.as_bytes());
+                files.insert(file.clone(), own_hash(&text));
                 parse_specs(&text, file, &manifest)?
             }
             None => Vec::new(),
@@ -188,6 +211,7 @@ impl Dataset {
             Some(file) => {
                 let text = read(file)?;
                 hash.write(text.as_bytes());
+                files.insert(file.clone(), own_hash(&text));
                 Targets::parse(&text, file)?
             }
             None => Targets::default(),
@@ -196,11 +220,13 @@ impl Dataset {
             Some(file) => {
                 let text = read(file)?;
                 hash.write(text.as_bytes());
+                files.insert(file.clone(), own_hash(&text));
                 Some(Rules::parse(&text, file, &layers)?)
             }
             None => None,
         };
         Ok(Dataset {
+            files,
             rules,
             manifest,
             layers,
@@ -211,11 +237,18 @@ impl Dataset {
         })
     }
 
+    /// The content hash the dataset records for a file it read.
+    pub fn file_hash(&self, file: &str) -> Option<&str> {
+        self.files.get(file).map(String::as_str)
+    }
+
     /// Replaces the targets with a user's own file (before the dataset is shared).
     pub fn use_targets_file(&mut self, path: &Path) -> Result<(), LoadError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| LoadError::Io(path.display().to_string(), e))?;
         self.targets = Targets::parse(&text, &path.display().to_string())?;
+        self.files
+            .insert(path.display().to_string(), own_hash(&text));
         // Statuses depend on targets: a new version keeps indicators computed with the old ones
         // (cached by version) from being served.
         let mut h = Fnv1a(u64::from_str_radix(&self.version, 16).unwrap_or(0));
@@ -254,4 +287,11 @@ impl Dataset {
     pub fn layer_ids(&self) -> Vec<&str> {
         self.layers.iter().map(Layer::id).collect()
     }
+}
+
+/// FNV-1a 64 of a text, as 16 hex digits.
+fn own_hash(text: &str) -> String {
+    let mut h = Fnv1a::default();
+    h.write(text.as_bytes());
+    format!("{:016x}", h.0)
 }

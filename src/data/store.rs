@@ -98,6 +98,15 @@ pub enum StoreError {
     /// The folder's `layers.toml` cannot be read or parsed.
     #[error("the data folder's manifest cannot be read: {0}")]
     Manifest(#[source] Box<LoadError>),
+    /// An earlier data version cannot be rebuilt: a file it was made of is neither in the
+    /// folder nor in a layer's history.
+    #[error("data version {version} cannot be rebuilt: {why}")]
+    Unrecoverable {
+        /// The data version.
+        version: String,
+        /// The file that is gone.
+        why: String,
+    },
 }
 
 impl StoreError {
@@ -112,6 +121,7 @@ impl StoreError {
             StoreError::InvalidParameter { .. } => "invalid_parameter",
             StoreError::Io { .. } => "storage_failed",
             StoreError::Manifest(_) => "load_failed",
+            StoreError::Unrecoverable { .. } => "version_unavailable",
         }
     }
 }
@@ -335,6 +345,57 @@ impl Store {
         Ok((v, bytes))
     }
 
+    /// Rebuilds the data version made of `files` (file → content hash, as
+    /// [`Dataset::files`] records them): each layer file from the folder when it still holds
+    /// those bytes, else from the layer's history. A file that is in neither (or that has no
+    /// history: the manifest, rules, targets) makes the version unrecoverable.
+    pub fn rebuild(
+        &self,
+        version: &str,
+        files: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Dataset, StoreError> {
+        let gone = |why: String| StoreError::Unrecoverable {
+            version: version.to_string(),
+            why,
+        };
+        let m = self.manifest()?;
+        let mut replacements: Vec<(String, PathBuf)> = Vec::new();
+        for (file, want) in files {
+            let live = self.dir.join(file);
+            if std::fs::read(&live).is_ok_and(|b| &hash(&b) == want) {
+                continue;
+            }
+            let Some(spec) = m.layers.iter().find(|l| &l.file == file) else {
+                return Err(gone(format!(
+                    "{file} has changed since, and only layers keep a history"
+                )));
+            };
+            let v = self
+                .versions(&spec.id)?
+                .into_iter()
+                .rev()
+                .find(|v| &v.hash == want)
+                .ok_or_else(|| gone(format!("no version of layer {} has its bytes", spec.id)))?;
+            replacements.push((
+                file.clone(),
+                self.history_dir(&spec.id).join(version_file(&v.id, file)),
+            ));
+        }
+        let r: Vec<(&str, &Path)> = replacements
+            .iter()
+            .map(|(f, p)| (f.as_str(), p.as_path()))
+            .collect();
+        let ds = Dataset::from_dir_replacing(&self.dir, &r)
+            .map_err(|e| gone(format!("it no longer loads: {e}")))?;
+        if ds.version != version {
+            return Err(gone(format!(
+                "the files rebuilt give version {}, not {version}",
+                ds.version
+            )));
+        }
+        Ok(ds)
+    }
+
     /// Validates `bytes` as the new version of `layer`, records it and installs it.
     pub fn update(
         &self,
@@ -396,7 +457,7 @@ impl Store {
         // 1. Candidate beside the live file (same file system, so the rename is atomic).
         let temp = temp_path(&self.dir, &file);
         write_synced(&temp, bytes)?;
-        let dataset = match Dataset::from_dir_replacing(&self.dir, Some((&file, &temp))) {
+        let dataset = match Dataset::from_dir_replacing(&self.dir, &[(&file, &temp)]) {
             Ok(ds) => ds,
             Err(source) => {
                 let _ = std::fs::remove_file(&temp);
