@@ -32,14 +32,42 @@ pub fn app(state: Arc<AppState>) -> Router {
             get(routes::admin::version_file),
         )
         .route("/admin/layers/{id}/rollback", post(routes::admin::rollback))
+        .route("/admin/audit", get(routes::admin::audit_log))
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             routes::admin::require_token,
         ));
-    let router = if state.web.admin_token.is_some() {
+    let projects = Router::new()
+        .route(
+            "/projects",
+            get(routes::projects::list).post(routes::projects::register),
+        )
+        .route("/projects/impacts", get(routes::projects::impacts_between))
+        .route(
+            "/projects/{id}",
+            get(routes::projects::one).patch(routes::projects::patch),
+        )
+        .route(
+            "/projects/{id}/screenings",
+            get(routes::projects::screenings).post(routes::projects::screen_now),
+        )
+        .route(
+            "/projects/{id}/screenings/{n}/replay",
+            post(routes::projects::replay_one),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            routes::admin::require_planner,
+        ));
+    let router = if state.web.has_admin() {
         Router::new().merge(admin)
     } else {
         Router::new()
+    };
+    let router = if state.registry.is_some() {
+        router.merge(projects)
+    } else {
+        router
     };
     #[cfg(feature = "openapi")]
     let router = router.route("/api", get(openapi::api));

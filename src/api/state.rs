@@ -3,6 +3,8 @@
 
 use super::metrics::Metrics;
 use crate::data::{Dataset, LoadError};
+use crate::registry::Registry;
+use crate::service::rescreen::Rescreener;
 use crate::service::{Limits, Live, WebConfig};
 use crate::tiles::cache::TileCache;
 use crate::tiles::glyphs::GlyphSource;
@@ -25,6 +27,9 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Permits for requests in flight (the concurrency limit).
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// The project registry and its background re-screening (the `/projects` routes exist
+    /// only with one).
+    pub registry: Option<(Arc<Registry>, Arc<Rescreener>)>,
 }
 
 impl AppState {
@@ -38,7 +43,20 @@ impl AppState {
             limits,
             web,
             metrics: Metrics::default(),
+            registry: None,
         }
+    }
+
+    /// The same state with a project registry, re-screened in the background from now on.
+    pub fn with_registry(mut self, registry: Registry) -> Self {
+        let registry = Arc::new(registry);
+        let rescreener = Rescreener::start(
+            Arc::clone(&registry),
+            Arc::clone(&self.live),
+            self.limits.max_vertices,
+        );
+        self.registry = Some((registry, rescreener));
+        self
     }
 
     /// The current snapshot.

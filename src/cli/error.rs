@@ -48,7 +48,8 @@ via_error!(
     QueryError,
     SiteError,
     BatchError,
-    ConfigError
+    ConfigError,
+    crate::registry::RegistryError
 );
 
 /// The error of reading or writing `path`.

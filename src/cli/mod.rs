@@ -1,5 +1,5 @@
 //! The command line: `serve`, `check`, `indicators`, `layers`, `export`, `tiles export`,
-//! `gen-scale`. Wiring only: each command parses its flags, calls the core and prints what the
+//! `gen-scale`, `projects`, `audit`. Wiring only: each command parses its flags, calls the core and prints what the
 //! core answers (JSON as the HTTP API serialises it, or a table from [`crate::render::table`]).
 
 mod check;
@@ -7,6 +7,7 @@ mod error;
 mod export;
 mod indicators;
 mod io;
+mod projects;
 mod serve;
 mod tiles;
 
@@ -54,6 +55,12 @@ enum Command {
     /// Vector tiles as files: `tiles export` pre-renders a pyramid into one PMTiles archive.
     #[command(subcommand)]
     Tiles(tiles::TilesCommand),
+    /// The project registry: register, list, show projects, and the impacts of a data change.
+    #[command(subcommand)]
+    Projects(projects::ProjectsCommand),
+    /// The audit log of every admin and registry write.
+    #[command(subcommand)]
+    Audit(projects::AuditCommand),
     /// List the layers of the dataset.
     Layers {
         #[arg(long)]
@@ -79,6 +86,8 @@ impl Cli {
             Command::Export(args) => export::run(args),
             Command::GenScale(args) => export::gen_scale(args),
             Command::Tiles(tiles::TilesCommand::Export(args)) => tiles::run_export(*args),
+            Command::Projects(cmd) => projects::run(cmd),
+            Command::Audit(cmd) => projects::run_audit(cmd),
             Command::Layers { data, year } => {
                 let ds = load(data.as_deref())?;
                 let year = year.unwrap_or_else(current_year);

@@ -6,6 +6,7 @@ use super::error::CliError;
 use super::io::load;
 use crate::api::{self, AppState};
 use crate::data::Origin;
+use crate::registry::Registry;
 use crate::service::{ConfigError, ServeConfig, ServeSettings};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         web,
         watch,
         workers,
+        registry,
     } = args.resolve()?;
     let ds = load(data.as_deref())?;
     tracing::info!(
@@ -49,7 +51,13 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         "dataset loaded"
     );
     let watched = matches!(ds.origin, Origin::Dir(_));
-    let state = Arc::new(AppState::new(ds, limits, web));
+    let mut state = AppState::new(ds, limits, web);
+    if let Some(at) = registry {
+        let reg = Registry::open(&at).map_err(crate::error::Error::from)?;
+        tracing::info!(registry = %reg.location(), schema = reg.schema_version().unwrap_or(0), "project registry open");
+        state = state.with_registry(reg);
+    }
+    let state = Arc::new(state);
     if let Some(e) = state.glyphs.unavailable() {
         tracing::warn!("{e}; map labels keep only what the browser's local fonts draw");
     } else if let Some((face, path)) = state.glyphs.face() {

@@ -45,8 +45,10 @@ pub struct WebConfig {
     pub maplibre_dir: Option<std::path::PathBuf>,
     /// Byte budget of the tile cache.
     pub tile_cache_bytes: usize,
-    /// Admin routes exist only when this is set (never logged).
+    /// An admin token named `admin` (`ECOSPACE_ADMIN_TOKEN`; never logged).
     pub admin_token: Option<String>,
+    /// The config file's named tokens, each with its role.
+    pub tokens: Vec<Token>,
     /// Origins allowed by CORS; empty or `*` = any.
     pub cors_origins: Vec<String>,
     /// The font the labels' glyph ranges are drawn from (a collection's SC face is preferred).
@@ -60,10 +62,125 @@ impl Default for WebConfig {
             maplibre_dir: None,
             tile_cache_bytes: 64 * 1024 * 1024,
             admin_token: None,
+            tokens: Vec::new(),
             cors_origins: Vec::new(),
             font: PathBuf::from(crate::tiles::glyphs::DEFAULT_FONT),
         }
     }
+}
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The project registry: register, list, change, re-screen projects.
+    Planner,
+    /// Everything a planner may, and the layers (`/admin/*`: reload, updates, rollback, audit).
+    Admin,
+}
+
+/// A bearer token with a name (what records and logs show, never the token) and a role.
+#[derive(Clone)]
+pub struct Token {
+    /// What records and logs show.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+    /// The secret.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A `[[tokens]]` entry of the config file: the secret inline or in a file.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// What records and logs show.
+    pub name: String,
+    /// `admin` or `planner`.
+    pub role: Role,
+    /// The secret.
+    pub token: Option<String>,
+    /// A file holding the secret (trimmed).
+    pub token_file: Option<PathBuf>,
+}
+
+impl WebConfig {
+    /// Every token: the config file's, and `admin_token` as an admin token named `admin`.
+    pub fn all_tokens(&self) -> impl Iterator<Item = Token> + '_ {
+        self.admin_token
+            .iter()
+            .map(|t| Token {
+                name: "admin".into(),
+                role: Role::Admin,
+                secret: t.clone(),
+            })
+            .chain(self.tokens.iter().cloned())
+    }
+
+    /// Whether any admin token is configured (the admin routes exist only then).
+    pub fn has_admin(&self) -> bool {
+        self.all_tokens().any(|t| t.role == Role::Admin)
+    }
+}
+
+/// Reads and checks the config file's tokens: a name and a secret each, no name or secret twice.
+fn resolve_tokens(
+    tokens: Vec<TokenConfig>,
+    admin: Option<&str>,
+) -> Result<Vec<Token>, ConfigError> {
+    let mut out: Vec<Token> = Vec::new();
+    for t in tokens {
+        let secret = match (t.token, &t.token_file) {
+            (Some(s), None) => s,
+            (None, Some(f)) => std::fs::read_to_string(f)
+                .map_err(|source| ConfigError::Io {
+                    path: f.display().to_string(),
+                    source,
+                })?
+                .trim()
+                .to_string(),
+            _ => {
+                return Err(ConfigError::Range(format!(
+                    "token {:?}: give exactly one of `token` and `token_file`",
+                    t.name
+                )))
+            }
+        };
+        let name = t.name.trim().to_string();
+        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(ConfigError::Range(
+                "a token's name is 1–100 characters on one line".into(),
+            ));
+        }
+        if secret.len() < 8 {
+            return Err(ConfigError::Range(format!(
+                "token {name:?}: the secret is shorter than 8 characters"
+            )));
+        }
+        if out.iter().any(|o| o.name == name) || (admin.is_some() && name == "admin") {
+            return Err(ConfigError::Range(format!("two tokens are named {name:?}")));
+        }
+        if out.iter().any(|o| o.secret == secret) || admin == Some(secret.as_str()) {
+            return Err(ConfigError::Range(format!(
+                "token {name:?} has the same secret as another token"
+            )));
+        }
+        out.push(Token {
+            name,
+            role: t.role,
+            secret,
+        });
+    }
+    Ok(out)
 }
 
 /// Why the settings cannot be used.
@@ -147,6 +264,17 @@ pub struct ServeConfig {
     /// Threads answering HTTP, each with its own event loop [default: one per core].
     #[arg(long, env = "ECOSPACE_WORKERS")]
     pub workers: Option<usize>,
+    /// State folder: the project registry's SQLite database [default: beside the data folder,
+    /// `DATA.state`; for the bundled data `~/.local/state/ecospace`].
+    #[arg(long, env = "ECOSPACE_STATE")]
+    pub state: Option<PathBuf>,
+    /// The project registry: `postgres://user@host/db` to share one between replicas, `off`
+    /// for none [default: SQLite in the state folder].
+    #[arg(long, env = "ECOSPACE_REGISTRY", hide_env_values = true)]
+    pub registry: Option<String>,
+    /// Named tokens with roles (config file only: `[[tokens]]` with name, role, token or token_file).
+    #[arg(skip)]
+    pub tokens: Option<Vec<TokenConfig>>,
 }
 
 /// Everything `serve` needs, resolved.
@@ -164,6 +292,8 @@ pub struct ServeSettings {
     pub watch: Option<std::time::Duration>,
     /// Threads answering HTTP.
     pub workers: usize,
+    /// Where the project registry is (none: `--registry off`).
+    pub registry: Option<crate::registry::Location>,
 }
 
 impl ServeConfig {
@@ -198,6 +328,9 @@ impl ServeConfig {
             font: self.font.or(under.font),
             watch_s: self.watch_s.or(under.watch_s),
             workers: self.workers.or(under.workers),
+            state: self.state.or(under.state),
+            registry: self.registry.or(under.registry),
+            tokens: self.tokens.or(under.tokens),
         }
     }
 
@@ -227,11 +360,22 @@ impl ServeConfig {
             request_timeout: std::time::Duration::from_secs_f64(timeout),
             max_concurrency: self.max_concurrency.unwrap_or(dl.max_concurrency).max(1),
         };
+        let admin_token = self.admin_token.filter(|t| !t.is_empty());
+        let tokens = resolve_tokens(self.tokens.unwrap_or_default(), admin_token.as_deref())?;
+        let registry = match (self.registry, self.state) {
+            (Some(r), _) if r == "off" => None,
+            (Some(r), _) => Some(crate::registry::Location::parse(&r)),
+            (None, Some(dir)) => Some(crate::registry::Location::Sqlite(dir)),
+            (None, None) => Some(crate::registry::Location::Sqlite(
+                crate::registry::default_state(self.data.as_deref()),
+            )),
+        };
         let web = WebConfig {
             trust_forwarded: self.trust_forwarded.unwrap_or(dw.trust_forwarded),
             maplibre_dir: self.maplibre_dir.or(dw.maplibre_dir),
             tile_cache_bytes: self.tile_cache_bytes.unwrap_or(dw.tile_cache_bytes),
-            admin_token: self.admin_token.filter(|t| !t.is_empty()),
+            admin_token,
+            tokens,
             cors_origins: self.cors_origins.unwrap_or_default(),
             font: self.font.unwrap_or(dw.font),
         };
@@ -256,6 +400,7 @@ impl ServeConfig {
             }
         };
         Ok(ServeSettings {
+            registry,
             watch,
             workers,
             addr: self

@@ -23,6 +23,8 @@ pub struct Live {
     writer: Mutex<()>,
     /// Indicators computed from the snapshot in service.
     pub indicators: Cache,
+    /// Told after every swap (the registry's re-screening waits on one).
+    listeners: Mutex<Vec<std::sync::mpsc::Sender<()>>>,
 }
 
 /// What the last reload did, for `GET /admin/status`.
@@ -45,7 +47,27 @@ impl Live {
             reload: Mutex::new(ReloadStatus::default()),
             writer: Mutex::new(()),
             indicators: Cache::default(),
+            listeners: Mutex::new(Vec::new()),
         }
+    }
+
+    /// A channel that receives `()` after every snapshot swap (reload, update, rollback).
+    pub fn subscribe(&self) -> std::sync::mpsc::Receiver<()> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(tx);
+        rx
+    }
+
+    /// Swaps `ds` in and tells the listeners (those gone are dropped).
+    fn swap(&self, ds: &Arc<Dataset>) {
+        self.dataset.store(Arc::clone(ds));
+        self.listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|l| l.send(()).is_ok());
     }
 
     /// The current snapshot.
@@ -73,7 +95,7 @@ impl Live {
         match result {
             Ok(ds) => {
                 let ds = Arc::new(ds);
-                self.dataset.store(Arc::clone(&ds));
+                self.swap(&ds);
                 st.last_error = None;
                 tracing::info!(version = %ds.version, features = ds.feature_count(), "dataset reloaded");
                 Ok(ds)
@@ -97,7 +119,7 @@ impl Live {
         let store = Store::of(&self.dataset())?;
         let installed = f(&store)?;
         let ds = Arc::new(installed.dataset);
-        self.dataset.store(Arc::clone(&ds));
+        self.swap(&ds);
         tracing::info!(
             layer = %installed.version.layer,
             layer_version = %installed.version.id,

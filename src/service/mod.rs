@@ -1,8 +1,9 @@
 //! The service runtime, free of HTTP: the live snapshot (reload, layer updates, watching the data
-//! folder) and the settings (limits, web settings, flags over environment over file).
+//! folder), the registry's background re-screening, and the settings (limits, web settings, flags over environment over file).
 
 pub mod config;
 pub mod live;
+pub mod rescreen;
 
-pub use config::{ConfigError, Limits, ServeConfig, ServeSettings, WebConfig};
+pub use config::{ConfigError, Limits, Role, ServeConfig, ServeSettings, WebConfig};
 pub use live::Live;

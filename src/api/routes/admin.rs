@@ -6,7 +6,9 @@ use crate::api::extract::{Body, Params};
 use crate::api::state::AppState;
 use crate::data::store::{Change, History, Installed, Store, StoreError};
 use crate::query::site::check_depth;
-use axum::extract::{Path, Request, State};
+use crate::registry::{sha256, AuditEntry};
+use crate::service::Role;
+use axum::extract::{Extension, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -22,51 +24,119 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Middleware guarding the admin routes.
-pub async fn require_token(
-    State(st): State<Arc<AppState>>,
-    req: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let Some(token) = st.web.admin_token.as_deref() else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such route",
-        ));
-    };
+/// Who made a request: the name of the token it carried (never the token). The guards put it
+/// in the request's extensions for the handlers.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The token's name, as records and logs show it.
+    pub name: String,
+}
+
+/// The actor of a request that carries a token of at least role `need`: 401 without a token,
+/// 403 with one that is unknown or of a lesser role.
+fn authorise(st: &AppState, req: &Request, need: Role) -> Result<Actor, ApiError> {
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    match given {
-        None => Err(ApiError::new(
+    let what = match need {
+        Role::Admin => "admin routes need `Authorization: Bearer <admin token>`",
+        Role::Planner => {
+            "the project registry needs `Authorization: Bearer <token>` (a planner or admin token of the config file's [[tokens]])"
+        }
+    };
+    let Some(given) = given else {
+        return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "admin routes need `Authorization: Bearer <token>`",
-        )),
-        Some(g) if constant_time_eq(g.as_bytes(), token.as_bytes()) => Ok(next.run(req).await),
-        Some(_) => Err(ApiError::new(
+            what,
+        ));
+    };
+    // Every token is compared, so the time taken does not say which one came close.
+    let mut found = None;
+    for t in st.web.all_tokens() {
+        if constant_time_eq(given.as_bytes(), t.secret.as_bytes()) {
+            found = Some(t);
+        }
+    }
+    match found {
+        Some(t) if t.role >= need => Ok(Actor { name: t.name }),
+        Some(t) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
-            "the admin token is not valid",
+            format!(
+                "token {:?} is a planner token; this route needs an admin token",
+                t.name
+            ),
         )),
+        None => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the token is not valid",
+        )),
+    }
+}
+
+/// Middleware guarding the admin routes: an admin token.
+pub async fn require_token(
+    State(st): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if !st.web.has_admin() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such route",
+        ));
+    }
+    let actor = authorise(&st, &req, Role::Admin)?;
+    req.extensions_mut().insert(actor);
+    Ok(next.run(req).await)
+}
+
+/// Middleware guarding the project registry: a planner or admin token (project sites are not
+/// public).
+pub async fn require_planner(
+    State(st): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let actor = authorise(&st, &req, Role::Planner)?;
+    req.extensions_mut().insert(actor);
+    Ok(next.run(req).await)
+}
+
+/// Records an admin write in the registry's audit log, when there is a registry. The write
+/// itself has happened: a failure to record it is logged, not answered as a failure of the
+/// write (the data version is recorded again at the next re-screening pass).
+pub(crate) fn audit(st: &AppState, actor: &Actor, action: &str, target: &str, body: &[u8]) {
+    if let Some((reg, _)) = &st.registry {
+        if let Err(e) = reg.append_audit(&actor.name, action, target, &sha256(body)) {
+            tracing::error!(error = %e, action, target, "cannot record an admin write in the audit log");
+        }
     }
 }
 
 /// `POST /admin/reload`: rebuild the snapshot from its source; the old one serves until the
 /// new one is complete, and keeps serving if the new one fails validation.
-pub async fn reload(State(st): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+pub async fn reload(
+    State(st): State<Arc<AppState>>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Json<Value>, ApiError> {
     let st2 = Arc::clone(&st);
     let result = tokio::task::spawn_blocking(move || st2.reload())
         .await
         .map_err(internal)?;
     match result {
-        Ok(ds) => Ok(Json(
-            json!({"status": "reloaded", "version": ds.version, "features": ds.feature_count()}),
-        )),
+        Ok(ds) => {
+            audit(&st, &actor, "data.reload", &ds.version, b"");
+            Ok(Json(
+                json!({"status": "reloaded", "version": ds.version, "features": ds.feature_count()}),
+            ))
+        }
         Err(e) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "reload_failed",
@@ -87,6 +157,8 @@ pub async fn status(State(st): State<Arc<AppState>>) -> Json<Value> {
         "features": ds.feature_count(),
         "reload": reload,
         "tile_cache": {"entries": entries, "bytes": bytes, "hits": hits, "misses": misses},
+        "rescreening": st.registry.as_ref().map(|(_, r)| r.status()),
+        "registry": st.registry.as_ref().map(|(r, _)| r.location()),
     }))
 }
 
@@ -101,24 +173,39 @@ pub struct ChangeQuery {
 }
 
 impl ChangeQuery {
-    /// The author from `?author=` or the `X-Ecospace-Author` header.
-    fn change(&self, headers: &axum::http::HeaderMap) -> Result<Change, StoreError> {
+    /// The author from `?author=` or the `X-Ecospace-Author` header, else the token's name.
+    fn change(&self, headers: &axum::http::HeaderMap, actor: &Actor) -> Result<Change, StoreError> {
         let header = headers
             .get("x-ecospace-author")
             .and_then(|v| v.to_str().ok());
-        Change::new(self.author.as_deref().or(header), self.message.as_deref())
+        Change::new(
+            Some(self.author.as_deref().or(header).unwrap_or(&actor.name)),
+            self.message.as_deref(),
+        )
     }
 }
 
 /// Runs a store operation on a blocking thread (it fsyncs) and swaps in its snapshot.
 async fn install(
     st: Arc<AppState>,
+    actor: &Actor,
+    (action, body): (&str, &[u8]),
     f: impl FnOnce(&Store) -> Result<Installed, StoreError> + Send + 'static,
 ) -> Result<Json<Value>, ApiError> {
     let st2 = Arc::clone(&st);
     let (ds, version) = tokio::task::spawn_blocking(move || st2.live.update_layer(f))
         .await
         .map_err(internal)??;
+    audit(
+        &st,
+        actor,
+        action,
+        &format!(
+            "{} {} (data version {})",
+            version.layer, version.id, ds.version
+        ),
+        body,
+    );
     Ok(Json(json!({
         "status": "installed",
         "layer_version": version,
@@ -132,6 +219,7 @@ async fn install(
 /// swap it in atomically and serve it. Refused bodies write nothing.
 pub async fn put_layer(
     State(st): State<Arc<AppState>>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
     Params(q): Params<ChangeQuery>,
     headers: axum::http::HeaderMap,
@@ -144,21 +232,26 @@ pub async fn put_layer(
         }
         .into());
     }
-    let change = q.change(&headers)?;
+    let change = q.change(&headers, &actor)?;
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         check_depth(&body, st.limits.max_depth)?;
     }
-    install(st, move |store| store.update(&id, &body, &change)).await
+    let kept = body.clone();
+    install(st, &actor, ("layer.update", &kept), move |store| {
+        store.update(&id, &body, &change)
+    })
+    .await
 }
 
 /// `POST /admin/layers/{id}/rollback?to=…&author=…`: install an earlier version again.
 pub async fn rollback(
     State(st): State<Arc<AppState>>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
     Params(q): Params<ChangeQuery>,
     headers: axum::http::HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let change = q.change(&headers)?;
+    let change = q.change(&headers, &actor)?;
     let Some(to) = q.to.clone() else {
         return Err(StoreError::InvalidParameter {
             name: "to",
@@ -166,7 +259,14 @@ pub async fn rollback(
         }
         .into());
     };
-    install(st, move |store| store.rollback(&id, &to, &change)).await
+    let what = format!("rollback {id} to {to}");
+    install(
+        st,
+        &actor,
+        ("layer.rollback", what.as_bytes()),
+        move |store| store.rollback(&id, &to, &change),
+    )
+    .await
 }
 
 /// `GET /admin/layers/{id}/history`: every version, oldest first, the current one marked.
@@ -202,6 +302,39 @@ pub async fn version_file(
         .header("X-Ecospace-Layer-Version", v.id)
         .body(axum::body::Body::from(bytes))
         .map_err(internal)
+}
+
+/// `GET /admin/audit`'s query.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// From this entry on (default 1).
+    since: Option<i64>,
+    /// At most this many entries (default 1000, at most 10000).
+    limit: Option<i64>,
+}
+
+/// `GET /admin/audit?since=&limit=`: the append-only audit log of every admin and registry
+/// write, each entry chained to the one before by SHA-256.
+pub async fn audit_log(
+    State(st): State<Arc<AppState>>,
+    Params(q): Params<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let Some((reg, _)) = st.registry.clone() else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "this service runs without a project registry, so it keeps no audit log",
+        ));
+    };
+    let since = q.since.unwrap_or(1).max(1);
+    let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
+    let entries: Vec<AuditEntry> = tokio::task::spawn_blocking(move || reg.audit(since, limit))
+        .await
+        .map_err(internal)??;
+    Ok(Json(
+        json!({"since": since, "limit": limit, "entries": entries}),
+    ))
 }
 
 #[cfg(test)]

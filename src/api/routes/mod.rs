@@ -1,6 +1,7 @@
 //! One file per group of routes: the planner's ([`check`]), feature APIs ([`features`], OGC API –
 //! Features), tiles and styles ([`tiles`]), the map page ([`map`]), the analyst's
-//! ([`indicators`]), the admin routes ([`admin`]) and the operator's ([`ops`]).
+//! ([`indicators`]), the admin routes ([`admin`]), the project registry's ([`projects`]) and the operator's
+//! ([`ops`]).
 
 pub mod admin;
 pub mod check;
@@ -8,4 +9,5 @@ pub mod features;
 pub mod indicators;
 pub mod map;
 pub mod ops;
+pub mod projects;
 pub mod tiles;

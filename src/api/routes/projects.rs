@@ -1,0 +1,222 @@
+//! The project registry's routes, behind a planner or admin token: register a project (screened
+//! at once), list and read them, change their name or status, their screenings (every one kept),
+//! a manual re-screening, the replay of a stored screening, and the impacts of a data change.
+
+use super::admin::Actor;
+use crate::api::error::{internal, ApiError};
+use crate::api::extract::{Body, Params};
+use crate::api::state::AppState;
+use crate::registry::{
+    self, impacts, replay, screen_project, sha256, Impacts, Project, ProjectFilter, ProjectPatch,
+    ProjectStatus, Registration, Registry, RegistryError, Replay, ScreeningBatch, StoredScreening,
+    Trigger,
+};
+use crate::service::rescreen::Rescreener;
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+type Reg = (Arc<Registry>, Arc<Rescreener>);
+
+fn registry(st: &AppState) -> Result<Reg, ApiError> {
+    st.registry.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "this service runs without a project registry",
+        )
+    })
+}
+
+/// Runs registry work on a blocking thread (SQLite and PostgreSQL calls block).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, RegistryError> + Send + 'static,
+) -> Result<T, ApiError> {
+    Ok(tokio::task::spawn_blocking(f).await.map_err(internal)??)
+}
+
+/// `POST /projects`: a GeoJSON Feature (geometry = the site; properties `name`, `type`
+/// required, `class`, `status`, `id`, `year` optional), screened at once against the data in
+/// service; `201` with the project and its first screening. A taken id is `409`; an invalid
+/// site, an unknown type, class or status is a 4xx that writes nothing.
+pub async fn register(
+    State(st): State<Arc<AppState>>,
+    Extension(actor): Extension<Actor>,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    let (reg, _) = registry(&st)?;
+    crate::query::site::check_depth(&body, st.limits.max_depth)?;
+    let ds = st.dataset();
+    let max_vertices = st.limits.max_vertices;
+    let r: Registration =
+        blocking(move || registry::register(&reg, &ds, &body, max_vertices, &actor.name)).await?;
+    tracing::info!(project = %r.project.id, actor = %r.project.registered_by, "project registered");
+    Ok((StatusCode::CREATED, Json(r)).into_response())
+}
+
+/// `GET /projects`'s query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `proposed`, `approved`, `built` or `rejected`.
+    status: Option<String>,
+    /// A project type.
+    #[serde(rename = "type")]
+    project_type: Option<String>,
+    /// A county's adcode: projects lying (partly) in it.
+    county: Option<String>,
+    /// The newest screening's decision.
+    decision: Option<String>,
+    /// At most this many (default 100, at most 10000).
+    limit: Option<i64>,
+    /// Skip this many (default 0).
+    offset: Option<i64>,
+}
+
+/// `GET /projects?status=&type=&county=&decision=&limit=&offset=`: projects by id.
+pub async fn list(
+    State(st): State<Arc<AppState>>,
+    Params(q): Params<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (reg, _) = registry(&st)?;
+    let filter = ProjectFilter {
+        status: q.status.as_deref().map(ProjectStatus::parse).transpose()?,
+        project_type: q.project_type,
+        county: q.county,
+        decision: q.decision,
+        limit: q.limit.unwrap_or(100).clamp(1, 10_000),
+        offset: q.offset.unwrap_or(0).max(0),
+    };
+    let (limit, offset) = (filter.limit, filter.offset);
+    let (total, projects): (i64, Vec<Project>) =
+        blocking(move || Ok((reg.count(&filter)?, reg.projects(&filter)?))).await?;
+    Ok(Json(json!({
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "projects": projects,
+    })))
+}
+
+/// `GET /projects/{id}`.
+pub async fn one(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Project>, ApiError> {
+    let (reg, _) = registry(&st)?;
+    Ok(Json(blocking(move || reg.project(&id)).await?))
+}
+
+/// `PATCH /projects/{id}`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Patch {
+    name: Option<String>,
+    status: Option<String>,
+}
+
+/// `PATCH /projects/{id}` with `{"status": …, "name": …}`: every change is an audit entry with
+/// who and when.
+pub async fn patch(
+    State(st): State<Arc<AppState>>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> Result<Json<Project>, ApiError> {
+    let (reg, _) = registry(&st)?;
+    let p: Patch = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            format!("the body is a JSON object with `status` and/or `name`: {e}"),
+        )
+    })?;
+    let patch = ProjectPatch {
+        name: p.name,
+        status: p.status.as_deref().map(ProjectStatus::parse).transpose()?,
+    };
+    let digest = sha256(&body);
+    Ok(Json(
+        blocking(move || reg.update(&id, &patch, &actor.name, &digest)).await?,
+    ))
+}
+
+/// `GET /projects/{id}/screenings`: every screening, newest first, each with the full answer
+/// as `POST /check` gave it.
+pub async fn screenings(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (reg, _) = registry(&st)?;
+    let id2 = id.clone();
+    let s: Vec<StoredScreening> = blocking(move || reg.screenings(&id2)).await?;
+    Ok(Json(json!({"project": id, "screenings": s})))
+}
+
+/// `POST /projects/{id}/screenings`: screen the project again now, against the data in
+/// service (trigger `manual`).
+pub async fn screen_now(
+    State(st): State<Arc<AppState>>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (reg, _) = registry(&st)?;
+    let ds = st.dataset();
+    let max_vertices = st.limits.max_vertices;
+    let s: StoredScreening = blocking(move || {
+        let p = reg.project(&id)?;
+        let s = screen_project(&ds, &p, Trigger::Manual, max_vertices);
+        reg.activate(&ds.version, &ds.files)?;
+        let n = reg.add_screenings(&ScreeningBatch {
+            target: id.clone(),
+            items: vec![(id.clone(), s)],
+            actor: actor.name.clone(),
+            action: "screening.manual".into(),
+        })?;
+        reg.screening(&id, n[0])
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(s)).into_response())
+}
+
+/// `POST /projects/{id}/screenings/{n}/replay`: re-run screening `n` on the data version it
+/// names (rebuilt from the layer history when no longer in service) and say whether today's
+/// code gives the same answer.
+pub async fn replay_one(
+    State(st): State<Arc<AppState>>,
+    Path((id, n)): Path<(String, i64)>,
+) -> Result<Json<Replay>, ApiError> {
+    let (reg, _) = registry(&st)?;
+    let ds = st.dataset();
+    let max_vertices = st.limits.max_vertices;
+    Ok(Json(
+        blocking(move || replay(&reg, &ds, &id, n, max_vertices)).await?,
+    ))
+}
+
+/// `GET /projects/impacts`'s query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImpactsQuery {
+    /// The earlier data version (default: the one in service before the current one).
+    from: Option<String>,
+    /// The later one (default: the current one).
+    to: Option<String>,
+}
+
+/// `GET /projects/impacts?from=&to=`: the projects whose decision, verdict or any hit changed
+/// between two data versions; `complete` is false while re-screening still runs.
+pub async fn impacts_between(
+    State(st): State<Arc<AppState>>,
+    Params(q): Params<ImpactsQuery>,
+) -> Result<Json<Impacts>, ApiError> {
+    let (reg, _) = registry(&st)?;
+    let current = st.dataset().version.clone();
+    Ok(Json(
+        blocking(move || impacts(&reg, &current, q.from.as_deref(), q.to.as_deref())).await?,
+    ))
+}
