@@ -72,4 +72,4 @@ pub use render::rows;
 pub use api::{app, serve, ApiError, AppState};
 pub use cli::{Cli, CliError};
 pub use error::Error;
-pub use service::{ConfigError, Limits, Live, ServeConfig, ServeSettings, WebConfig};
+pub use service::{ConfigError, Limits, Live, Role, ServeConfig, ServeSettings, Token, WebConfig};

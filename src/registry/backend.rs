@@ -109,6 +109,9 @@ pub struct ScreeningBatch {
     pub target: String,
 }
 
+/// Each project's screenings against one data version, oldest first, by project id.
+pub type Outcomes = std::collections::BTreeMap<String, Vec<(i64, Outcome)>>;
+
 /// A registry database.
 pub trait Backend: Send + Sync {
     /// Where it is, for logs (never a password).
@@ -155,12 +158,9 @@ pub trait Backend: Send + Sync {
     /// Screening `n` of a project.
     fn screening(&self, id: &str, n: i64) -> Result<StoredScreening, RegistryError>;
 
-    /// For each project screened against `version`: its newest screening there (number and
-    /// outcome), by project id.
-    fn outcomes_at(
-        &self,
-        version: &str,
-    ) -> Result<std::collections::BTreeMap<String, (i64, Outcome)>, RegistryError>;
+    /// For each project screened against `version`: its screenings there (number and outcome),
+    /// oldest first, by project id.
+    fn outcomes_at(&self, version: &str) -> Result<Outcomes, RegistryError>;
 
     /// Up to `limit` projects, not rejected, whose newest screening is not against `version`,
     /// by id: what re-screening still has to do.

@@ -1,8 +1,8 @@
 //! "Which projects does this change affect?": every project screened against both versions
 //! whose decision, verdict or hits differ between them.
 
+use super::open::Registry;
 use super::record::{Outcome, OutcomeHit, Project, RegistryError};
-use super::Registry;
 use serde::Serialize;
 
 /// An overlap counts as changed beyond both 1 m² (1 m for lengths) and 0.1 % of the larger
@@ -23,8 +23,8 @@ pub struct Impacts {
     pub complete: bool,
     /// Projects still to be screened against `to` (0 when complete).
     pub pending: i64,
-    /// Projects screened against `from` but not against `to` (re-screened straight against a
-    /// later version, or rejected meanwhile): not compared.
+    /// Projects screened against `from` but not since against `to` (re-screened straight
+    /// against a later version, or rejected meanwhile so not re-screened): not compared.
     pub not_compared: usize,
     /// Projects compared.
     pub compared: usize,
@@ -201,11 +201,15 @@ pub fn impacts(
     let from = match from {
         Some(v) => known(v)?,
         None => {
-            // The version in service before `to` came in last.
-            let at = versions.iter().position(|x| x.version == to);
-            let before = match at {
-                Some(i) => versions[..i].last(),
-                None => versions.last(),
+            // The version in service before `to` came in last. The current version may not be
+            // recorded yet (re-screening records it as it starts): then the newest recorded
+            // one was in service before it.
+            let newest = versions.last().map(|x| x.version.as_str());
+            let before = if to == current && newest != Some(to.as_str()) {
+                versions.last()
+            } else {
+                let at = versions.iter().position(|x| x.version == to);
+                at.and_then(|i| versions[..i].last())
             };
             before
                 .map(|x| x.version.clone())
@@ -225,8 +229,18 @@ pub fn impacts(
     let after = reg.outcomes_at(&to)?;
     let mut out = Vec::new();
     let (mut compared, mut not_compared) = (0, 0);
-    for (id, (nb, ob)) in &before {
-        let Some((na, oa)) = after.get(id) else {
+    for (id, at_from) in &before {
+        // The newest screening against `to`, and the newest against `from` made before it: after
+        // a rollback, a project's newest screening against the older version follows the one
+        // against the newer, and its original one precedes it.
+        let pair = after.get(id).and_then(|v| v.last()).and_then(|(na, oa)| {
+            at_from
+                .iter()
+                .rev()
+                .find(|(nb, _)| nb < na)
+                .map(|(nb, ob)| (nb, ob, na, oa))
+        });
+        let Some((nb, ob, na, oa)) = pair else {
             not_compared += 1;
             continue;
         };

@@ -2,9 +2,9 @@
 //! it names, rebuilt from the layer history when it is no longer in service, by today's code.
 //! A report made in 2026 can be defended in 2028 while that version's files are kept.
 
+use super::open::Registry;
 use super::record::RegistryError;
 use super::screen::{request_digest, screen_site};
-use super::Registry;
 use crate::data::store::Store;
 use crate::data::Dataset;
 use serde::Serialize;

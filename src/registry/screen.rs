@@ -4,8 +4,8 @@
 //! made by the same code.
 
 use super::backend::{sha256, NewProject, NewScreening, ScreeningBatch};
+use super::open::Registry;
 use super::record::{Project, ProjectStatus, RegistryError, StoredScreening, Trigger};
-use super::Registry;
 use crate::data::Dataset;
 use crate::params::{check_year, current_year, QueryError};
 use crate::query::screen::{parse_class, screen_input, CheckParams};

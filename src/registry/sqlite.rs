@@ -4,7 +4,7 @@
 //! migrations applied in order once.
 
 use super::backend::{
-    batch_digest, check_new, entry_hash, patch_action, Backend, NewProject, NewScreening,
+    batch_digest, check_new, entry_hash, patch_action, Backend, NewProject, NewScreening, Outcomes,
     ScreeningBatch, GENESIS, MIGRATIONS,
 };
 use super::record::{
@@ -210,23 +210,19 @@ impl Backend for Sqlite {
         .ok_or_else(|| RegistryError::NotFound(format!("{id}, screening {n}")))?
     }
 
-    fn outcomes_at(
-        &self,
-        version: &str,
-    ) -> Result<BTreeMap<String, (i64, Outcome)>, RegistryError> {
+    fn outcomes_at(&self, version: &str) -> Result<Outcomes, RegistryError> {
         let c = self.lock();
         let mut q = c.prepare_cached(
             "SELECT project_id, n, outcome FROM screening WHERE data_version = ?1 ORDER BY project_id, n",
         )?;
         let mut rows = q.query(params![version])?;
-        let mut out = BTreeMap::new();
+        let mut out = Outcomes::new();
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
             let text: String = r.get(2)?;
             let o: Outcome = serde_json::from_str(&text)
                 .map_err(|e| RegistryError::Corrupt(format!("{id}: outcome: {e}")))?;
-            // Ordered by n: the newest at this version wins.
-            out.insert(id, (r.get(1)?, o));
+            out.entry(id).or_insert_with(Vec::new).push((r.get(1)?, o));
         }
         Ok(out)
     }

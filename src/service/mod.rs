@@ -5,5 +5,5 @@ pub mod config;
 pub mod live;
 pub mod rescreen;
 
-pub use config::{ConfigError, Limits, Role, ServeConfig, ServeSettings, WebConfig};
+pub use config::{ConfigError, Limits, Role, ServeConfig, ServeSettings, Token, WebConfig};
 pub use live::Live;
