@@ -316,15 +316,24 @@ impl Backend for Sqlite {
         )?;
         let rows = q.query_map([], |r| {
             let files: String = r.get(1)?;
-            Ok(DataVersion {
+            let v = DataVersion {
                 version: r.get(0)?,
-                files: serde_json::from_str(&files).unwrap_or_default(),
+                files: BTreeMap::new(),
                 first_seen_at: r.get(2)?,
                 activated_at: r.get(3)?,
                 activation: r.get(4)?,
-            })
+            };
+            Ok((v, files))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        // The files name what a replay rebuilds: unreadable, they are an error, not "none".
+        rows.map(|row| {
+            let (mut v, files) = row?;
+            v.files = serde_json::from_str(&files).map_err(|e| {
+                RegistryError::Corrupt(format!("data version {}: files: {e}", v.version))
+            })?;
+            Ok(v)
+        })
+        .collect()
     }
 }
 
