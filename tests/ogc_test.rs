@@ -698,6 +698,11 @@ fn api_parameters_are_exactly_what_each_route_accepts() {
     let mut checked = 0;
     for (p, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("item") {
+            // The registry's routes want a token and a registry: registry_http_test checks
+            // their parameters the same way.
+            if op.get("security").is_some() {
+                continue;
+            }
             let params: Vec<&Value> = op["parameters"].as_array().into_iter().flatten().collect();
             let mut path = p.clone();
             for q in params.iter().filter(|q| q["in"] == "path") {

@@ -542,3 +542,56 @@ fn bad_input_is_a_4xx_that_writes_nothing() {
     assert_eq!(s["screenings"].as_array().unwrap().len(), 1);
     let _ = std::fs::remove_dir_all(data.parent().unwrap());
 }
+
+/// `/api` describes every registry route, behind the bearer token, and each route's documented
+/// query parameters are exactly the ones it accepts (serde names them on an unknown one), as
+/// ogc_test checks for the open routes.
+#[test]
+fn the_registry_routes_are_documented_with_the_parameters_they_accept() {
+    let (data, state) = jiaxing_copy("openapi");
+    let app = serve_registry(&data, &state);
+    let doc = get(app, "/api").json();
+    assert_eq!(
+        doc["components"]["securitySchemes"]["token"]["scheme"],
+        "bearer"
+    );
+    let mut seen = 0;
+    for (path, method) in [
+        ("/projects", "post"),
+        ("/projects", "get"),
+        ("/projects/{id}", "get"),
+        ("/projects/{id}", "patch"),
+        ("/projects/{id}/screenings", "get"),
+        ("/projects/{id}/screenings", "post"),
+        ("/projects/{id}/screenings/{n}/replay", "post"),
+        ("/projects/impacts", "get"),
+        ("/admin/audit", "get"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} is not described");
+        assert_eq!(op["security"][0]["token"], json!([]), "{method} {path}");
+        let query: std::collections::BTreeSet<&str> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|q| q["in"] == "query")
+            .filter_map(|q| q["name"].as_str())
+            .collect();
+        if query.is_empty() {
+            continue;
+        }
+        let r = send(app, "GET", &format!("{path}?zz_unknown=1"), ADMIN, b"");
+        assert_eq!(r.status, 400, "{path} took an unknown parameter");
+        let msg = r.json()["message"].as_str().unwrap_or("").to_string();
+        let expected = msg.split("expected").nth(1).unwrap_or("");
+        let accepted: std::collections::BTreeSet<&str> =
+            expected.split('`').skip(1).step_by(2).collect();
+        assert_eq!(accepted, query, "{path}: {msg}");
+        seen += 1;
+    }
+    assert_eq!(
+        seen, 3,
+        "/projects, /projects/impacts and /admin/audit take parameters"
+    );
+    let _ = std::fs::remove_dir_all(state.parent().unwrap());
+}

@@ -10,7 +10,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::Params;
 use super::routes::features::{self as ogc, FormatQuery, OPENAPI_JSON};
 use super::routes::tiles::base_url;
-use super::routes::{check, indicators, map, ops, tiles};
+use super::routes::{admin, check, indicators, map, ops, projects, tiles};
 use super::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -57,17 +57,39 @@ pub async fn api(
         ops::health, ops::layers, check::zones_at, check::check, check::batch, check::get_report,
         check::post_report, check::rules, indicators::one_year, indicators::series,
         indicators::chart_svg, indicators::changes, tiles::catalog, tiles::tilejson, tiles::tile,
-        tiles::style, tiles::glyphs, map::label_points, map::map_page,
+        tiles::style, tiles::glyphs, map::label_points, map::map_page, projects::register,
+        projects::list, projects::one, projects::patch, projects::screenings, projects::screen_now,
+        projects::replay_one, projects::impacts_between, admin::audit_log,
     ),
+    modifiers(&TokenScheme),
     components(schemas(ErrorBody)),
     tags(
         (name = "OGC API – Features", description = "OGC API – Features – Part 1: Core (core, geojson, oas30)"),
         (name = "Planning", description = "Site checks and zones"),
         (name = "Indicators", description = "The plan's yearly indicators against its targets"),
         (name = "Map", description = "Vector tiles, TileJSON, styles and the map page"),
+        (name = "Registry", description = "Registered projects, every screening kept, re-screening and impacts after a data change, the audit log (planner or admin token)"),
     ),
 )]
 struct ApiDoc;
+
+/// The bearer token the registry and admin routes ask for (`[[tokens]]` in the config file).
+struct TokenScheme;
+
+impl utoipa::Modify for TokenScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "A token of the config file's `[[tokens]]` (role planner or admin), or ECOSPACE_ADMIN_TOKEN",
+            ))
+            .build();
+        doc.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("token", SecurityScheme::Http(scheme));
+    }
+}
 
 /// Rewrites the OpenAPI 3.1 that utoipa writes into 3.0: `type: [T, "null"]` becomes
 /// `type: T, nullable: true`; a `oneOf` with a `null` branch becomes a nullable `allOf` (or the

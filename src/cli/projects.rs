@@ -5,7 +5,8 @@
 use super::error::{io, CliError};
 use super::io::{load, pretty};
 use crate::registry::{
-    self, default_state, impacts, rescreen, Location, ProjectFilter, ProjectStatus, Registry,
+    self, default_state, impacts, rescreen, Location, ProjectFilter, ProjectList, ProjectStatus,
+    Registry,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -221,12 +222,13 @@ fn list(a: ListArgs) -> Result<(), CliError> {
     let projects = reg.projects(&f)?;
     if a.json {
         let total = reg.count(&f)?;
-        print!(
-            "{}",
-            pretty(
-                &serde_json::json!({"total": total, "limit": f.limit, "offset": 0, "projects": projects})
-            )?
-        );
+        let page = ProjectList {
+            total,
+            limit: f.limit,
+            offset: 0,
+            projects,
+        };
+        print!("{}", pretty(&page)?);
         return Ok(());
     }
     println!(

@@ -23,8 +23,9 @@ pub use backend::{
 pub use impacts::{impacts, Change, Impact, Impacts};
 pub use open::{default_state, Location, Registry};
 pub use record::{
-    AuditEntry, DataVersion, Latest, Outcome, OutcomeHit, Project, ProjectFilter, ProjectPatch,
-    ProjectStatus, RegistryError, StoredScreening, Trigger,
+    AuditEntry, AuditLog, DataVersion, Latest, Outcome, OutcomeHit, Project, ProjectFilter,
+    ProjectList, ProjectPatch, ProjectStatus, RegistryError, ScreeningList, StoredScreening,
+    Trigger,
 };
 pub use replay::{replay, Replay};
 pub use screen::{register, rescreen, screen_project, Pass, Registration};

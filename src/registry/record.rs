@@ -342,3 +342,39 @@ impl RegistryError {
         }
     }
 }
+
+/// A page of projects (`GET /projects`, `ecospace projects list --json`).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectList {
+    /// Projects matching the filter, limit and offset aside.
+    pub total: i64,
+    /// The page's size asked for.
+    pub limit: i64,
+    /// Projects skipped.
+    pub offset: i64,
+    /// The page, by id.
+    pub projects: Vec<Project>,
+}
+
+/// Every screening of a project (`GET /projects/{id}/screenings`, `ecospace projects show`).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScreeningList {
+    /// The project's id.
+    pub project: String,
+    /// Newest first.
+    pub screenings: Vec<StoredScreening>,
+}
+
+/// A page of the audit log (`GET /admin/audit`).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditLog {
+    /// The first entry asked for.
+    pub since: i64,
+    /// At most this many entries.
+    pub limit: i64,
+    /// The entries, oldest first.
+    pub entries: Vec<AuditEntry>,
+}

@@ -307,6 +307,8 @@ pub async fn version_file(
 /// `GET /admin/audit`'s query.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct AuditQuery {
     /// From this entry on (default 1).
     since: Option<i64>,
@@ -316,10 +318,17 @@ pub struct AuditQuery {
 
 /// `GET /admin/audit?since=&limit=`: the append-only audit log of every admin and registry
 /// write, each entry chained to the one before by SHA-256.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/admin/audit", tag = "Registry", security(("token" = [])),
+    params(AuditQuery),
+    responses((status = 200, description = "Audit entries from `since` on, oldest first", body = crate::registry::AuditLog),
+        (status = 400, description = "Bad or unknown parameter", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or an unknown token", body = crate::api::error::ErrorBody),
+        (status = 403, description = "A planner token (the audit log is admin's)", body = crate::api::error::ErrorBody),
+        (status = 404, description = "The service runs without a registry", body = crate::api::error::ErrorBody))))]
 pub async fn audit_log(
     State(st): State<Arc<AppState>>,
     Params(q): Params<AuditQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<crate::registry::AuditLog>, ApiError> {
     let Some((reg, _)) = st.registry.clone() else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -332,9 +341,11 @@ pub async fn audit_log(
     let entries: Vec<AuditEntry> = tokio::task::spawn_blocking(move || reg.audit(since, limit))
         .await
         .map_err(internal)??;
-    Ok(Json(
-        json!({"since": since, "limit": limit, "entries": entries}),
-    ))
+    Ok(Json(crate::registry::AuditLog {
+        since,
+        limit,
+        entries,
+    }))
 }
 
 #[cfg(test)]

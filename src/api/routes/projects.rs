@@ -7,9 +7,9 @@ use crate::api::error::{internal, ApiError};
 use crate::api::extract::{Body, Params};
 use crate::api::state::AppState;
 use crate::registry::{
-    self, impacts, replay, screen_project, sha256, Impacts, Project, ProjectFilter, ProjectPatch,
-    ProjectStatus, Registration, Registry, RegistryError, Replay, ScreeningBatch, StoredScreening,
-    Trigger,
+    self, impacts, replay, screen_project, sha256, Impacts, Project, ProjectFilter, ProjectList,
+    ProjectPatch, ProjectStatus, Registration, Registry, RegistryError, Replay, ScreeningBatch,
+    ScreeningList, StoredScreening, Trigger,
 };
 use crate::service::rescreen::Rescreener;
 use axum::extract::{Extension, Path, State};
@@ -17,7 +17,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::sync::Arc;
 
 type Reg = (Arc<Registry>, Arc<Rescreener>);
@@ -43,6 +42,14 @@ async fn blocking<T: Send + 'static>(
 /// required, `class`, `status`, `id`, `year` optional), screened at once against the data in
 /// service; `201` with the project and its first screening. A taken id is `409`; an invalid
 /// site, an unknown type, class or status is a 4xx that writes nothing.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/projects", tag = "Registry", security(("token" = [])),
+    request_body(content = serde_json::Value, description = "A GeoJSON Feature: geometry = the site (lon/lat); properties `name`, `type` required; `class`, `status`, `id`, `year` optional"),
+    responses((status = 201, description = "The project and its first screening", body = Registration),
+        (status = 400, description = "Not a Feature, a missing or unknown property", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or an unknown token", body = crate::api::error::ErrorBody),
+        (status = 409, description = "The id is taken", body = crate::api::error::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::api::error::ErrorBody),
+        (status = 422, description = "Invalid site geometry", body = crate::api::error::ErrorBody))))]
 pub async fn register(
     State(st): State<Arc<AppState>>,
     Extension(actor): Extension<Actor>,
@@ -61,6 +68,8 @@ pub async fn register(
 /// `GET /projects`'s query.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ListQuery {
     /// `proposed`, `approved`, `built` or `rejected`.
     status: Option<String>,
@@ -78,10 +87,15 @@ pub struct ListQuery {
 }
 
 /// `GET /projects?status=&type=&county=&decision=&limit=&offset=`: projects by id.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/projects", tag = "Registry", security(("token" = [])),
+    params(ListQuery),
+    responses((status = 200, description = "A page of projects, by id", body = ProjectList),
+        (status = 400, description = "Bad or unknown parameter", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or an unknown token", body = crate::api::error::ErrorBody))))]
 pub async fn list(
     State(st): State<Arc<AppState>>,
     Params(q): Params<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProjectList>, ApiError> {
     let (reg, _) = registry(&st)?;
     let filter = ProjectFilter {
         status: q.status.as_deref().map(ProjectStatus::parse).transpose()?,
@@ -94,15 +108,20 @@ pub async fn list(
     let (limit, offset) = (filter.limit, filter.offset);
     let (total, projects): (i64, Vec<Project>) =
         blocking(move || Ok((reg.count(&filter)?, reg.projects(&filter)?))).await?;
-    Ok(Json(json!({
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "projects": projects,
-    })))
+    Ok(Json(ProjectList {
+        total,
+        limit,
+        offset,
+        projects,
+    }))
 }
 
 /// `GET /projects/{id}`.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/projects/{id}", tag = "Registry", security(("token" = [])),
+    params(("id" = String, Path, description = "The project's id")),
+    responses((status = 200, description = "The project, with its newest screening in brief", body = Project),
+        (status = 401, description = "No or an unknown token", body = crate::api::error::ErrorBody),
+        (status = 404, description = "No such project", body = crate::api::error::ErrorBody))))]
 pub async fn one(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -121,6 +140,13 @@ pub struct Patch {
 
 /// `PATCH /projects/{id}` with `{"status": …, "name": …}`: every change is an audit entry with
 /// who and when.
+#[cfg_attr(feature = "openapi", utoipa::path(patch, path = "/projects/{id}", tag = "Registry", security(("token" = [])),
+    params(("id" = String, Path, description = "The project's id")),
+    request_body(content = serde_json::Value, description = "`{\"status\": …, \"name\": …}`"),
+    responses((status = 200, description = "The project as changed", body = Project),
+        (status = 400, description = "Bad body or status", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or an unknown token", body = crate::api::error::ErrorBody),
+        (status = 404, description = "No such project", body = crate::api::error::ErrorBody))))]
 pub async fn patch(
     State(st): State<Arc<AppState>>,
     Extension(actor): Extension<Actor>,
@@ -147,18 +173,31 @@ pub async fn patch(
 
 /// `GET /projects/{id}/screenings`: every screening, newest first, each with the full answer
 /// as `POST /check` gave it.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/projects/{id}/screenings", tag = "Registry", security(("token" = [])),
+    params(("id" = String, Path, description = "The project's id")),
+    responses((status = 200, description = "Every screening, newest first, each with the full answer", body = ScreeningList),
+        (status = 401, description = "No or an unknown token", body = crate::api::error::ErrorBody),
+        (status = 404, description = "No such project", body = crate::api::error::ErrorBody))))]
 pub async fn screenings(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ScreeningList>, ApiError> {
     let (reg, _) = registry(&st)?;
     let id2 = id.clone();
-    let s: Vec<StoredScreening> = blocking(move || reg.screenings(&id2)).await?;
-    Ok(Json(json!({"project": id, "screenings": s})))
+    let screenings: Vec<StoredScreening> = blocking(move || reg.screenings(&id2)).await?;
+    Ok(Json(ScreeningList {
+        project: id,
+        screenings,
+    }))
 }
 
 /// `POST /projects/{id}/screenings`: screen the project again now, against the data in
 /// service (trigger `manual`).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/projects/{id}/screenings", tag = "Registry", security(("token" = [])),
+    params(("id" = String, Path, description = "The project's id")),
+    responses((status = 201, description = "The new screening (trigger `manual`)", body = StoredScreening),
+        (status = 401, description = "No or an unknown token", body = crate::api::error::ErrorBody),
+        (status = 404, description = "No such project", body = crate::api::error::ErrorBody))))]
 pub async fn screen_now(
     State(st): State<Arc<AppState>>,
     Extension(actor): Extension<Actor>,
@@ -186,6 +225,12 @@ pub async fn screen_now(
 /// `POST /projects/{id}/screenings/{n}/replay`: re-run screening `n` on the data version it
 /// names (rebuilt from the layer history when no longer in service) and say whether today's
 /// code gives the same answer.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/projects/{id}/screenings/{n}/replay", tag = "Registry", security(("token" = [])),
+    params(("id" = String, Path, description = "The project's id"), ("n" = i64, Path, description = "The screening's number")),
+    responses((status = 200, description = "Today's answer on the stored screening's data version, and whether it is the same", body = Replay),
+        (status = 401, description = "No or an unknown token", body = crate::api::error::ErrorBody),
+        (status = 404, description = "No such project or screening", body = crate::api::error::ErrorBody),
+        (status = 409, description = "The data version is no longer in the layer history", body = crate::api::error::ErrorBody))))]
 pub async fn replay_one(
     State(st): State<Arc<AppState>>,
     Path((id, n)): Path<(String, i64)>,
@@ -201,6 +246,8 @@ pub async fn replay_one(
 /// `GET /projects/impacts`'s query.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ImpactsQuery {
     /// The earlier data version (default: the one in service before the current one).
     from: Option<String>,
@@ -210,6 +257,11 @@ pub struct ImpactsQuery {
 
 /// `GET /projects/impacts?from=&to=`: the projects whose decision, verdict or any hit changed
 /// between two data versions; `complete` is false while re-screening still runs.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/projects/impacts", tag = "Registry", security(("token" = [])),
+    params(ImpactsQuery),
+    responses((status = 200, description = "The projects whose screening changed between the two versions", body = Impacts),
+        (status = 400, description = "Bad, unknown parameter or an unknown version", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or an unknown token", body = crate::api::error::ErrorBody))))]
 pub async fn impacts_between(
     State(st): State<Arc<AppState>>,
     Params(q): Params<ImpactsQuery>,
