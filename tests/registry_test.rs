@@ -270,6 +270,29 @@ fn pending_is_every_live_project_not_yet_screened_against_the_version() {
     let at2 = r.outcomes_at("v2").unwrap();
     assert_eq!(at2["A"][0].1.decision.as_deref(), Some("prohibited"));
     assert_eq!(at2["A"][0].1.hits[0].overlap_area_m2, Some(1234.5));
+    // Five screenings, two distinct answers: each kept once, and each screening reads its own.
+    let c = rusqlite::Connection::open(dir.join(FILE)).unwrap();
+    let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT COUNT(*) FROM screening"), 5);
+    assert_eq!(count("SELECT COUNT(*) FROM answer"), 2);
+    let s = r.screenings("A").unwrap();
+    assert_eq!(
+        s[0].answer, s[2].answer,
+        "the rollback's answer is the registration's"
+    );
+    assert_eq!(s[1].answer["decision"], "prohibited");
+    assert_eq!(
+        s[1].answer,
+        screening("v2", "prohibited", "330402", Trigger::DataChange).answer
+    );
+    // A row written before answers were kept apart holds its answer inline: still read.
+    let b = r.screenings("B").unwrap()[0].answer.clone();
+    c.execute(
+        "UPDATE screening SET answer = (SELECT body FROM answer WHERE digest = answer_digest), answer_digest = NULL WHERE project_id = 'B'",
+        [],
+    )
+    .unwrap();
+    assert_eq!(r.screenings("B").unwrap()[0].answer, b);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/0001_registry.sql")),
     (2, include_str!("../../migrations/0002_rescreening.sql")),
+    (3, include_str!("../../migrations/0003_answers.sql")),
 ];
 
 /// The hash before the first audit entry.
@@ -88,6 +89,13 @@ impl NewScreening {
             counties,
             answer,
         }
+    }
+
+    /// The answer as stored (its JSON text) and its SHA-256: the key under which each distinct
+    /// answer is kept once (`migrations/0003_answers.sql`).
+    pub fn answer_row(&self) -> (String, String) {
+        let body = self.answer.to_string();
+        (sha256(body.as_bytes()), body)
     }
 
     /// The counties as stored: `,330402,330411,` (so `LIKE '%,330402,%'` finds one).

@@ -190,7 +190,7 @@ impl Backend for Sqlite {
             return Err(RegistryError::NotFound(id.to_string()));
         }
         let mut q = c.prepare_cached(&format!(
-            "SELECT {SCREENING_COLUMNS} FROM screening WHERE project_id = ?1 ORDER BY n DESC"
+            "SELECT {SCREENING_COLUMNS} FROM {SCREENING_FROM} WHERE project_id = ?1 ORDER BY n DESC"
         ))?;
         let rows = q.query_map(params![id], row_screening)?;
         rows.map(|r| r?).collect()
@@ -202,7 +202,9 @@ impl Backend for Sqlite {
             return Err(RegistryError::NotFound(id.to_string()));
         }
         c.query_row(
-            &format!("SELECT {SCREENING_COLUMNS} FROM screening WHERE project_id = ?1 AND n = ?2"),
+            &format!(
+                "SELECT {SCREENING_COLUMNS} FROM {SCREENING_FROM} WHERE project_id = ?1 AND n = ?2"
+            ),
             params![id, n],
             row_screening,
         )
@@ -345,7 +347,10 @@ const FILTER: &str = "(?1 IS NULL OR status = ?1) AND (?2 IS NULL OR type = ?2)
 const PENDING: &str = "status <> 'rejected' AND (last_version IS NULL OR last_version <> ?1)";
 
 const SCREENING_COLUMNS: &str =
-    "n, data_version, request_digest, screened_at, trigger, decision, verdict, answer";
+    "n, data_version, request_digest, screened_at, trigger, decision, verdict, COALESCE(a.body, s.answer)";
+
+/// A screening with its answer: kept once in `answer`, or inline in rows older than migration 3.
+const SCREENING_FROM: &str = "screening s LEFT JOIN answer a ON a.digest = s.answer_digest";
 
 fn filter_params(f: &ProjectFilter) -> (Option<&str>, Option<&str>, Option<&str>, Option<&str>) {
     (
@@ -487,10 +492,15 @@ fn insert_screening(
     )?;
     let outcome =
         serde_json::to_string(&s.outcome).map_err(|e| RegistryError::Corrupt(e.to_string()))?;
+    let (digest, body) = s.answer_row();
     tx.execute(
-        "INSERT INTO screening (project_id, n, data_version, request_digest, screened_at, trigger, decision, verdict, answer, outcome)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![id, n, s.data_version, s.request_digest, now, s.trigger.as_str(), s.decision, s.verdict, s.answer.to_string(), outcome],
+        "INSERT INTO answer (digest, body) VALUES (?1, ?2) ON CONFLICT (digest) DO NOTHING",
+        params![digest, body],
+    )?;
+    tx.execute(
+        "INSERT INTO screening (project_id, n, data_version, request_digest, screened_at, trigger, decision, verdict, answer, answer_digest, outcome)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '', ?9, ?10)",
+        params![id, n, s.data_version, s.request_digest, now, s.trigger.as_str(), s.decision, s.verdict, digest, outcome],
     )?;
     tx.execute(
         "UPDATE project SET last_n = ?2, last_version = ?3, last_decision = ?4, last_verdict = ?5, last_counties = ?6 WHERE id = ?1",
