@@ -222,7 +222,7 @@ impl Backend for Sqlite {
             let text: String = r.get(2)?;
             let o: Outcome = serde_json::from_str(&text)
                 .map_err(|e| RegistryError::Corrupt(format!("{id}: outcome: {e}")))?;
-            out.entry(id).or_insert_with(Vec::new).push((r.get(1)?, o));
+            out.entry(id).or_default().push((r.get(1)?, o));
         }
         Ok(out)
     }
