@@ -17,6 +17,9 @@
 //! negative OFFSET meaning zero, as SQLite reads them. One difference is left: SQLite's LIKE
 //! ignores the case of ASCII letters, PostgreSQL's does not; the county filter compares adcodes
 //! (digits), where the two agree.
+//!
+//! Length: the statement-for-statement twin of `sqlite.rs` (about 600 lines with the URL's
+//! redaction and its test); kept in one file so each statement reads beside its SQLite twin.
 
 use super::backend::{
     batch_digest, check_new, check_text, entry_hash, patch_action, Backend, NewProject,
