@@ -12,7 +12,10 @@
 #                    fonts-noto-cjk (the font the glyph ranges are drawn from; the headless map test)
 #   apt, tests only: chromium (headless map test), poppler-utils (pdftotext: which page each
 #                    heading of the printed report lands on), procps (`kill` in the signal tests),
-#                    python3-venv when Python has no working `venv`
+#                    python3-venv when Python has no working `venv`, postgresql-15 (the PostgreSQL
+#                    registry's tests start a throw-away server of their own from its programs;
+#                    installed with create_main_cluster off, so Debian makes and starts no
+#                    cluster of its own, and the file is put back afterwards)
 #   npm:  `npm ci` when node_modules is missing or older than package-lock.json (MapLibre GL JS, which
 #         the build embeds; the style validator and playwright-core for the tests)
 #   pip, tests only: the independent readers the tests check our output with, in the project's own
@@ -40,12 +43,13 @@ installed() { # is Debian package $1 installed? (dpkg's own answer)
   [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
 
-apt_pkgs=()
+apt_pkgs=() pg_needed=false
 want() { for p in "$@"; do installed "$p" || apt_pkgs+=("$p"); done; }
 want libgdal-dev libproj-dev clang libclang-dev pkg-config libfreetype-dev libsqlite3-dev gdal-bin curl fonts-noto-cjk
 if ! $serve_only; then
   want chromium poppler-utils procps
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || want python3-venv
+  installed postgresql-15 || { want postgresql-common; pg_needed=true; }
 fi
 
 npm_needed=false
@@ -70,6 +74,7 @@ fi
 
 if $plan; then
   [ ${#apt_pkgs[@]} -eq 0 ] || echo "apt: ${apt_pkgs[*]}"
+  ! $pg_needed || echo "apt: postgresql-15"
   ! $npm_needed || echo "npm: ci"
   [ ${#pip_missing[@]} -eq 0 ] || echo "pip: ${pip_missing[*]}"
   exit 0
@@ -85,14 +90,31 @@ run() { # run a step quietly; on failure show its output and stop
   fi
 }
 
-if [ ${#apt_pkgs[@]} -gt 0 ]; then
+if [ ${#apt_pkgs[@]} -gt 0 ] || $pg_needed; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "setup.sh: need root to apt-get install ${apt_pkgs[*]}" >&2
+    echo "setup.sh: need root to apt-get install ${apt_pkgs[*]}$($pg_needed && echo ' postgresql-15')" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   run apt-get update
-  run apt-get install -y --no-install-recommends "${apt_pkgs[@]}"
+  [ ${#apt_pkgs[@]} -eq 0 ] || run apt-get install -y --no-install-recommends "${apt_pkgs[@]}"
+fi
+
+if $pg_needed; then
+  # postgresql-15's postinst makes a `main` cluster and starts it unless createcluster.conf
+  # (postgresql-common's, installed above) says no: say no for this install, then put the
+  # file back as it was, byte for byte, whether the install worked or not.
+  conf=/etc/postgresql-common/createcluster.conf saved=$(mktemp)
+  cp -p "$conf" "$saved"
+  run pg_conftool "$conf" set create_main_cluster false
+  pg_ok=true
+  apt-get install -y --no-install-recommends postgresql-15 >"$log" 2>&1 || pg_ok=false
+  cat "$saved" >"$conf" && rm -f "$saved"
+  if ! $pg_ok; then
+    echo "setup.sh: failed: apt-get install -y --no-install-recommends postgresql-15" >&2
+    cat "$log" >&2
+    exit 1
+  fi
 fi
 
 if $npm_needed; then

@@ -12,11 +12,15 @@
 mod backend;
 mod impacts;
 mod open;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod record;
 mod replay;
 mod screen;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
+pub use self::postgres::{redact, Postgres};
 pub use backend::{
     sha256, Backend, NewProject, NewScreening, Outcomes, ScreeningBatch, GENESIS, MIGRATIONS,
 };

@@ -69,14 +69,17 @@ impl std::ops::Deref for Registry {
 impl Registry {
     /// Opens the registry at `at`, creating it and bringing its schema up to date.
     pub fn open(at: &Location) -> Result<Registry, RegistryError> {
-        let backend: Box<dyn Backend> = match at {
-            Location::Sqlite(dir) => Box::new(Sqlite::open(dir)?),
-            Location::Postgres(_) => {
-                return Err(RegistryError::Invalid(
-                    "the PostgreSQL registry is not built yet".into(),
-                ))
-            }
-        };
+        let backend: Box<dyn Backend> =
+            match at {
+                Location::Sqlite(dir) => Box::new(Sqlite::open(dir)?),
+                #[cfg(feature = "postgres")]
+                Location::Postgres(url) => Box::new(super::postgres::Postgres::open(url)?),
+                #[cfg(not(feature = "postgres"))]
+                Location::Postgres(_) => return Err(RegistryError::Invalid(
+                    "this ecospace is built without the `postgres` feature: no PostgreSQL registry"
+                        .into(),
+                )),
+            };
         Ok(Registry { backend })
     }
 
