@@ -1,6 +1,7 @@
 //! What a registry database does, whichever it is: SQLite embedded (the default, one state
 //! folder) or PostgreSQL (several replicas sharing one registry). Both run the same migrations
-//! (`migrations/*.sql`) and pass the same tests (tests/registry_test.rs runs each on both).
+//! (`migrations/*.sql`) and give the same answers (tests/registry_pg_test.rs runs one sequence of
+//! calls on both and compares them; tests/registry_test.rs holds the SQLite specifics).
 //!
 //! Every write is one transaction holding its audit entry: the row and its entry are written
 //! together or not at all, and the chain is extended under the database's own write lock, so

@@ -51,7 +51,10 @@ pub struct Postgres {
 const PROJECT_COLUMNS: &str = "id, name, type, class, status, site, registered_at, registered_by, updated_at, year, last_n, last_version, last_decision, last_verdict, last_counties";
 
 const SCREENING_COLUMNS: &str =
-    "n, data_version, request_digest, screened_at, trigger, decision, verdict, answer";
+    "n, data_version, request_digest, screened_at, trigger, decision, verdict, COALESCE(a.body, s.answer)";
+
+/// A screening with its answer: kept once in `answer`, or inline in rows older than migration 3.
+const SCREENING_FROM: &str = "screening s LEFT JOIN answer a ON a.digest = s.answer_digest";
 
 /// The list filters: `$1` status, `$2` type, `$3` county, `$4` decision (null = any).
 const FILTER: &str =
@@ -319,7 +322,7 @@ impl Backend for Postgres {
             }
             c.query(
                 &format!(
-                    "SELECT {SCREENING_COLUMNS} FROM screening WHERE project_id = $1 ORDER BY n DESC"
+                    "SELECT {SCREENING_COLUMNS} FROM {SCREENING_FROM} WHERE project_id = $1 ORDER BY n DESC"
                 ),
                 &[&id],
             )?
@@ -336,7 +339,7 @@ impl Backend for Postgres {
             }
             let row = c.query_opt(
                 &format!(
-                    "SELECT {SCREENING_COLUMNS} FROM screening WHERE project_id = $1 AND n = $2"
+                    "SELECT {SCREENING_COLUMNS} FROM {SCREENING_FROM} WHERE project_id = $1 AND n = $2"
                 ),
                 &[&id, &n],
             )?;
@@ -608,10 +611,15 @@ fn insert_screening(
         .try_get(0)?;
     let outcome =
         serde_json::to_string(&s.outcome).map_err(|e| RegistryError::Corrupt(e.to_string()))?;
+    let (digest, body) = s.answer_row();
     tx.execute(
-        "INSERT INTO screening (project_id, n, data_version, request_digest, screened_at, trigger, decision, verdict, answer, outcome)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &[&id, &n, &s.data_version, &s.request_digest, &now, &s.trigger.as_str(), &s.decision, &s.verdict, &s.answer.to_string(), &outcome],
+        "INSERT INTO answer (digest, body) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING",
+        &[&digest, &body],
+    )?;
+    tx.execute(
+        "INSERT INTO screening (project_id, n, data_version, request_digest, screened_at, trigger, decision, verdict, answer, answer_digest, outcome)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10)",
+        &[&id, &n, &s.data_version, &s.request_digest, &now, &s.trigger.as_str(), &s.decision, &s.verdict, &digest, &outcome],
     )?;
     tx.execute(
         "UPDATE project SET last_n = $2, last_version = $3, last_decision = $4, last_verdict = $5, last_counties = $6 WHERE id = $1",

@@ -112,11 +112,23 @@ pub async fn require_planner(
 /// Records an admin write in the registry's audit log, when there is a registry. The write
 /// itself has happened: a failure to record it is logged, not answered as a failure of the
 /// write (the data version is recorded again at the next re-screening pass).
-pub(crate) fn audit(st: &AppState, actor: &Actor, action: &str, target: &str, body: &[u8]) {
-    if let Some((reg, _)) = &st.registry {
-        if let Err(e) = reg.append_audit(&actor.name, action, target, &sha256(body)) {
-            tracing::error!(error = %e, action, target, "cannot record an admin write in the audit log");
-        }
+pub(crate) async fn audit(st: &AppState, actor: &Actor, action: &str, target: &str, body: &[u8]) {
+    let Some((reg, _)) = st.registry.clone() else {
+        return;
+    };
+    // The database calls block (and PostgreSQL's client runs its own runtime): off the workers.
+    let (name, act, tgt, digest) = (
+        actor.name.clone(),
+        action.to_string(),
+        target.to_string(),
+        sha256(body),
+    );
+    let written = tokio::task::spawn_blocking(move || reg.append_audit(&name, &act, &tgt, &digest))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    if let Err(e) = written {
+        tracing::error!(error = %e, action, target, "cannot record an admin write in the audit log");
     }
 }
 
@@ -132,7 +144,7 @@ pub async fn reload(
         .map_err(internal)?;
     match result {
         Ok(ds) => {
-            audit(&st, &actor, "data.reload", &ds.version, b"");
+            audit(&st, &actor, "data.reload", &ds.version, b"").await;
             Ok(Json(
                 json!({"status": "reloaded", "version": ds.version, "features": ds.feature_count()}),
             ))
@@ -205,7 +217,8 @@ async fn install(
             version.layer, version.id, ds.version
         ),
         body,
-    );
+    )
+    .await;
     Ok(Json(json!({
         "status": "installed",
         "layer_version": version,
