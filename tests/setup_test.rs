@@ -22,6 +22,9 @@ const APT_BOTH: &[&str] = &[
     "fonts-noto-cjk",
 ];
 const APT_TESTS: &[&str] = &["chromium", "poppler-utils", "procps"];
+/// The registry's tests start their own PostgreSQL: postgresql-15, installed in a second step
+/// after postgresql-common (whose createcluster.conf stops the install making a cluster).
+const APT_PG: &[&str] = &["postgresql-common", "postgresql-15"];
 const PINS: &[&str] = &[
     "mapbox-vector-tile==2.2.0",
     "pmtiles==3.8.1",
@@ -134,11 +137,16 @@ fn a_fresh_image_with_libclang_cpp_gets_libclang_and_everything_else() {
         .iter()
         .chain(APT_TESTS)
         .copied()
-        .chain(["python3-venv"])
+        .chain(["python3-venv", "postgresql-common"])
         .collect();
     assert_eq!(
         m.plan(BASE_IMAGE, false, &[]),
-        [line("apt", &apt), "npm: ci".into(), line("pip", PINS)]
+        [
+            line("apt", &apt),
+            "apt: postgresql-15".into(),
+            "npm: ci".into(),
+            line("pip", PINS)
+        ]
     );
     // The service alone needs neither the browser, nor procps, nor the Python readers (but the
     // font its glyph ranges are drawn from).
@@ -155,6 +163,7 @@ fn a_machine_with_everything_installs_nothing() {
         .iter()
         .chain(APT_BOTH)
         .chain(APT_TESTS)
+        .chain(APT_PG)
         .copied()
         .collect();
     assert_eq!(m.plan(&all, true, &[]), Vec::<String>::new());
@@ -172,6 +181,7 @@ fn only_what_is_missing_or_at_another_version() {
         .iter()
         .chain(APT_BOTH)
         .chain(APT_TESTS)
+        .chain(APT_PG)
         .copied()
         .filter(|p| *p != "libclang-dev")
         .collect();
