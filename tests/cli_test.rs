@@ -2,8 +2,7 @@
 
 mod common;
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ecospace"))
@@ -11,27 +10,10 @@ fn bin() -> Command {
 
 #[test]
 fn serve_binds_an_ephemeral_port_and_answers() {
-    let mut child = bin()
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(fixture("mini"))
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut addr = None;
-    let mut lines = BufReader::new(stderr).lines();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.split("addr=").nth(1) {
-            addr = rest.split_whitespace().next().and_then(|a| a.parse().ok());
-            break;
-        }
-    }
-    // Keep draining the log (one line per request), as a supervisor would.
-    std::thread::spawn(move || lines.for_each(drop));
-    let addr: std::net::SocketAddr = addr.expect("the log names the bound address");
+    let mut cmd = bin();
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(fixture("mini"));
+    let (mut child, addr, _) = spawn_serve(cmd);
     let v = get(addr, "/health").json();
     assert_eq!(v["features"], 5);
     let r = post(

@@ -343,36 +343,18 @@ fn a_missing_font_is_a_clear_error_and_the_rest_is_served() {
 
 #[test]
 fn serve_without_its_font_warns_once_and_serves_the_rest() {
-    use std::io::{BufRead, BufReader};
     let missing = "/nonexistent/fonts/NotoSansCJK-Regular.ttc";
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecospace"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--font",
-            missing,
-            "--data",
-        ])
-        .arg(fixture("mini"))
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut before = Vec::new();
-    let mut addr = None;
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.split("addr=").nth(1) {
-            addr = rest.split_whitespace().next().and_then(|a| a.parse().ok());
-            break;
-        }
-        before.push(line);
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    let addr: std::net::SocketAddr = addr.expect("the log names the bound address");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ecospace"));
+    cmd.args([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--font",
+        missing,
+        "--data",
+    ])
+    .arg(fixture("mini"));
+    let (mut child, addr, before) = spawn_serve(cmd);
     let warnings: Vec<_> = before.iter().filter(|l| l.contains("WARN")).collect();
     assert_eq!(warnings.len(), 1, "{before:#?}");
     assert!(

@@ -12,10 +12,9 @@ use common::*;
 use ecospace::registry::{Location, ProjectFilter, Registry};
 use serde_json::json;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,29 +22,15 @@ const TOKEN: &str = "kill-Tok3n";
 const AUTH: (&str, &str) = ("Authorization", "Bearer kill-Tok3n");
 
 fn spawn(data: &Path, state: &Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecospace"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecospace"));
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)
         .arg("--state")
         .arg(state)
         .env("ECOSPACE_ADMIN_TOKEN", TOKEN)
-        .env_remove("ECOSPACE_REGISTRY")
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut addr = None;
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.split("addr=").nth(1) {
-            addr = rest.split_whitespace().next().and_then(|a| a.parse().ok());
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, addr.expect("the log names the address"))
+        .env_remove("ECOSPACE_REGISTRY");
+    let (child, addr, _) = spawn_serve(cmd);
+    (child, addr)
 }
 
 fn kill(mut child: Child) {

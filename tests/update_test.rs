@@ -5,10 +5,9 @@
 mod common;
 use common::*;
 use ecospace::{AppState, Limits, WebConfig};
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 
 const TOKEN: &str = "upd-Tok3n";
@@ -249,26 +248,12 @@ fn leftovers(dir: &Path) -> Vec<String> {
 
 /// Starts the real binary on the folder; returns it and its address.
 fn spawn(dir: &Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecospace"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecospace"));
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--data"])
         .arg(dir)
-        .env("ECOSPACE_ADMIN_TOKEN", TOKEN)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut addr = None;
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.split("addr=").nth(1) {
-            addr = rest.split_whitespace().next().and_then(|a| a.parse().ok());
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, addr.expect("the log names the address"))
+        .env("ECOSPACE_ADMIN_TOKEN", TOKEN);
+    let (child, addr, _) = spawn_serve(cmd);
+    (child, addr)
 }
 
 /// SIGKILL at spread-out moments of an update, over and over: after each kill the layer file

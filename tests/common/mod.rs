@@ -331,3 +331,35 @@ pub fn ellipsoid_polyline_m(line: &[[f64; 2]]) -> f64 {
     }
     total
 }
+
+/// Starts `ecospace serve` as a child process: `cmd` carries the arguments (with `--addr
+/// 127.0.0.1:0`) and environment; logs at info without colour. Returns the child, the address
+/// its log names, and the log lines before that one; the rest of the log is drained (as a
+/// supervisor would) so the child never blocks on a full pipe.
+pub fn spawn_serve(
+    mut cmd: std::process::Command,
+) -> (std::process::Child, SocketAddr, Vec<String>) {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let (mut addr, mut before) = (None, Vec::new());
+    for line in lines.by_ref() {
+        let line = line.expect("a log line");
+        if let Some(rest) = line.split("addr=").nth(1) {
+            addr = rest.split_whitespace().next().and_then(|a| a.parse().ok());
+            break;
+        }
+        before.push(line);
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    (
+        child,
+        addr.expect("the log names the bound address"),
+        before,
+    )
+}
