@@ -521,14 +521,19 @@ fn scenario(reg: &Registry, ds: &Dataset) -> Vec<Value> {
     rec(serde_json::to_value(&vs).unwrap());
 
     // Re-screening against v2: pending first.
-    let pending = reg.pending("v2", 100).unwrap();
+    let pending = reg.pending("v2", "", 100).unwrap();
     assert_eq!(
         ids(&pending),
         ["B-2", "P-000001", "P-000002", "a-1", "中-3"],
         "not rejected, by byte order"
     );
     assert_eq!(reg.pending_count("v2").unwrap(), 5);
-    assert_eq!(ids(&reg.pending("v2", 2).unwrap()), ["B-2", "P-000001"]);
+    assert_eq!(ids(&reg.pending("v2", "", 2).unwrap()), ["B-2", "P-000001"]);
+    assert_eq!(
+        ids(&reg.pending("v2", "a-1", 100).unwrap()),
+        ["中-3"],
+        "after an id, by byte order"
+    );
     rec(serde_json::to_value(&pending).unwrap());
     let batch = ScreeningBatch {
         items: vec![
@@ -571,7 +576,7 @@ fn scenario(reg: &Registry, ds: &Dataset) -> Vec<Value> {
     );
     // P-000001 was screened again, but on the mini data (v1): still pending for v2.
     assert_eq!(
-        ids(&reg.pending("v2", 100).unwrap()),
+        ids(&reg.pending("v2", "", 100).unwrap()),
         ["P-000001", "P-000002", "中-3"]
     );
     assert_eq!(reg.pending_count("v2").unwrap(), 3);

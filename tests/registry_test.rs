@@ -240,7 +240,7 @@ fn pending_is_every_live_project_not_yet_screened_against_the_version() {
     };
     r.update("C", &reject, "ops", "d").unwrap();
     let ids = |v: &str| -> Vec<String> {
-        r.pending(v, 10)
+        r.pending(v, "", 10)
             .unwrap()
             .into_iter()
             .map(|p| p.id)
@@ -249,7 +249,14 @@ fn pending_is_every_live_project_not_yet_screened_against_the_version() {
     assert_eq!(ids("v1"), Vec::<String>::new());
     assert_eq!(ids("v2"), ["A", "B"], "C is rejected");
     assert_eq!(r.pending_count("v2").unwrap(), 2);
-    assert_eq!(r.pending("v2", 1).unwrap().len(), 1, "limit");
+    assert_eq!(r.pending("v2", "", 1).unwrap().len(), 1, "limit");
+    let after_a: Vec<String> = r
+        .pending("v2", "A", 10)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(after_a, ["B"], "after an id");
     r.add_screenings(&batch(vec![(
         "A",
         screening("v2", "prohibited", "330402", Trigger::DataChange),

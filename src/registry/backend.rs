@@ -171,9 +171,16 @@ pub trait Backend: Send + Sync {
     /// oldest first, by project id.
     fn outcomes_at(&self, version: &str) -> Result<Outcomes, RegistryError>;
 
-    /// Up to `limit` projects, not rejected, whose newest screening is not against `version`,
-    /// by id: what re-screening still has to do.
-    fn pending(&self, version: &str, limit: i64) -> Result<Vec<Project>, RegistryError>;
+    /// Up to `limit` projects with ids after `after` (`""` for the first), not rejected, whose
+    /// newest screening is not against `version`, by id: what re-screening still has to do.
+    /// A pass goes on after the last id of the chunk it just did, so each chunk reads its own
+    /// rows rather than every row before it again (10^5 projects: n²/2·chunk rows otherwise).
+    fn pending(
+        &self,
+        version: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<Project>, RegistryError>;
 
     /// How many projects [`pending`](Self::pending) would give without a limit.
     fn pending_count(&self, version: &str) -> Result<i64, RegistryError>;

@@ -368,15 +368,20 @@ impl Backend for Postgres {
         })
     }
 
-    fn pending(&self, version: &str, limit: i64) -> Result<Vec<Project>, RegistryError> {
+    fn pending(
+        &self,
+        version: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<Project>, RegistryError> {
         let limit = no_limit_if_negative(limit);
         self.with(|c| {
             c.query(
                 &format!(
-                    "SELECT {PROJECT_COLUMNS} FROM project WHERE {PENDING}
+                    "SELECT {PROJECT_COLUMNS} FROM project WHERE id COLLATE \"C\" > $3 AND {PENDING}
                      ORDER BY id COLLATE \"C\" LIMIT $2"
                 ),
-                &[&version, &limit],
+                &[&version, &limit, &after],
             )?
             .iter()
             .map(row_project)

@@ -195,15 +195,17 @@ pub fn rescreen(
         version: ds.version.clone(),
         ..Pass::default()
     };
+    let mut after = String::new();
     loop {
         if superseded() {
             pass.superseded = true;
             return Ok(pass);
         }
-        let todo = reg.pending(&ds.version, chunk.max(1) as i64)?;
-        if todo.is_empty() {
+        let todo = reg.pending(&ds.version, &after, chunk.max(1) as i64)?;
+        let Some(last) = todo.last() else {
             return Ok(pass);
-        }
+        };
+        after.clone_from(&last.id);
         let screen = || {
             todo.par_iter()
                 .map(|p| {

@@ -229,12 +229,17 @@ impl Backend for Sqlite {
         Ok(out)
     }
 
-    fn pending(&self, version: &str, limit: i64) -> Result<Vec<Project>, RegistryError> {
+    fn pending(
+        &self,
+        version: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<Project>, RegistryError> {
         let c = self.lock();
         let mut q = c.prepare_cached(&format!(
-            "SELECT {PROJECT_COLUMNS} FROM project WHERE {PENDING} ORDER BY id LIMIT ?2"
+            "SELECT {PROJECT_COLUMNS} FROM project WHERE id > ?3 AND {PENDING} ORDER BY id LIMIT ?2"
         ))?;
-        let rows = q.query_map(params![version, limit], row_project)?;
+        let rows = q.query_map(params![version, limit, after], row_project)?;
         rows.map(|r| r?).collect()
     }
 
