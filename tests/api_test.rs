@@ -343,6 +343,55 @@ fn a_clockwise_site_measures_the_same_as_a_counter_clockwise_one() {
     close(hit(&v, "A")["overlap_ratio"].as_f64().unwrap(), 1.0, 1e-6);
 }
 
+/// A site drawn on an Amap base map (GCJ-02, ~500 m off here) gets the answer of the same place
+/// in lon/lat when it says `crs=GCJ02`, in every build (no PROJ needed); sent as lon/lat, the
+/// offset shows.
+#[test]
+fn a_site_drawn_on_amap_gets_the_answer_of_the_same_place() {
+    // Astride zone A's east edge (120.72): half in.
+    let ring = [
+        [120.715, 30.705],
+        [120.725, 30.705],
+        [120.725, 30.715],
+        [120.715, 30.715],
+        [120.715, 30.705],
+    ];
+    let lonlat = serde_json::json!({"type": "Polygon", "coordinates": [ring]});
+    let gcj: Vec<[f64; 2]> = ring
+        .iter()
+        .map(|[x, y]| {
+            let (gx, gy) = gcj02_forward(*x, *y);
+            [gx, gy]
+        })
+        .collect();
+    let amap = serde_json::json!({"type": "Polygon", "coordinates": [gcj]}).to_string();
+    let want = post(addr(), "/check?year=2025", &lonlat.to_string()).json();
+    let got = post(addr(), "/check?year=2025&crs=GCJ02", &amap).json();
+    for (path, rel) in [("/site/area_m2", 1e-6), ("/site/length_m", 1e-6)] {
+        close(
+            got.pointer(path).unwrap().as_f64().unwrap(),
+            want.pointer(path).unwrap().as_f64().unwrap(),
+            rel,
+        );
+    }
+    let ratio = |v: &serde_json::Value| hit(v, "A")["overlap_ratio"].as_f64().unwrap();
+    close(ratio(&want), 0.5, 1e-3);
+    close(ratio(&got), ratio(&want), 1e-6);
+    assert_eq!(got["verdict"], want["verdict"]);
+    assert_eq!(got["site"]["bbox_in_crs"]["crs"], "GCJ02");
+    let echoed = got["site"]["bbox_in_crs"]["bbox"][0].as_f64().unwrap();
+    assert!(
+        (echoed - gcj[0][0]).abs() < 1e-6,
+        "the box echoed in GCJ-02"
+    );
+    let naive = post(addr(), "/check?year=2025", &amap).json();
+    assert!(
+        (ratio(&naive) - 0.5).abs() > 0.2,
+        "sent as lon/lat, the offset moves the site: {}",
+        ratio(&naive)
+    );
+}
+
 #[cfg(not(feature = "gdal"))]
 #[test]
 fn a_foreign_crs_without_proj_is_a_clear_400() {

@@ -328,8 +328,9 @@ pub struct CheckParams {
     /// Only these layers, comma-separated ids (default: all).
     #[arg(long)]
     pub layers: Option<String>,
-    /// CRS of the site's coordinates, e.g. `EPSG:4549` (default lon/lat; another needs the
-    /// `gdal` feature); the site's box is echoed in it.
+    /// CRS of the site's coordinates, e.g. `EPSG:4549` (default lon/lat; an EPSG CRS needs the
+    /// `gdal` feature), or `GCJ02` / `BD09` for a site drawn on an Amap / Baidu base map (every
+    /// build); the site's box is echoed in it.
     #[arg(long)]
     pub crs: Option<String>,
     /// Project type from the rules file (`GET /rules`): adds each hit's decision and basis and

@@ -1,6 +1,8 @@
 //! Coordinate reference systems at the edges: everything inside ecospace is lon/lat
 //! (EPSG:4326 / CGCS2000 EPSG:4490); other CRSs are converted on the way in and out with PROJ
-//! (the `proj` crate over the system PROJ, behind the `gdal` feature).
+//! (the `proj` crate over the system PROJ, behind the `gdal` feature). The offsets of Chinese
+//! web maps — GCJ-02 (Amap, Tencent) and BD-09 (Baidu), which no EPSG code or PROJ pipeline
+//! describes — come from the published algorithm (`coordtransform`), in every build.
 
 use serde_json::Value;
 
@@ -8,7 +10,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CrsError {
     /// PROJ cannot build a transformation for the CRS (the CRS as given).
-    #[error("unknown or unsupported CRS {0:?}: give an EPSG code such as EPSG:4549, or WKT")]
+    #[error("unknown or unsupported CRS {0:?}: give an EPSG code such as EPSG:4549, WKT, or GCJ02 / BD09 for a site drawn on an Amap / Baidu map")]
     Unknown(String),
     /// A position could not be transformed, or the result is not finite.
     #[error("cannot transform [{x}, {y}] from {crs}: {message}")]
@@ -55,6 +57,49 @@ pub fn is_lonlat(crs: &str) -> bool {
     .any(|k| {
         c == *k || c.ends_with(&format!("/{k}")) || c.ends_with(&format!(":{k}")) || c.ends_with(k)
     })
+}
+
+/// The offset lon/lat of a Chinese web map: what a site drawn on an Amap or Baidu base map is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebOffset {
+    /// GCJ-02 (国测局, "Mars" coordinates): Amap, Tencent, Google's China tiles.
+    Gcj02,
+    /// BD-09: Baidu, a further offset of GCJ-02.
+    Bd09,
+}
+
+impl WebOffset {
+    /// `GCJ02`, `GCJ-02`, `BD09`, `BD-09` (any case); anything else is not one.
+    pub fn parse(crs: &str) -> Option<WebOffset> {
+        let c: String = crs
+            .trim()
+            .chars()
+            .filter(|c| *c != '-' && *c != '_')
+            .collect::<String>()
+            .to_ascii_uppercase();
+        match c.as_str() {
+            "GCJ02" => Some(WebOffset::Gcj02),
+            "BD09" => Some(WebOffset::Bd09),
+            _ => None,
+        }
+    }
+
+    /// From this map's lon/lat to WGS84/CGCS2000 lon/lat. Outside mainland China the offset is
+    /// the identity (as the algorithm defines it); the inverse is iterated to well below 1e-6°.
+    pub fn to_lonlat(self, lon: f64, lat: f64) -> (f64, f64) {
+        match self {
+            WebOffset::Gcj02 => coordtransform::gcj02_to_wgs84(lon, lat),
+            WebOffset::Bd09 => coordtransform::bd09_to_wgs84(lon, lat),
+        }
+    }
+
+    /// From WGS84/CGCS2000 lon/lat to this map's.
+    pub fn from_lonlat(self, lon: f64, lat: f64) -> (f64, f64) {
+        match self {
+            WebOffset::Gcj02 => coordtransform::wgs84_to_gcj02(lon, lat),
+            WebOffset::Bd09 => coordtransform::wgs84_to_bd09(lon, lat),
+        }
+    }
 }
 
 /// A hint for coordinates that look like Chinese Gauss-Krüger metres posted as lon/lat: which
@@ -183,6 +228,9 @@ pub fn geometry_to_lonlat(geometry: &mut Value, crs: &str) -> Result<(), CrsErro
     if is_lonlat(crs) {
         return Ok(());
     }
+    if let Some(offset) = WebOffset::parse(crs) {
+        return transform_geometry(geometry, &mut |x, y| Ok(offset.to_lonlat(x, y)));
+    }
     #[cfg(feature = "gdal")]
     {
         let t = Transformer::to_lonlat(crs)?;
@@ -200,6 +248,15 @@ pub fn geometry_to_lonlat(geometry: &mut Value, crs: &str) -> Result<(), CrsErro
 pub fn bbox_in(bbox: [f64; 4], crs: &str) -> Result<[f64; 4], CrsError> {
     if is_lonlat(crs) {
         return Ok(bbox);
+    }
+    if let Some(offset) = WebOffset::parse(crs) {
+        // The offsets shift by at most ~1 km and vary smoothly: the corners' envelope is the box.
+        let [a, b, c, d] = bbox;
+        let (x0, y0) = offset.from_lonlat(a, b);
+        let (x1, y1) = offset.from_lonlat(c, d);
+        let (x2, y2) = offset.from_lonlat(a, d);
+        let (x3, y3) = offset.from_lonlat(c, b);
+        return Ok([x0.min(x2), y0.min(y3), x1.max(x3), y1.max(y2)]);
     }
     #[cfg(feature = "gdal")]
     {
@@ -265,6 +322,76 @@ mod tests {
             .unwrap()
             .starts_with("EPSG:4528"));
         assert!(gauss_kruger_hint(576_600.0, 10.0).is_none());
+    }
+
+    /// GCJ-02 forward, written here from the published algorithm (Krasovsky ellipsoid, the
+    /// two trigonometric series; no region test), to check the library against.
+    fn gcj02_forward(lon: f64, lat: f64) -> (f64, f64) {
+        use std::f64::consts::PI;
+        let (a, ee) = (6_378_245.0_f64, 0.006_693_421_622_965_943_f64);
+        let (x, y) = (lon - 105.0, lat - 35.0);
+        let mut dlat =
+            -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * x.abs().sqrt();
+        dlat += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+        dlat += (20.0 * (y * PI).sin() + 40.0 * (y / 3.0 * PI).sin()) * 2.0 / 3.0;
+        dlat += (160.0 * (y / 12.0 * PI).sin() + 320.0 * (y * PI / 30.0).sin()) * 2.0 / 3.0;
+        let mut dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * x.abs().sqrt();
+        dlon += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+        dlon += (20.0 * (x * PI).sin() + 40.0 * (x / 3.0 * PI).sin()) * 2.0 / 3.0;
+        dlon += (150.0 * (x / 12.0 * PI).sin() + 300.0 * (x / 30.0 * PI).sin()) * 2.0 / 3.0;
+        let rad = lat / 180.0 * PI;
+        let magic = 1.0 - ee * rad.sin() * rad.sin();
+        let sq = magic.sqrt();
+        dlat = (dlat * 180.0) / ((a * (1.0 - ee)) / (magic * sq) * PI);
+        dlon = (dlon * 180.0) / (a / sq * rad.cos() * PI);
+        (lon + dlon, lat + dlat)
+    }
+
+    #[test]
+    fn gcj02_and_bd09_follow_the_published_algorithm_and_invert() {
+        for name in ["GCJ02", "gcj-02", "BD09", "bd-09"] {
+            assert!(WebOffset::parse(name).is_some(), "{name}");
+        }
+        assert!(WebOffset::parse("EPSG:4549").is_none());
+        // Jiaxing's corners and centre: the library's forward offset is the formula's.
+        for (lon, lat) in [
+            (120.29, 30.27),
+            (121.33, 31.03),
+            (120.75, 30.75),
+            (120.84, 30.58),
+        ] {
+            let (gx, gy) = WebOffset::Gcj02.from_lonlat(lon, lat);
+            let (fx, fy) = gcj02_forward(lon, lat);
+            assert!(
+                (gx - fx).abs() < 1e-9 && (gy - fy).abs() < 1e-9,
+                "{lon},{lat}"
+            );
+            // An offset of several hundred metres (~450 m in Jiaxing, as the issue says).
+            let dx = (gx - lon) * 111_320.0 * lat.to_radians().cos();
+            let dy = (gy - lat) * 110_574.0;
+            let d = dx.hypot(dy);
+            assert!((300.0..700.0).contains(&d), "{d} m at {lon},{lat}");
+            // Round trips, by iteration, to below 1e-6°.
+            for o in [WebOffset::Gcj02, WebOffset::Bd09] {
+                let (x, y) = o.from_lonlat(lon, lat);
+                let (bx, by) = o.to_lonlat(x, y);
+                assert!(
+                    (bx - lon).abs() < 1e-6 && (by - lat).abs() < 1e-6,
+                    "{o:?} {lon},{lat}"
+                );
+            }
+        }
+        // BD-09 is GCJ-02 offset again by Baidu's published rotation (x_pi = π·3000/180).
+        let (gx, gy) = gcj02_forward(120.75, 30.75);
+        let x_pi = std::f64::consts::PI * 3000.0 / 180.0;
+        let z = gx.hypot(gy) + 0.00002 * (gy * x_pi).sin();
+        let t = gy.atan2(gx) + 0.000003 * (gx * x_pi).cos();
+        let (bx, by) = WebOffset::Bd09.from_lonlat(120.75, 30.75);
+        assert!((bx - (z * t.cos() + 0.0065)).abs() < 1e-9);
+        assert!((by - (z * t.sin() + 0.006)).abs() < 1e-9);
+        // Outside China: the identity.
+        assert_eq!(WebOffset::Gcj02.from_lonlat(2.35, 48.85), (2.35, 48.85));
+        assert_eq!(WebOffset::Bd09.to_lonlat(-74.0, 40.7), (-74.0, 40.7));
     }
 
     #[test]

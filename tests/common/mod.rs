@@ -363,3 +363,25 @@ pub fn spawn_serve(
         before,
     )
 }
+
+/// WGS84 lon/lat to GCJ-02 (Amap's), written out from the published algorithm (Krasovsky
+/// ellipsoid and its two trigonometric series, no region test: for points inside China).
+pub fn gcj02_forward(lon: f64, lat: f64) -> (f64, f64) {
+    use std::f64::consts::PI;
+    let (a, ee) = (6_378_245.0_f64, 0.006_693_421_622_965_943_f64);
+    let (x, y) = (lon - 105.0, lat - 35.0);
+    let mut dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * x.abs().sqrt();
+    dlat += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+    dlat += (20.0 * (y * PI).sin() + 40.0 * (y / 3.0 * PI).sin()) * 2.0 / 3.0;
+    dlat += (160.0 * (y / 12.0 * PI).sin() + 320.0 * (y * PI / 30.0).sin()) * 2.0 / 3.0;
+    let mut dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * x.abs().sqrt();
+    dlon += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+    dlon += (20.0 * (x * PI).sin() + 40.0 * (x / 3.0 * PI).sin()) * 2.0 / 3.0;
+    dlon += (150.0 * (x / 12.0 * PI).sin() + 300.0 * (x / 30.0 * PI).sin()) * 2.0 / 3.0;
+    let rad = lat / 180.0 * PI;
+    let magic = 1.0 - ee * rad.sin() * rad.sin();
+    let sq = magic.sqrt();
+    dlat = (dlat * 180.0) / ((a * (1.0 - ee)) / (magic * sq) * PI);
+    dlon = (dlon * 180.0) / (a / sq * rad.cos() * PI);
+    (lon + dlon, lat + dlat)
+}
