@@ -279,3 +279,18 @@ fn bad_tile_requests_are_4xx() {
         assert!(r.json()["error"].is_string());
     }
 }
+
+/// QGIS's xyz vector-tile URIs are often written without `.mvt`: the bare path is the same
+/// tile, decoded to the same features (it was a 404 and a silent blank layer).
+#[test]
+fn a_tile_path_without_an_extension_is_the_same_tile() {
+    let (x, y) = tile_of(120.71, 30.71, 10);
+    let with = decoded(&format!("/tiles/zone/10/{x}/{y}.mvt?year=2019")).expect("not empty");
+    let bare = decoded(&format!("/tiles/zone/10/{x}/{y}?year=2019")).expect("not empty");
+    assert_eq!(bare, with);
+    assert!(with["zone"]["features"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty()));
+    let r = get(addr(), "/tiles/zone/10/1/abc");
+    assert_eq!(r.status, 400, "a row that is not a number is still refused");
+}

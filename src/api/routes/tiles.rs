@@ -86,7 +86,7 @@ pub async fn catalog(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Jso
     Json(tilejson::catalog(&st.dataset(), &base_url(&st, &headers)))
 }
 
-/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt` (also `.pbf`): a Mapbox Vector Tile; gzip on
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt` (also `.pbf`, or no extension): a Mapbox Vector Tile; gzip on
 /// `Accept-Encoding: gzip`, 204 when empty, 304 on a matching `If-None-Match`.
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/tiles/{layers}/{z}/{x}/{y}.mvt", tag = "Map",
     params(
@@ -117,16 +117,12 @@ pub async fn tile(
             ))
         })
     };
+    // QGIS's xyz vector-tile source URI is often written without an extension: the bare form
+    // is the same tile (before, a 404 that QGIS showed as a silent blank layer).
     let y = y
         .strip_suffix(".mvt")
         .or_else(|| y.strip_suffix(".pbf"))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "tiles end in .mvt (or .pbf)",
-            )
-        })?;
+        .unwrap_or(&y);
     let id = TileId::new(num("z", &z)?, num("x", &x)?, num("y", y)?)?;
     let year = year_of(&q)?;
     let ds = st.dataset();
