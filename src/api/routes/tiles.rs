@@ -119,10 +119,17 @@ pub async fn tile(
     };
     // QGIS's xyz vector-tile source URI is often written without an extension: the bare form
     // is the same tile (before, a 404 that QGIS showed as a silent blank layer).
-    let y = y
-        .strip_suffix(".mvt")
-        .or_else(|| y.strip_suffix(".pbf"))
-        .unwrap_or(&y);
+    let y = match y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")) {
+        Some(y) => y,
+        None if !y.contains('.') => &y,
+        None => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "tiles end in .mvt, .pbf or nothing (vector tiles only)",
+            ))
+        }
+    };
     let id = TileId::new(num("z", &z)?, num("x", &x)?, num("y", y)?)?;
     let year = year_of(&q)?;
     let ds = st.dataset();
