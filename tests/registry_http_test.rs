@@ -365,6 +365,29 @@ fn a_red_line_revision_names_exactly_the_two_projects_it_affects() {
         400
     );
 
+    // A manual screening: the next number, trigger manual, against the data in service, the
+    // answer POST /check gives now for KP-18's site, type and class.
+    let before = send(app, "GET", "/projects/KP-18", PLANNER, b"").json();
+    let r = send(app, "POST", "/projects/KP-18/screenings", PLANNER, b"");
+    assert_eq!(r.status, 201, "{}", r.body);
+    let m = r.json();
+    assert_eq!(m["n"], before["latest"]["n"].as_i64().unwrap() + 1);
+    assert_eq!(m["trigger"], "manual");
+    assert_eq!(m["data_version"], get(app, "/health").json()["version"]);
+    let q = format!(
+        "/check?type={}&class={}&year=2025",
+        before["type"].as_str().unwrap(),
+        before["class"].as_str().unwrap()
+    );
+    assert_eq!(
+        m["answer"],
+        post(app, &q, &before["site"].to_string()).json()
+    );
+    assert_eq!(
+        send(app, "POST", "/projects/nope/screenings", PLANNER, b"").status,
+        404
+    );
+
     // The audit log: every write, chained; recomputed here from the documented rule.
     let log = send(app, "GET", "/admin/audit?limit=10000", ADMIN, b"").json();
     let entries = log["entries"].as_array().unwrap();
@@ -380,6 +403,14 @@ fn a_red_line_revision_names_exactly_the_two_projects_it_affects() {
     assert!(actions.contains(&"layer.rollback"));
     assert!(actions.contains(&"project.update status=rejected"));
     assert!(actions.contains(&"screening.data_change"));
+    let manual = entries
+        .iter()
+        .find(|e| e["action"] == "screening.manual")
+        .expect("the manual screening's entry");
+    assert_eq!(
+        (manual["actor"].as_str(), manual["target"].as_str()),
+        (Some("planner-li"), Some("KP-18"))
+    );
     let mut prev = "0".repeat(64);
     for (i, e) in entries.iter().enumerate() {
         assert_eq!(e["seq"], i as i64 + 1);

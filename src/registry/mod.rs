@@ -32,5 +32,5 @@ pub use record::{
     Trigger,
 };
 pub use replay::{replay, Replay};
-pub use screen::{register, rescreen, screen_project, Pass, Registration};
+pub use screen::{register, rescreen, screen_manually, screen_project, Pass, Registration};
 pub use sqlite::{Sqlite, FILE};

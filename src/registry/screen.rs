@@ -177,6 +177,27 @@ pub fn register(
     Ok(Registration { project, screening })
 }
 
+/// Screens one project again now against `ds` (trigger `manual`, `POST
+/// /projects/{id}/screenings`), recorded with one audit entry by `actor`; the stored screening.
+pub fn screen_manually(
+    reg: &Registry,
+    ds: &Dataset,
+    id: &str,
+    actor: &str,
+    max_vertices: usize,
+) -> Result<StoredScreening, RegistryError> {
+    let p = reg.project(id)?;
+    let s = screen_project(ds, &p, Trigger::Manual, max_vertices);
+    reg.activate(&ds.version, &ds.files)?;
+    let n = reg.add_screenings(&ScreeningBatch {
+        target: id.to_string(),
+        items: vec![(id.to_string(), s)],
+        actor: actor.to_string(),
+        action: "screening.manual".into(),
+    })?;
+    reg.screening(id, n[0])
+}
+
 /// Screens every project not rejected and not yet screened against `ds`, `chunk` at a time,
 /// each chunk one transaction (so a kill loses at most the chunk in flight, and a restart
 /// picks up where it stopped). `superseded` is asked between chunks: when it says a newer

@@ -7,9 +7,9 @@ use crate::api::error::{internal, ApiError};
 use crate::api::extract::{Body, Params};
 use crate::api::state::AppState;
 use crate::registry::{
-    self, impacts, replay, screen_project, sha256, Impacts, Project, ProjectFilter, ProjectList,
-    ProjectPatch, ProjectStatus, Registration, Registry, RegistryError, Replay, ScreeningBatch,
-    ScreeningList, StoredScreening, Trigger,
+    self, impacts, replay, screen_manually, sha256, Impacts, Project, ProjectFilter, ProjectList,
+    ProjectPatch, ProjectStatus, Registration, Registry, RegistryError, Replay, ScreeningList,
+    StoredScreening,
 };
 use crate::service::rescreen::Rescreener;
 use axum::extract::{Extension, Path, State};
@@ -206,19 +206,8 @@ pub async fn screen_now(
     let (reg, _) = registry(&st)?;
     let ds = st.dataset();
     let max_vertices = st.limits.max_vertices;
-    let s: StoredScreening = blocking(move || {
-        let p = reg.project(&id)?;
-        let s = screen_project(&ds, &p, Trigger::Manual, max_vertices);
-        reg.activate(&ds.version, &ds.files)?;
-        let n = reg.add_screenings(&ScreeningBatch {
-            target: id.clone(),
-            items: vec![(id.clone(), s)],
-            actor: actor.name.clone(),
-            action: "screening.manual".into(),
-        })?;
-        reg.screening(&id, n[0])
-    })
-    .await?;
+    let s: StoredScreening =
+        blocking(move || screen_manually(&reg, &ds, &id, &actor.name, max_vertices)).await?;
     Ok((StatusCode::CREATED, Json(s)).into_response())
 }
 
