@@ -6,7 +6,7 @@ use crate::api::extract::{Body, Params};
 use crate::api::state::AppState;
 use crate::data::store::{Change, History, Installed, Store, StoreError};
 use crate::query::site::check_depth;
-use crate::registry::{sha256, AuditEntry};
+use crate::registry::{sha256, AuditEntry, RegistryError};
 use crate::service::Role;
 use axum::extract::{Extension, Path, Request, State};
 use axum::http::{header, StatusCode};
@@ -107,6 +107,14 @@ pub async fn require_planner(
     let actor = authorise(&st, &req, Role::Planner)?;
     req.extensions_mut().insert(actor);
     Ok(next.run(req).await)
+}
+
+/// Runs registry work on a blocking thread (SQLite and PostgreSQL calls block; PostgreSQL's
+/// client runs its own runtime, which must not be entered from a worker).
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, RegistryError> + Send + 'static,
+) -> Result<T, ApiError> {
+    Ok(tokio::task::spawn_blocking(f).await.map_err(internal)??)
 }
 
 /// Records an admin write in the registry's audit log, when there is a registry. The write
@@ -351,9 +359,7 @@ pub async fn audit_log(
     };
     let since = q.since.unwrap_or(1).max(1);
     let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
-    let entries: Vec<AuditEntry> = tokio::task::spawn_blocking(move || reg.audit(since, limit))
-        .await
-        .map_err(internal)??;
+    let entries: Vec<AuditEntry> = blocking(move || reg.audit(since, limit)).await?;
     Ok(Json(crate::registry::AuditLog {
         since,
         limit,

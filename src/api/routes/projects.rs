@@ -2,14 +2,13 @@
 //! at once), list and read them, change their name or status, their screenings (every one kept),
 //! a manual re-screening, the replay of a stored screening, and the impacts of a data change.
 
-use super::admin::Actor;
-use crate::api::error::{internal, ApiError};
+use super::admin::{blocking, Actor};
+use crate::api::error::ApiError;
 use crate::api::extract::{Body, Params};
 use crate::api::state::AppState;
 use crate::registry::{
     self, impacts, replay, screen_manually, sha256, Impacts, Project, ProjectFilter, ProjectList,
-    ProjectPatch, ProjectStatus, Registration, Registry, RegistryError, Replay, ScreeningList,
-    StoredScreening,
+    ProjectPatch, ProjectStatus, Registration, Registry, Replay, ScreeningList, StoredScreening,
 };
 use crate::service::rescreen::Rescreener;
 use axum::extract::{Extension, Path, State};
@@ -29,13 +28,6 @@ fn registry(st: &AppState) -> Result<Reg, ApiError> {
             "this service runs without a project registry",
         )
     })
-}
-
-/// Runs registry work on a blocking thread (SQLite and PostgreSQL calls block).
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, RegistryError> + Send + 'static,
-) -> Result<T, ApiError> {
-    Ok(tokio::task::spawn_blocking(f).await.map_err(internal)??)
 }
 
 /// `POST /projects`: a GeoJSON Feature (geometry = the site; properties `name`, `type`
