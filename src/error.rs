@@ -9,6 +9,7 @@ use crate::query::batch::BatchError;
 use crate::query::site::SiteError;
 use crate::registry::RegistryError;
 use crate::service::ConfigError;
+use crate::spatial::crs::CrsError;
 use crate::tiles::glyphs::GlyphError;
 
 /// Any error ecospace can raise.
@@ -39,6 +40,9 @@ pub enum Error {
     /// The project registry refused or failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// A CRS asked of an answer (`crs`, `bbox-crs`) cannot be used.
+    #[error(transparent)]
+    Crs(#[from] CrsError),
 }
 
 impl Error {
@@ -53,6 +57,7 @@ impl Error {
             Error::Config(_) => "invalid_config",
             Error::Glyph(e) => e.code(),
             Error::Registry(e) => e.code(),
+            Error::Crs(e) => e.code(),
         }
     }
 }

@@ -77,7 +77,7 @@ impl From<Error> for ApiError {
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             },
             Error::Batch(BatchError::Csv(_)) => StatusCode::BAD_REQUEST,
-            Error::Query(_) => StatusCode::BAD_REQUEST,
+            Error::Query(_) | Error::Crs(_) => StatusCode::BAD_REQUEST,
             Error::Store(s) => match s {
                 StoreError::ReadOnly => StatusCode::CONFLICT,
                 StoreError::UnknownLayer { .. } | StoreError::NoSuchVersion { .. } => {
@@ -130,7 +130,8 @@ via_error!(
     StoreError,
     BatchError,
     GlyphError,
-    RegistryError
+    RegistryError,
+    CrsError
 );
 
 impl IntoResponse for ApiError {

@@ -53,7 +53,7 @@ pub async fn api(
         license(name = "MIT OR Apache-2.0"),
     ),
     paths(
-        ogc::landing, ogc::conformance, api, ogc::collections, ogc::one_collection, ogc::items, ogc::item,
+        ogc::landing, ogc::conformance, api, ogc::collections, ogc::one_collection, ogc::items::items, ogc::items::item,
         ops::health, ops::layers, check::zones_at, check::check, check::batch, check::get_report,
         check::post_report, check::rules, indicators::one_year, indicators::series,
         indicators::chart_svg, indicators::changes, tiles::catalog, tiles::tilejson, tiles::tile,

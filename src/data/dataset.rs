@@ -181,12 +181,15 @@ impl Dataset {
                 }
                 (Reader::Gdal, Some(locate)) => {
                     let path = locate(&spec.file);
-                    let (features, bytes) = super::source::read_gdal(&path, spec)?;
-                    hash.write(&bytes);
+                    let source = super::source::read_gdal(&path, spec)?;
+                    hash.write(&source.bytes);
                     let mut own = Fnv1a::default();
-                    own.write(&bytes);
+                    own.write(&source.bytes);
                     files.insert(spec.file.clone(), hex(&own));
-                    Layer::from_features(spec.clone(), features, &spec.file)?
+                    let mut layer =
+                        Layer::from_features(spec.clone(), source.features, &spec.file)?;
+                    layer.source_crs = source.crs;
+                    layer
                 }
                 (Reader::Gdal, None) => {
                     return Err(LayerError::Source {

@@ -106,6 +106,9 @@ pub struct Layer {
     pub features: Vec<Feature>,
     /// Envelope of all features, `None` when the layer is empty.
     pub bbox: Option<[f64; 4]>,
+    /// The CRS the source file was in, when it had one other than lon/lat's defaults (GDAL
+    /// sources); GeoJSON is lon/lat by definition. Served as the collection's `storageCrs`.
+    pub source_crs: Option<String>,
     index: RTree<Entry>,
     /// Whether the interiors of two features (by index, lower first) overlap, as checks have
     /// asked: see [`Layer::interiors_meet`].
@@ -246,6 +249,7 @@ impl Layer {
             spec,
             features,
             bbox,
+            source_crs: None,
             index: RTree::bulk_load(entries),
             meets: std::sync::Mutex::default(),
         }

@@ -8,7 +8,8 @@
 
 use crate::data::{Feature, Layer};
 use crate::params::YearSpan;
-use geo::{Intersects, Rect};
+use crate::spatial::crs::ogc::{CrsRef, OFFERED_EPSG};
+use geo::{Geometry, Intersects, MultiLineString, MultiPolygon, Rect};
 use rstar::AABB;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -48,9 +49,73 @@ pub fn select(layer: &Layer, bbox: Option<[f64; 4]>, years: Option<YearSpan>) ->
         .collect()
 }
 
-/// The feature's loaded lon/lat geometry as a GeoJSON geometry object.
-pub fn geometry_json(f: &Feature) -> Value {
-    Value::from(&geojson::GeometryValue::from(&f.geometry))
+/// The feature's loaded lon/lat geometry as a GeoJSON geometry object, of the layer's
+/// [`geometry_type`]: a Polygon of a layer that also has MultiPolygons is served as a
+/// one-part MultiPolygon, so a client (GDAL, QGIS writing a GeoPackage) sees one type.
+pub fn geometry_json(layer: &Layer, f: &Feature) -> Value {
+    let promoted = match (&f.geometry, geometry_type(layer)) {
+        (Geometry::Polygon(p), Some("MultiPolygon")) => {
+            Some(Geometry::MultiPolygon(MultiPolygon(vec![p.clone()])))
+        }
+        (Geometry::LineString(l), Some("MultiLineString")) => {
+            Some(Geometry::MultiLineString(MultiLineString(vec![l.clone()])))
+        }
+        _ => None,
+    };
+    Value::from(&geojson::GeometryValue::from(
+        promoted.as_ref().unwrap_or(&f.geometry),
+    ))
+}
+
+/// The one GeoJSON geometry type a layer's features are served as: the type they all have, or
+/// its Multi* form when single and multi parts mix; `None` for an empty layer or a mixture that
+/// no Multi* covers.
+pub fn geometry_type(layer: &Layer) -> Option<&'static str> {
+    let name = |g: &Geometry| match g {
+        Geometry::Polygon(_) => "Polygon",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
+        Geometry::LineString(_) => "LineString",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::Point(_) => "Point",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        _ => "GeometryCollection",
+    };
+    let multi = |t: &'static str| match t {
+        "Polygon" => "MultiPolygon",
+        "LineString" => "MultiLineString",
+        "Point" => "MultiPoint",
+        t => t,
+    };
+    let mut kinds = layer.features.iter().map(|f| name(&f.geometry));
+    let first = kinds.next()?;
+    kinds.try_fold(first, |acc, t| match (acc, t) {
+        (a, b) if a == b => Some(a),
+        (a, b) if multi(a) == multi(b) => Some(multi(a)),
+        _ => None,
+    })
+}
+
+/// The CRS the layer's source was stored in (OGC API – Features Part 2 `storageCrs`): its
+/// EPSG code when GDAL read one, else CRS84 (GeoJSON is lon/lat by definition).
+pub fn storage_crs(layer: &Layer) -> CrsRef {
+    layer
+        .source_crs
+        .as_deref()
+        .and_then(CrsRef::of_source)
+        .unwrap_or(CrsRef::Crs84)
+}
+
+/// The CRSs a collection's features can be asked in: CRS84, the storage CRS, and (with PROJ,
+/// the `gdal` feature) WGS84 and CGCS2000 geographic and Jiaxing's Gauss-Krüger zone.
+pub fn offered_crs(layer: &Layer) -> Vec<CrsRef> {
+    let mut out = vec![CrsRef::Crs84];
+    if cfg!(feature = "gdal") {
+        out.push(storage_crs(layer));
+        out.extend(OFFERED_EPSG.map(CrsRef::Epsg));
+    }
+    let mut seen = HashSet::new();
+    out.retain(|c| seen.insert(c.uri()));
+    out
 }
 
 /// The years the layer's features span, as RFC 3339 instants `[start, end]`: the start of the

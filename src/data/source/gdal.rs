@@ -68,7 +68,7 @@ fn source_bytes(path: &Path) -> Vec<u8> {
 }
 
 /// Reads every feature of the layer as a lon/lat GeoJSON Feature value.
-pub fn read(path: &Path, spec: &LayerSpec) -> Result<(Vec<Value>, Vec<u8>), LayerError> {
+pub fn read(path: &Path, spec: &LayerSpec) -> Result<super::Source, LayerError> {
     let enc = spec.encoding.as_ref().map(|e| format!("ENCODING={e}"));
     let opts: Vec<&str> = enc.iter().map(String::as_str).collect();
     let ds = Dataset::open_ex(
@@ -154,7 +154,11 @@ pub fn read(path: &Path, spec: &LayerSpec) -> Result<(Vec<Value>, Vec<u8>), Laye
         }
         out.push(feature);
     }
-    Ok((out, source_bytes(path)))
+    Ok(super::Source {
+        features: out,
+        bytes: source_bytes(path),
+        crs: source_crs,
+    })
 }
 
 fn export_err(path: &Path, message: impl std::fmt::Display) -> ExportError {

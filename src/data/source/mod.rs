@@ -9,12 +9,19 @@ use crate::data::layer::LayerError;
 use crate::data::manifest::LayerSpec;
 use std::path::Path;
 
-/// Reads a layer through GDAL: the features (lon/lat GeoJSON values) and the bytes that make
-/// up the source (for the data version).
-pub fn read_gdal(
-    path: &Path,
-    spec: &LayerSpec,
-) -> Result<(Vec<serde_json::Value>, Vec<u8>), LayerError> {
+/// What GDAL read of a layer source.
+pub struct Source {
+    /// The features, as lon/lat GeoJSON Feature values.
+    pub features: Vec<serde_json::Value>,
+    /// The bytes that make up the source (for the data version).
+    pub bytes: Vec<u8>,
+    /// The source's CRS (`EPSG:4549`, or WKT when it has no authority code), when it had one:
+    /// the collection's `storageCrs`.
+    pub crs: Option<String>,
+}
+
+/// Reads a layer through GDAL.
+pub fn read_gdal(path: &Path, spec: &LayerSpec) -> Result<Source, LayerError> {
     #[cfg(feature = "gdal")]
     {
         gdal::read(path, spec)

@@ -2,8 +2,10 @@
 //! the schemas `/api` describes: links, the landing page, conformance, collections and their
 //! extents, GeoJSON features and feature collections, and the query parameters.
 
-use crate::data::Feature;
+use crate::data::{Feature, Layer};
 use crate::query::features;
+use crate::spatial::crs::ogc::Axes;
+use crate::spatial::crs::CrsError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -14,7 +16,7 @@ pub const CONFORMS_TO: [&str; 3] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 /// Lon/lat on WGS84 (CGCS2000 coincides at this precision): the only CRS served.
-pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+pub use crate::spatial::crs::ogc::CRS84;
 pub(super) const GREGORIAN: &str = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";
 pub const GEOJSON: &str = "application/geo+json";
 pub(super) const JSON: &str = "application/json";
@@ -97,7 +99,10 @@ pub struct Collection {
     pub extent: Extent,
     /// Always `feature`.
     pub item_type: String,
+    /// The CRSs the items can be asked in (`crs`, `bbox-crs`), as URIs (Part 2).
     pub crs: Vec<String>,
+    /// The CRS the layer's source was in, or CRS84 (Part 2).
+    pub storage_crs: String,
     pub links: Vec<Link>,
 }
 
@@ -142,14 +147,23 @@ pub struct GeoJsonFeature {
 }
 
 impl GeoJsonFeature {
-    pub(super) fn of(f: &Feature, links: Option<Vec<Link>>) -> Self {
-        GeoJsonFeature {
+    /// The feature with its geometry as served (see [`features::geometry_json`]), written by
+    /// `axes` in the asked CRS.
+    pub(super) fn of(
+        layer: &Layer,
+        f: &Feature,
+        axes: &Axes,
+        links: Option<Vec<Link>>,
+    ) -> Result<Self, CrsError> {
+        let mut geometry = features::geometry_json(layer, f);
+        axes.geometry(&mut geometry)?;
+        Ok(GeoJsonFeature {
             kind: FeatureType::Feature,
             id: f.id.clone(),
-            geometry: features::geometry_json(f),
+            geometry,
             properties: Value::Object(f.properties.clone()),
             links,
-        }
+        })
     }
 }
 
@@ -218,4 +232,27 @@ pub struct ItemsQuery {
     /// Not together with `datetime`.
     #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
     pub(super) year: Option<i32>,
+    /// OGC API – Features Part 2: the CRS of the returned geometries, one of the collection's
+    /// `crs` list (default CRS84), as a URI such as `http://www.opengis.net/def/crs/EPSG/0/4549`;
+    /// coordinates follow that CRS's axis order (EPSG:4326 and EPSG:4490 are lat/lon,
+    /// EPSG:4528/4549 northing/easting). ecospace extension: `GCJ02` or `BD09` for an Amap or
+    /// Baidu base map (lon/lat order).
+    pub(super) crs: Option<String>,
+    /// Part 2: the CRS `bbox` is given in (default CRS84), in that CRS's axis order.
+    #[serde(rename = "bbox-crs")]
+    pub(super) bbox_crs: Option<String>,
+}
+
+/// The parameters of a single feature.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ItemQuery {
+    /// Output format (`json` and `geojson` are the same GeoJSON document).
+    #[cfg_attr(feature = "openapi", param(inline))]
+    #[allow(dead_code)]
+    pub(super) f: Option<Format>,
+    /// The CRS of the geometry, as for the items (default CRS84).
+    pub(super) crs: Option<String>,
 }

@@ -6,6 +6,8 @@
 
 use serde_json::Value;
 
+pub mod ogc;
+
 /// Why a CRS could not be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CrsError {
