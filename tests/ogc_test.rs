@@ -111,8 +111,10 @@ fn landing_page_links_the_api_conformance_and_data() {
     assert!(json.starts_with("HTTP/1.1 200"), "{json}");
 }
 
+/// Exactly the classes implemented, each tested in its own file: Features Part 1 here, Part 2
+/// in ogc_crs_test, Part 3 in ogc_filter_test, Tiles in ogc_tiles_test.
 #[test]
-fn conformance_lists_core_geojson_and_oas30() {
+fn conformance_lists_exactly_what_is_implemented() {
     let addr = server();
     let v = get(addr, "/conformance").json();
     let got: BTreeSet<&str> = v["conformsTo"]
@@ -121,14 +123,26 @@ fn conformance_lists_core_geojson_and_oas30() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    let want: BTreeSet<&str> = ["core", "geojson", "oas30"]
-        .iter()
-        .map(|c| match *c {
-            "core" => "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-            "geojson" => "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-            _ => "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-        })
-        .collect();
+    let spec = |part: &str, classes: &[&str]| -> Vec<String> {
+        classes
+            .iter()
+            .map(|c| format!("http://www.opengis.net/spec/{part}/1.0/conf/{c}"))
+            .collect()
+    };
+    let mut want = spec("ogcapi-features-1", &["core", "geojson", "oas30"]);
+    want.extend(spec("ogcapi-features-2", &["crs"]));
+    want.extend(spec(
+        "ogcapi-tiles-1",
+        &[
+            "core",
+            "tileset",
+            "tilesets-list",
+            "geodata-tilesets",
+            "mvt",
+            "oas30",
+        ],
+    ));
+    let want: BTreeSet<&str> = want.iter().map(String::as_str).collect();
     assert_eq!(got, want);
 }
 
@@ -672,6 +686,8 @@ fn sample(name: &str) -> &'static str {
     match name {
         "collectionId" | "layers" => "zone",
         "featureId" => "A",
+        "tileMatrixSetId" => "WebMercatorQuad",
+        "tileMatrix" | "tileRow" | "tileCol" => "0",
         "class" => "national_key",
         "z" | "x" | "y" => "0",
         "name" => "ecospace.json",

@@ -78,6 +78,23 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/collections/{id}", get(routes::features::one_collection))
         .route("/collections/{id}/items", get(routes::features::items))
         .route("/collections/{id}/items/{fid}", get(routes::features::item))
+        .route("/tileMatrixSets", get(routes::ogc_tiles::tile_matrix_sets))
+        .route(
+            "/tileMatrixSets/{tms}",
+            get(routes::ogc_tiles::tile_matrix_set),
+        )
+        .route(
+            "/collections/{id}/tiles",
+            get(routes::ogc_tiles::collection_tilesets),
+        )
+        .route(
+            "/collections/{id}/tiles/{tms}",
+            get(routes::ogc_tiles::collection_tileset),
+        )
+        .route(
+            "/collections/{id}/tiles/{tms}/{z}/{row}/{col}",
+            get(routes::ogc_tiles::collection_tile),
+        )
         .route("/health", get(routes::ops::health))
         .route("/layers", get(routes::ops::layers))
         .route("/zones", get(routes::check::zones_at))

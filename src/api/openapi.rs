@@ -10,7 +10,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::Params;
 use super::routes::features::{self as ogc, FormatQuery, OPENAPI_JSON};
 use super::routes::tiles::base_url;
-use super::routes::{admin, check, indicators, map, ops, projects, tiles};
+use super::routes::{admin, check, indicators, map, ogc_tiles, ops, projects, tiles};
 use super::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -60,11 +60,14 @@ pub async fn api(
         tiles::style, tiles::glyphs, map::label_points, map::map_page, projects::register,
         projects::list, projects::one, projects::patch, projects::screenings, projects::screen_now,
         projects::replay_one, projects::impacts_between, admin::audit_log,
+        ogc_tiles::tile_matrix_sets, ogc_tiles::tile_matrix_set, ogc_tiles::collection_tilesets,
+        ogc_tiles::collection_tileset, ogc_tiles::collection_tile,
     ),
     modifiers(&TokenScheme),
     components(schemas(ErrorBody)),
     tags(
         (name = "OGC API – Features", description = "OGC API – Features – Part 1: Core (core, geojson, oas30)"),
+        (name = "OGC API – Tiles", description = "OGC API – Tiles – Part 1: Core (core, tileset, tilesets-list, geodata-tilesets, mvt, oas30), WebMercatorQuad"),
         (name = "Planning", description = "Site checks and zones"),
         (name = "Indicators", description = "The plan's yearly indicators against its targets"),
         (name = "Map", description = "Vector tiles, TileJSON, styles and the map page"),

@@ -48,7 +48,7 @@ pub struct Report {
 
 /// The tiles of zoom `z` that a lon/lat box reaches, counting the render's clip buffer (a
 /// feature just outside a tile still draws into its buffer).
-fn tiles_reached(
+pub(crate) fn tiles_reached(
     bbox: [f64; 4],
     z: u8,
 ) -> (std::ops::RangeInclusive<u32>, std::ops::RangeInclusive<u32>) {

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod export;
 pub mod glyphs;
 pub mod labels;
+pub mod matrix;
 pub mod pmtiles;
 pub mod tilejson;
 

@@ -131,9 +131,20 @@ pub async fn tile(
         }
     };
     let id = TileId::new(num("z", &z)?, num("x", &x)?, num("y", y)?)?;
-    let year = year_of(&q)?;
+    serve_tile(st, &layers, id, year_of(&q)?, &headers).await
+}
+
+/// A tile of `layers` from the cache or the renderer, with its ETag, gzip and 204/304 answers:
+/// `/tiles/…` and OGC API – Tiles' `/collections/{id}/tiles/…` both answer through here.
+pub(super) async fn serve_tile(
+    st: Arc<AppState>,
+    layers: &str,
+    id: TileId,
+    year: i32,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let ds = st.dataset();
-    let names: Vec<String> = tiles::parse_layers(&ds, &layers)?
+    let names: Vec<String> = tiles::parse_layers(&ds, layers)?
         .iter()
         .map(|l| l.id().to_string())
         .collect();
@@ -189,7 +200,7 @@ pub async fn tile(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
     );
-    let body = if accepts_gzip(&headers) {
+    let body = if accepts_gzip(headers) {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         tile.gzip().clone()
     } else {

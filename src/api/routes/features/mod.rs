@@ -142,6 +142,12 @@ fn collection(l: &Layer, base: &str) -> Collection {
                 GEOJSON,
                 "The features",
             ),
+            link(
+                format!("{base}/collections/{id}/tiles"),
+                "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                JSON,
+                "Vector tiles (OGC API – Tiles)",
+            ),
         ],
     }
 }
