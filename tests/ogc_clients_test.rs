@@ -75,6 +75,10 @@ fn gdal_sees_one_geometry_type_per_collection() {
     ] {
         let info = ogrinfo(&["-ro", "-so", &url, layer]);
         assert_eq!(line_value(&info, "Geometry:"), want, "{layer}:\n{info}");
-        assert_eq!(line_value(&info, "Feature Count:"), n.to_string(), "{layer}");
+        assert_eq!(
+            line_value(&info, "Feature Count:"),
+            n.to_string(),
+            "{layer}"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The one place errors become HTTP responses: `{"error": CODE, "message": ...}`.
 
+use crate::data::edit::EditError;
 use crate::data::store::StoreError;
 use crate::data::LoadError;
 use crate::error::Error;
@@ -93,6 +94,14 @@ impl From<Error> for ApiError {
                 }
                 // The version a replay names is gone from the history.
                 StoreError::Unrecoverable { .. } => StatusCode::CONFLICT,
+                StoreError::Edit(e) => match e {
+                    EditError::NotAFeature(_) => StatusCode::BAD_REQUEST,
+                    EditError::NoSuchFeature { .. } => StatusCode::NOT_FOUND,
+                    EditError::Duplicate { .. } => StatusCode::CONFLICT,
+                    EditError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+                    EditError::NotGeojson(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    EditError::BadFile(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                },
             },
             // A missing font is 404, not 503: its message names the file and the package to
             // install, and 5xx answers carry no details.

@@ -325,3 +325,59 @@ mod tests {
         assert_eq!(st.metrics.panics.load(Ordering::Relaxed), 1);
     }
 }
+
+/// CORS for browsers, but a plain `OPTIONS` (no `Access-Control-Request-Method`, so not a
+/// preflight) reaches the router: OGC API – Features Part 4 clients such as QGIS ask it which
+/// methods a collection allows, and tower-http's CORS would answer every `OPTIONS` itself.
+#[derive(Clone)]
+pub struct CorsLayer(pub tower_http::cors::CorsLayer);
+
+impl<S: Clone> tower::Layer<S> for CorsLayer {
+    type Service = CorsUnlessPlainOptions<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CorsUnlessPlainOptions {
+            cors: self.0.layer(inner.clone()),
+            plain: inner,
+        }
+    }
+}
+
+/// See [`CorsLayer`].
+#[derive(Clone)]
+pub struct CorsUnlessPlainOptions<S> {
+    cors: tower_http::cors::Cors<S>,
+    plain: S,
+}
+
+impl<S, B> tower::Service<Request<B>> for CorsUnlessPlainOptions<S>
+where
+    S: tower::Service<Request<B>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // Both wrap clones of one service: ready means ready for either path.
+        self.cors.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let plain_options = req.method() == Method::OPTIONS
+            && !req
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        if plain_options {
+            let mut plain = self.plain.clone();
+            Box::pin(async move {
+                std::future::poll_fn(|cx| plain.poll_ready(cx)).await?;
+                plain.call(req).await
+            })
+        } else {
+            Box::pin(self.cors.call(req))
+        }
+    }
+}

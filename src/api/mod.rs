@@ -33,6 +33,16 @@ pub fn app(state: Arc<AppState>) -> Router {
         )
         .route("/admin/layers/{id}/rollback", post(routes::admin::rollback))
         .route("/admin/audit", get(routes::admin::audit_log))
+        .route(
+            "/collections/{id}/items",
+            post(routes::features::edit::create),
+        )
+        .route(
+            "/collections/{id}/items/{fid}",
+            put(routes::features::edit::replace)
+                .patch(routes::features::edit::patch)
+                .delete(routes::features::edit::delete),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             routes::admin::require_token,
@@ -76,8 +86,14 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/conformance", get(routes::features::conformance))
         .route("/collections", get(routes::features::collections))
         .route("/collections/{id}", get(routes::features::one_collection))
-        .route("/collections/{id}/items", get(routes::features::items))
-        .route("/collections/{id}/items/{fid}", get(routes::features::item))
+        .route(
+            "/collections/{id}/items",
+            get(routes::features::items).options(routes::features::edit::options_items),
+        )
+        .route(
+            "/collections/{id}/items/{fid}",
+            get(routes::features::item).options(routes::features::edit::options_item),
+        )
         .route("/tileMatrixSets", get(routes::ogc_tiles::tile_matrix_sets))
         .route(
             "/tileMatrixSets/{tms}",
@@ -125,7 +141,9 @@ pub fn app(state: Arc<AppState>) -> Router {
         // One layer, so one boxed service per route (each `.layer` boxes the stack again).
         .layer(
             tower::ServiceBuilder::new()
-                .layer(middleware::cors(&state.web.cors_origins))
+                .layer(middleware::CorsLayer(middleware::cors(
+                    &state.web.cors_origins,
+                )))
                 .layer(middleware::GuardLayer(Arc::clone(&state)))
                 .layer(tower_http::catch_panic::CatchPanicLayer::custom(
                     middleware::panic_response(Arc::clone(&state)),

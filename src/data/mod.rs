@@ -4,6 +4,7 @@
 
 pub mod collection;
 pub mod dataset;
+pub mod edit;
 pub mod feature;
 pub mod hash;
 pub mod layer;

@@ -20,8 +20,9 @@
 //! tests); split, the order of the steps would be spread over files.
 
 use crate::data::dataset::{Dataset, LoadError, Origin, MANIFEST};
+use crate::data::edit::{apply, etag, if_match_admits, Edit, EditError};
 use crate::data::hash::Fnv1a;
-use crate::data::manifest::{Manifest, Reader};
+use crate::data::manifest::{LayerSpec, Manifest, Reader};
 use crate::params::rfc3339_utc;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -107,6 +108,9 @@ pub enum StoreError {
         /// The file that is gone.
         why: String,
     },
+    /// A feature edit (OGC API – Features Part 4) cannot be made.
+    #[error(transparent)]
+    Edit(#[from] EditError),
 }
 
 impl StoreError {
@@ -122,6 +126,7 @@ impl StoreError {
             StoreError::Io { .. } => "storage_failed",
             StoreError::Manifest(_) => "load_failed",
             StoreError::Unrecoverable { .. } => "version_unavailable",
+            StoreError::Edit(e) => e.code(),
         }
     }
 }
@@ -404,6 +409,47 @@ impl Store {
         change: &Change,
     ) -> Result<Installed, StoreError> {
         self.install(layer, bytes, change, Action::Update, None)
+    }
+
+    /// Edits one feature of a GeoJSON layer: the live file with the edit applied is installed
+    /// as [`Store::update`] installs a file. `if_match` (an `If-Match` header) must admit the
+    /// live file's entity tag; the caller holds the writer lock, so nothing changes between the
+    /// check and the install. Returns the id of the feature edited.
+    pub fn edit(
+        &self,
+        layer: &str,
+        edit: Edit,
+        if_match: Option<&str>,
+        change: &Change,
+    ) -> Result<(Installed, String), StoreError> {
+        let (manifest, file) = self.spec(layer)?;
+        if manifest.layer(layer).map(LayerSpec::reader) != Some(Reader::Geojson) {
+            return Err(EditError::NotGeojson(layer.to_string()).into());
+        }
+        let live = self.dir.join(&file);
+        let text = std::fs::read_to_string(&live).map_err(io(&live))?;
+        let current = etag(&hash(text.as_bytes()));
+        if let Some(given) = if_match {
+            if !if_match_admits(given, &current) {
+                return Err(EditError::Stale {
+                    given: given.to_string(),
+                    current,
+                }
+                .into());
+            }
+        }
+        let kind = edit.clone();
+        let (new, fid) = apply(layer, &text, edit)?;
+        let change = Change {
+            author: change.author.clone(),
+            message: Some(
+                change
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| kind.describe(&fid)),
+            ),
+        };
+        Ok((self.update(layer, new.as_bytes(), &change)?, fid))
     }
 
     /// Installs an earlier version again (as a new version, so the history only grows).

@@ -189,12 +189,16 @@ pub struct ChangeQuery {
     author: Option<String>,
     message: Option<String>,
     /// For rollback: the version to restore.
-    to: Option<String>,
+    pub(crate) to: Option<String>,
 }
 
 impl ChangeQuery {
     /// The author from `?author=` or the `X-Ecospace-Author` header, else the token's name.
-    fn change(&self, headers: &axum::http::HeaderMap, actor: &Actor) -> Result<Change, StoreError> {
+    pub(crate) fn change(
+        &self,
+        headers: &axum::http::HeaderMap,
+        actor: &Actor,
+    ) -> Result<Change, StoreError> {
         let header = headers
             .get("x-ecospace-author")
             .and_then(|v| v.to_str().ok());
@@ -206,7 +210,7 @@ impl ChangeQuery {
 }
 
 /// Runs a store operation on a blocking thread (it fsyncs) and swaps in its snapshot.
-async fn install(
+pub(crate) async fn install(
     st: Arc<AppState>,
     actor: &Actor,
     (action, body): (&str, &[u8]),

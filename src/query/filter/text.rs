@@ -1,12 +1,14 @@
 //! cql2-text: a lexer and a recursive-descent parser over the CQL2 1.0 BNF
 //! (precedence OR < AND < NOT < predicates), with the WKT literals it embeds.
 
+use super::json::coordinates;
 use super::{
-    bbox, check_comparable, check_numeric, check_string, coord, date, label, like_pattern, line,
-    property, ring, timestamp, CmpOp, Expr, FilterError, GeomArg, Queryables, Scalar, SpatialOp,
-    Ty, Typed, MAX_DEPTH,
+    bbox, check_comparable, check_numeric, check_string, date, label, like_pattern, property,
+    timestamp, typed, CmpOp, Expr, FilterError, GeomArg, Queryables, Scalar, SpatialOp, Ty, Typed,
+    MAX_DEPTH,
 };
-use geo::{Coord, Geometry, GeometryCollection, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use geo::{Geometry, GeometryCollection};
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -21,32 +23,67 @@ enum Tok {
     End,
 }
 
+/// A token, its 1-based character offset, and its source text (for messages).
 #[derive(Debug, Clone)]
 struct Token {
     tok: Tok,
-    /// 1-based character offset.
     pos: usize,
-    /// The source text, for messages.
     text: String,
 }
 
+impl Token {
+    fn new(tok: Tok, pos: usize, text: &[char]) -> Token {
+        let text = text.iter().collect();
+        Token { tok, pos, text }
+    }
+}
+
 type R<T> = Result<T, FilterError>;
+
+/// An `invalid_filter` error at `pos`, for `map_err`.
+fn at(pos: usize) -> impl Fn(String) -> FilterError {
+    move |m| FilterError::invalid(pos, m)
+}
+
+const RESERVED: &[&str] = &[
+    "and", "or", "not", "like", "ilike", "between", "in", "is", "null",
+];
+const PREDICATE_WORDS: &[&str] = &["not", "like", "ilike", "between", "in", "is"];
+/// WKT's words and GeoJSON's types; GEOMETRYCOLLECTION and BBOX are read apart.
+const GEOMETRIES: &[(&str, &str)] = &[
+    ("point", "Point"),
+    ("linestring", "LineString"),
+    ("polygon", "Polygon"),
+    ("multipoint", "MultiPoint"),
+    ("multilinestring", "MultiLineString"),
+    ("multipolygon", "MultiPolygon"),
+];
+const SYMBOLS: &[&str] = &["<>", "<=", ">=", "(", ")", ",", "=", "<", ">", "-", "+"];
+
+fn is_geometry_word(w: &str) -> bool {
+    let special = ["geometrycollection", "bbox"];
+    GEOMETRIES
+        .iter()
+        .map(|(k, _)| k)
+        .chain(&special)
+        .any(|k| w.eq_ignore_ascii_case(k))
+}
 
 fn ident_start(c: char) -> bool {
     c == ':' || c == '_' || c.is_alphabetic()
 }
 
 fn ident_part(c: char) -> bool {
-    ident_start(c) || c == '.' || c.is_ascii_digit() || ('\u{300}'..='\u{36f}').contains(&c) || ('\u{203f}'..='\u{2040}').contains(&c)
+    let combining = ('\u{300}'..='\u{36f}').contains(&c) || ('\u{203f}'..='\u{2040}').contains(&c);
+    ident_start(c) || c == '.' || c.is_ascii_digit() || combining
 }
 
 fn lex(s: &str) -> R<Vec<Token>> {
     let cs: Vec<char> = s.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
+    let digit = |i: usize| cs.get(i).is_some_and(char::is_ascii_digit);
+    let (mut out, mut i) = (Vec::new(), 0);
     while i < cs.len() {
-        let c = cs[i];
-        let start = i;
+        let (c, start) = (cs[i], i);
         let tok = if c.is_whitespace() {
             i += 1;
             continue;
@@ -54,56 +91,48 @@ fn lex(s: &str) -> R<Vec<Token>> {
             let mut v = String::new();
             i += 1;
             loop {
-                match (cs.get(i), cs.get(i + 1)) {
-                    (None, _) => return Err(FilterError::invalid(start + 1, "unterminated string: expected a closing '")),
-                    (Some('\''), Some('\'')) | (Some('\\'), Some('\'')) => {
-                        v.push('\'');
-                        i += 2;
-                    }
-                    (Some('\''), _) => {
-                        i += 1;
-                        break;
-                    }
-                    // A backslash and what follows stay for LIKE, which reads `\%`, `\_`, `\\`.
-                    (Some('\\'), Some(&n)) => {
-                        v.extend(['\\', n]);
-                        i += 2;
-                    }
-                    (Some(&ch), _) => {
+                let Some(&ch) = cs.get(i) else {
+                    return Err(FilterError::invalid(start + 1, "unterminated string"));
+                };
+                let next = cs.get(i + 1).copied();
+                i += 1;
+                match (ch, next) {
+                    // `''` and `\'` are a quote; other backslashes stay, for LIKE's `\%`, `\\`.
+                    ('\'' | '\\', Some('\'')) => v.push('\''),
+                    ('\'', _) => break,
+                    ('\\', Some(n)) => v.extend(['\\', n]),
+                    _ => {
                         v.push(ch);
-                        i += 1;
+                        continue;
                     }
                 }
+                i += 1;
             }
             Tok::Str(v)
         } else if c == '"' {
-            let end = cs[i + 1..].iter().position(|&ch| ch == '"');
-            let end = end.ok_or_else(|| FilterError::invalid(start + 1, "unterminated property name: expected a closing \""))?;
-            let name: String = cs[i + 1..i + 1 + end].iter().collect();
-            i += end + 2;
-            Tok::Quoted(name)
-        } else if c.is_ascii_digit() || (c == '.' && cs.get(i + 1).is_some_and(char::is_ascii_digit)) {
-            let digits = |i: &mut usize| {
-                while cs.get(*i).is_some_and(char::is_ascii_digit) {
-                    *i += 1;
-                }
+            let Some(end) = cs[i + 1..].iter().position(|&ch| ch == '"') else {
+                return Err(FilterError::invalid(
+                    start + 1,
+                    "unterminated property name",
+                ));
             };
-            digits(&mut i);
-            if cs.get(i) == Some(&'.') {
+            i += end + 2;
+            Tok::Quoted(cs[start + 1..i - 1].iter().collect())
+        } else if c.is_ascii_digit() || (c == '.' && digit(i + 1)) {
+            while digit(i) || (cs.get(i) == Some(&'.') && !cs[start..i].contains(&'.')) {
                 i += 1;
-                digits(&mut i);
             }
-            if matches!(cs.get(i), Some('e' | 'E')) {
-                let sign = usize::from(matches!(cs.get(i + 1), Some('+' | '-')));
-                if cs.get(i + 1 + sign).is_some_and(char::is_ascii_digit) {
-                    i += 1 + sign;
-                    digits(&mut i);
+            let sign = usize::from(matches!(cs.get(i + 1), Some('+' | '-')));
+            if matches!(cs.get(i), Some('e' | 'E')) && digit(i + 1 + sign) {
+                i += 1 + sign;
+                while digit(i) {
+                    i += 1;
                 }
             }
             let text: String = cs[start..i].iter().collect();
             match text.parse::<f64>() {
                 Ok(n) if n.is_finite() => Tok::Num(n),
-                _ => return Err(FilterError::invalid(start + 1, format!("number out of range: {text}"))),
+                _ => return Err(at(start + 1)(format!("number out of range: {text}"))),
             }
         } else if ident_start(c) {
             while cs.get(i).is_some_and(|&ch| ident_part(ch)) {
@@ -112,29 +141,31 @@ fn lex(s: &str) -> R<Vec<Token>> {
             Tok::Word(cs[start..i].iter().collect())
         } else {
             let two: String = cs[i..cs.len().min(i + 2)].iter().collect();
-            let sym = ["<>", "<=", ">="].into_iter().find(|s| *s == two);
-            let sym = sym.or_else(|| ["(", ")", ",", "=", "<", ">", "-", "+"].into_iter().find(|s| s.starts_with(c)));
-            let sym = sym.ok_or_else(|| FilterError::invalid(start + 1, format!("unexpected character '{c}'")))?;
-            i += sym.chars().count();
+            let sym = SYMBOLS.iter().find(|s| two.starts_with(*s));
+            let sym = sym.ok_or_else(|| at(start + 1)(format!("unexpected character '{c}'")))?;
+            i += sym.len();
             Tok::Sym(sym)
         };
-        out.push(Token { tok, pos: start + 1, text: cs[start..i].iter().collect() });
+        out.push(Token::new(tok, start + 1, &cs[start..i]));
     }
-    out.push(Token { tok: Tok::End, pos: cs.len() + 1, text: String::new() });
+    out.push(Token::new(Tok::End, cs.len() + 1, &[]));
     Ok(out)
 }
 
 /// Reads a whole cql2-text filter.
 pub(super) fn parse(s: &str, q: &impl Queryables) -> R<Expr> {
-    let mut p = Parser { toks: lex(s)?, i: 0, q, depth: 0 };
+    let mut p = Parser {
+        toks: lex(s)?,
+        i: 0,
+        q,
+        depth: 0,
+    };
     let e = p.or()?;
     match p.peek().tok {
         Tok::End => Ok(e),
         _ => Err(p.expected("AND, OR or the end of the filter")),
     }
 }
-
-const RESERVED: &[&str] = &["and", "or", "not", "like", "ilike", "between", "in", "is", "null"];
 
 struct Parser<'q, Q> {
     toks: Vec<Token>,
@@ -149,15 +180,9 @@ impl<Q: Queryables> Parser<'_, Q> {
         &self.toks[self.i.min(self.toks.len() - 1)]
     }
 
-    fn peek2(&self) -> &Tok {
-        self.toks.get(self.i + 1).map_or(&Tok::End, |t| &t.tok)
-    }
-
     fn bump(&mut self) -> Token {
         let t = self.peek().clone();
-        if t.tok != Tok::End {
-            self.i += 1;
-        }
+        self.i += usize::from(t.tok != Tok::End);
         t
     }
 
@@ -165,11 +190,13 @@ impl<Q: Queryables> Parser<'_, Q> {
         matches!(&self.peek().tok, Tok::Word(x) if x.eq_ignore_ascii_case(w))
     }
 
-    fn eat_word(&mut self, w: &str) -> bool {
-        let yes = self.is_word(w);
-        if yes {
-            self.i += 1;
-        }
+    fn eat(&mut self, w: &str) -> bool {
+        let yes = match &self.peek().tok {
+            Tok::Word(x) => x.eq_ignore_ascii_case(w),
+            Tok::Sym(s) => *s == w,
+            _ => false,
+        };
+        self.i += usize::from(yes);
         yes
     }
 
@@ -182,179 +209,174 @@ impl<Q: Queryables> Parser<'_, Q> {
         FilterError::invalid(t.pos, format!("expected {what}, found {found}"))
     }
 
-    fn expect(&mut self, sym: &'static str) -> R<()> {
-        match self.peek().tok == Tok::Sym(sym) {
-            true => {
-                self.i += 1;
-                Ok(())
-            }
+    fn expect(&mut self, sym: &str) -> R<()> {
+        match self.eat(sym) {
+            true => Ok(()),
             false => Err(self.expected(&format!("'{sym}'"))),
         }
     }
 
-    fn enter(&mut self) -> R<()> {
-        self.depth += 1;
-        match self.depth > MAX_DEPTH {
-            true => Err(FilterError::invalid(self.peek().pos, format!("the filter nests deeper than {MAX_DEPTH} levels"))),
-            false => Ok(()),
+    /// Runs `f` one nesting level deeper, refusing input that nests past [`MAX_DEPTH`].
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
+        if self.depth >= MAX_DEPTH {
+            let m = format!("the filter nests deeper than {MAX_DEPTH} levels");
+            return Err(FilterError::invalid(self.peek().pos, m));
         }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
+    /// `item {word item}`, one node when there is one item.
+    fn chain(
+        &mut self,
+        word: &str,
+        item: fn(&mut Self) -> R<Expr>,
+        node: fn(Vec<Expr>) -> Expr,
+    ) -> R<Expr> {
+        let mut v = vec![item(self)?];
+        while self.eat(word) {
+            v.push(item(self)?);
+        }
+        Ok(if v.len() == 1 { v.remove(0) } else { node(v) })
     }
 
     fn or(&mut self) -> R<Expr> {
-        let mut v = vec![self.and()?];
-        while self.eat_word("or") {
-            v.push(self.and()?);
-        }
-        Ok(if v.len() == 1 { v.remove(0) } else { Expr::Or(v) })
+        self.chain("or", Self::and, Expr::Or)
     }
 
     fn and(&mut self) -> R<Expr> {
-        let mut v = vec![self.not()?];
-        while self.eat_word("and") {
-            v.push(self.not()?);
-        }
-        Ok(if v.len() == 1 { v.remove(0) } else { Expr::And(v) })
+        self.chain("and", Self::not, Expr::And)
     }
 
     fn not(&mut self) -> R<Expr> {
-        if !self.eat_word("not") {
-            return self.primary();
+        match self.eat("not") {
+            true => self.nested(|p| Ok(Expr::Not(Box::new(p.not()?)))),
+            false => self.primary(),
         }
-        self.enter()?;
-        let e = Expr::Not(Box::new(self.not()?));
-        self.depth -= 1;
-        Ok(e)
     }
 
     fn primary(&mut self) -> R<Expr> {
-        if self.peek().tok == Tok::Sym("(") {
-            self.i += 1;
-            self.enter()?;
-            let e = self.or()?;
+        if self.eat("(") {
+            let e = self.nested(|p| p.or())?;
             self.expect(")")?;
-            self.depth -= 1;
             return match self.is_word("is") {
-                true => self.is_null(|| Expr::IsUnknown(Box::new(e))),
+                true => self.is_null(Expr::IsUnknown(Box::new(e))),
                 false => Ok(e),
             };
         }
-        if let (Tok::Word(w), Tok::Sym("(")) = (&self.peek().tok, self.peek2()) {
+        let call = matches!(self.toks.get(self.i + 1), Some(t) if t.tok == Tok::Sym("("));
+        if let (Tok::Word(w), true) = (&self.peek().tok, call) {
             if let Some(op) = SpatialOp::from_name(w) {
                 return self.spatial(op);
             }
-            if is_geometry_keyword(w) {
+            if is_geometry_word(w) {
                 self.geometry()?;
-                return self.is_null(|| Expr::Literal(false));
+                return self.is_null(Expr::Literal(false));
             }
         }
         let pos = self.peek().pos;
         let lhs = self.scalar()?;
-        let next = self.peek();
-        let tail = matches!(next.tok, Tok::Sym("=" | "<>" | "<" | ">" | "<=" | ">="))
-            || ["not", "like", "ilike", "between", "in", "is"].iter().any(|w| self.is_word(w));
-        match (&lhs.s, tail) {
-            (_, true) => self.predicate(lhs, pos),
-            (Scalar::Bool(b), false) => Ok(Expr::Literal(*b)),
-            _ => Err(self.expected(&format!("a comparison, LIKE, BETWEEN, IN or IS NULL after {}", label(&lhs)))),
+        let cmp = matches!(self.peek().tok, Tok::Sym(s) if CmpOp::from_symbol(s).is_some());
+        if cmp || PREDICATE_WORDS.iter().any(|w| self.is_word(w)) {
+            return self.predicate(lhs, pos);
+        }
+        match lhs.s {
+            Scalar::Bool(b) => Ok(Expr::Literal(b)),
+            _ => Err(self.expected(&format!("an operator after {}", label(&lhs)))),
         }
     }
 
-    fn is_null(&mut self, e: impl FnOnce() -> Expr) -> R<Expr> {
-        if !self.eat_word("is") {
+    fn is_null(&mut self, e: Expr) -> R<Expr> {
+        if !self.eat("is") {
             return Err(self.expected("IS"));
         }
-        let negated = self.eat_word("not");
-        if !self.eat_word("null") {
-            return Err(self.expected("NULL"));
+        let negated = self.eat("not");
+        match self.eat("null") {
+            true => Ok(if negated { Expr::Not(Box::new(e)) } else { e }),
+            false => Err(self.expected("NULL")),
         }
-        Ok(if negated { Expr::Not(Box::new(e())) } else { e() })
+    }
+
+    /// A scalar and the position of its first token.
+    fn operand(&mut self) -> R<(Typed, usize)> {
+        let pos = self.peek().pos;
+        Ok((self.scalar()?, pos))
     }
 
     fn predicate(&mut self, lhs: Typed, lpos: usize) -> R<Expr> {
         if let Tok::Sym(sym) = self.peek().tok {
             if let Some(op) = CmpOp::from_symbol(sym) {
                 self.i += 1;
-                let rpos = self.peek().pos;
-                let rhs = self.scalar()?;
-                check_comparable(&lhs, &rhs).map_err(|m| FilterError::invalid(rpos, m))?;
+                let (rhs, rpos) = self.operand()?;
+                check_comparable(&lhs, &rhs).map_err(at(rpos))?;
                 return Ok(Expr::Compare(op, lhs.s, rhs.s));
             }
         }
         if self.is_word("is") {
-            return self.is_null(|| Expr::IsNull(lhs.s));
+            return self.is_null(Expr::IsNull(lhs.s));
         }
-        let negated = self.eat_word("not");
-        let e = if self.is_word("like") || self.is_word("ilike") {
-            let ilike = self.eat_word("ilike");
-            self.i += usize::from(!ilike);
-            check_string(&lhs, "LIKE").map_err(|m| FilterError::invalid(lpos, m))?;
-            let ppos = self.peek().pos;
-            let mut pat = self.scalar()?;
+        let negated = self.eat("not");
+        let ilike = self.eat("ilike");
+        let e = if ilike || self.eat("like") {
+            check_string(&lhs, "LIKE").map_err(at(lpos))?;
+            let (mut pat, ppos) = self.operand()?;
             let mut value = lhs.s;
             if ilike {
                 value = Scalar::CaseI(Box::new(value));
                 pat.s = Scalar::CaseI(Box::new(pat.s));
             }
-            Expr::Like(value, like_pattern(&pat).map_err(|m| FilterError::invalid(ppos, m))?)
-        } else if self.eat_word("between") {
-            let at = |pos, r: Result<(), String>| r.map_err(|m| FilterError::invalid(pos, m));
-            at(lpos, check_numeric(&lhs))?;
-            let lo_pos = self.peek().pos;
-            let lo = self.scalar()?;
-            at(lo_pos, check_numeric(&lo))?;
-            if !self.eat_word("and") {
+            Expr::Like(value, like_pattern(&pat).map_err(at(ppos))?)
+        } else if self.eat("between") {
+            check_numeric(&lhs).map_err(at(lpos))?;
+            let (lo, lo_pos) = self.operand()?;
+            check_numeric(&lo).map_err(at(lo_pos))?;
+            if !self.eat("and") {
                 return Err(self.expected("AND of BETWEEN"));
             }
-            let hi_pos = self.peek().pos;
-            let hi = self.scalar()?;
-            at(hi_pos, check_numeric(&hi))?;
+            let (hi, hi_pos) = self.operand()?;
+            check_numeric(&hi).map_err(at(hi_pos))?;
             Expr::Between(lhs.s, lo.s, hi.s)
-        } else if self.eat_word("in") {
-            self.expect("(")?;
-            let mut items = Vec::new();
-            loop {
-                let pos = self.peek().pos;
-                let item = self.scalar()?;
-                check_comparable(&lhs, &item).map_err(|m| FilterError::invalid(pos, m))?;
-                items.push(item.s);
-                if self.peek().tok != Tok::Sym(",") {
-                    break;
-                }
-                self.i += 1;
-            }
-            self.expect(")")?;
+        } else if self.eat("in") {
+            let items = self.list(|p| {
+                let (item, pos) = p.operand()?;
+                check_comparable(&lhs, &item).map_err(at(pos))?;
+                Ok(item.s)
+            })?;
             Expr::In(lhs.s, items)
         } else {
-            return Err(self.expected(if negated { "LIKE, BETWEEN or IN after NOT" } else { "a comparison operator" }));
+            let what = if negated {
+                "LIKE, BETWEEN or IN"
+            } else {
+                "a comparison operator"
+            };
+            return Err(self.expected(what));
         };
         Ok(if negated { Expr::Not(Box::new(e)) } else { e })
     }
 
-    /// A property, literal or CASEI(...): the operands of comparisons.
+    /// A property, literal, CASEI(...), DATE(...) or TIMESTAMP(...): what comparisons compare.
     fn scalar(&mut self) -> R<Typed> {
         let t = self.bump();
-        let typed = |s, ty| Ok(Typed { s, ty });
-        match t.tok {
-            Tok::Str(v) => typed(Scalar::Str(v), Ty::Str),
-            Tok::Num(n) => typed(Scalar::Num(n), Ty::Num),
-            Tok::Sym(sign @ ("-" | "+")) => match self.bump().tok {
-                Tok::Num(n) => typed(Scalar::Num(if sign == "-" { -n } else { n }), Ty::Num),
-                _ => Err(FilterError::invalid(t.pos, format!("expected a number after '{sign}'"))),
-            },
-            Tok::Quoted(name) => property(self.q, &name).ok_or_else(|| FilterError::unknown(t.pos, &name)),
-            Tok::Word(w) => {
-                let lower = w.to_ascii_lowercase();
-                if self.peek().tok == Tok::Sym("(") {
-                    return self.call(&lower, &t);
-                }
-                match lower.as_str() {
-                    "true" | "false" => typed(Scalar::Bool(lower == "true"), Ty::Bool),
-                    k if RESERVED.contains(&k) => {
-                        Err(FilterError::invalid(t.pos, format!("expected a property or a literal, found '{w}'")))
-                    }
-                    _ => property(self.q, &w).ok_or_else(|| FilterError::unknown(t.pos, &w)),
-                }
+        match t.tok.clone() {
+            Tok::Str(v) => Ok(typed(Scalar::Str(v), Ty::Str)),
+            Tok::Num(n) => Ok(typed(Scalar::Num(n), Ty::Num)),
+            Tok::Sym("-" | "+") => {
+                self.i -= 1;
+                Ok(typed(Scalar::Num(self.number()?), Ty::Num))
             }
+            Tok::Quoted(name) => {
+                property(self.q, &name).ok_or_else(|| FilterError::unknown(t.pos, &name))
+            }
+            Tok::Word(w) if self.eat("(") => self.call(&w, t.pos),
+            Tok::Word(w) => match w.to_ascii_lowercase().as_str() {
+                b @ ("true" | "false") => Ok(typed(Scalar::Bool(b == "true"), Ty::Bool)),
+                k if RESERVED.contains(&k) => Err(at(t.pos)(format!(
+                    "expected a property or a literal, found '{w}'"
+                ))),
+                _ => property(self.q, &w).ok_or_else(|| FilterError::unknown(t.pos, &w)),
+            },
             Tok::Sym(_) | Tok::End => {
                 self.i -= usize::from(t.tok != Tok::End);
                 Err(self.expected("a property or a literal"))
@@ -362,39 +384,28 @@ impl<Q: Queryables> Parser<'_, Q> {
         }
     }
 
-    /// `CASEI(x)`, `DATE('…')`, `TIMESTAMP('…')`; other functions are not supported.
-    fn call(&mut self, name: &str, t: &Token) -> R<Typed> {
-        self.i += 1; // the '('
-        let r = match name {
-            "casei" => {
-                self.enter()?;
-                let pos = self.peek().pos;
-                let x = self.scalar()?;
-                check_string(&x, "CASEI").map_err(|m| FilterError::invalid(pos, m))?;
-                self.depth -= 1;
-                Typed { s: Scalar::CaseI(Box::new(x.s)), ty: Ty::Str }
-            }
-            "date" | "timestamp" => {
+    /// `CASEI(x)`, `DATE('…')`, `TIMESTAMP('…')` after their '('; no other function is known.
+    fn call(&mut self, name: &str, pos: usize) -> R<Typed> {
+        let r = match name.to_ascii_lowercase().as_str() {
+            "casei" => self.nested(|p| {
+                let (x, xpos) = p.operand()?;
+                check_string(&x, "CASEI").map_err(at(xpos))?;
+                Ok(typed(Scalar::CaseI(Box::new(x.s)), Ty::Str))
+            })?,
+            kind @ ("date" | "timestamp") => {
                 let arg = self.bump();
-                let bad = || FilterError::invalid(arg.pos, format!("expected a {} string, found '{}'", name.to_uppercase(), arg.text));
-                let Tok::Str(v) = &arg.tok else { return Err(bad()) };
-                match name {
-                    "date" => Typed { s: Scalar::Date(date(v).ok_or_else(bad)?), ty: Ty::Date },
-                    _ => {
-                        let (t, n) = timestamp(v).ok_or_else(bad)?;
-                        Typed { s: Scalar::Timestamp(t, n), ty: Ty::Ts }
-                    }
+                let bad = || at(arg.pos)(format!("expected a {kind} string, found '{}'", arg.text));
+                let Tok::Str(v) = &arg.tok else {
+                    return Err(bad());
+                };
+                match kind {
+                    "date" => typed(Scalar::Date(date(v).ok_or_else(bad)?), Ty::Date),
+                    _ => timestamp(v)
+                        .map(|(t, n)| typed(Scalar::Timestamp(t, n), Ty::Ts))
+                        .ok_or_else(bad)?,
                 }
             }
-            _ => {
-                let why = match name {
-                    "accenti" => "ACCENTI (accent-insensitive comparison) is not supported".to_owned(),
-                    _ if SpatialOp::from_name(name).is_some() => format!("{} is a predicate, not a value", t.text),
-                    _ if is_geometry_keyword(name) => "a geometry literal is only a spatial function's argument".to_owned(),
-                    _ => format!("function '{}' is not supported (only CASEI, DATE, TIMESTAMP and S_*)", t.text),
-                };
-                return Err(FilterError::invalid(t.pos, why));
-            }
+            _ => return Err(at(pos)(format!("function {name}() is not supported here"))),
         };
         self.expect(")")?;
         Ok(r)
@@ -411,120 +422,87 @@ impl<Q: Queryables> Parser<'_, Q> {
     }
 
     fn geom_arg(&mut self, func: &str) -> R<GeomArg> {
-        if let Tok::Word(w) = &self.peek().tok {
-            if is_geometry_keyword(w) {
-                return self.geometry().map(GeomArg::Literal);
-            }
+        if matches!(&self.peek().tok, Tok::Word(w) if is_geometry_word(w)) {
+            return self.geometry().map(GeomArg::Literal);
         }
-        let pos = self.peek().pos;
-        let t = self.scalar()?;
+        let (t, pos) = self.operand()?;
         match t.ty {
             Ty::Geom => Ok(GeomArg::Property),
-            _ => Err(FilterError::invalid(pos, format!("{func} needs geometries, not {}", label(&t)))),
+            _ => Err(at(pos)(format!(
+                "{func} needs geometries, not {}",
+                label(&t)
+            ))),
         }
     }
 
-    /// A WKT literal or `BBOX(...)`.
+    /// A WKT literal or `BBOX(...)`. The coordinates are read as nested arrays, the shape
+    /// GeoJSON gives them, and built by the cql2-json reader's code.
     fn geometry(&mut self) -> R<Geometry> {
         let t = self.bump();
-        let kind = t.text.to_ascii_uppercase();
-        if kind == "BBOX" {
-            self.expect("(")?;
-            let mut v = vec![self.number()?];
-            while self.peek().tok == Tok::Sym(",") {
-                self.i += 1;
-                v.push(self.number()?);
-            }
-            self.expect(")")?;
-            return bbox(&v).map_err(|m| FilterError::invalid(t.pos, m));
+        let kind = t.text.to_ascii_lowercase();
+        if kind == "bbox" {
+            let v = self.list(Self::number)?;
+            return bbox(&v).map_err(at(t.pos));
         }
-        self.eat_word("z");
+        self.eat("z");
         if self.is_word("empty") {
-            return Err(FilterError::invalid(self.peek().pos, "EMPTY geometries are not supported"));
+            return Err(at(self.peek().pos)(
+                "EMPTY geometries are not supported".into(),
+            ));
         }
-        let at = |r: Result<_, String>| r.map_err(|m| FilterError::invalid(t.pos, m));
-        Ok(match kind.as_str() {
-            "POINT" => {
-                self.expect("(")?;
-                let c = self.position()?;
-                self.expect(")")?;
-                Geometry::Point(Point(c))
-            }
-            "LINESTRING" => Geometry::LineString(at(line(self.positions()?))?),
-            "POLYGON" => Geometry::Polygon(self.polygon(t.pos)?),
-            "MULTIPOINT" => {
-                let pts = self.list(|p| {
-                    let paren = p.peek().tok == Tok::Sym("(");
-                    if paren {
-                        p.i += 1;
-                    }
-                    let c = p.position()?;
-                    if paren {
-                        p.expect(")")?;
-                    }
-                    Ok(Point(c))
-                })?;
-                Geometry::MultiPoint(MultiPoint(pts))
-            }
-            "MULTILINESTRING" => {
-                let lines = self.list(|p| p.positions().and_then(|v| line(v).map_err(|m| FilterError::invalid(t.pos, m))))?;
-                Geometry::MultiLineString(MultiLineString(lines))
-            }
-            "MULTIPOLYGON" => Geometry::MultiPolygon(MultiPolygon(self.list(|p| p.polygon(t.pos))?)),
-            "GEOMETRYCOLLECTION" => {
-                let parts = self.list(|p| match &p.peek().tok {
-                    Tok::Word(w) if is_geometry_keyword(w) && !w.eq_ignore_ascii_case("geometrycollection") && !w.eq_ignore_ascii_case("bbox") => p.geometry(),
-                    _ => Err(p.expected("a POINT, LINESTRING, POLYGON or MULTI* literal")),
-                })?;
-                Geometry::GeometryCollection(GeometryCollection(parts))
-            }
-            _ => return Err(FilterError::invalid(t.pos, format!("unknown geometry '{}'", t.text))),
-        })
+        let Some(&(_, geojson)) = GEOMETRIES.iter().find(|(w, _)| *w == kind) else {
+            let parts = self.list(|p| match &p.peek().tok {
+                Tok::Word(w) if GEOMETRIES.iter().any(|(k, _)| w.eq_ignore_ascii_case(k)) => {
+                    p.geometry()
+                }
+                _ => Err(p.expected("a POINT, LINESTRING, POLYGON or MULTI* literal")),
+            })?;
+            return Ok(Geometry::GeometryCollection(GeometryCollection(parts)));
+        };
+        // POINT(x y) and MULTIPOINT((x y), …) wrap a position once more than GeoJSON does.
+        let unwrap = |v: Value| match v {
+            Value::Array(mut a) if a.len() == 1 && a[0].is_array() => a.remove(0),
+            v => v,
+        };
+        let c = match (geojson, self.coords()?) {
+            ("Point", c) => unwrap(c),
+            ("MultiPoint", Value::Array(a)) => Value::Array(a.into_iter().map(unwrap).collect()),
+            (_, c) => c,
+        };
+        coordinates(geojson, &c).map_err(at(t.pos))
     }
 
     /// `( item {, item} )`
     fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> R<T>) -> R<Vec<T>> {
         self.expect("(")?;
         let mut v = vec![item(self)?];
-        while self.peek().tok == Tok::Sym(",") {
-            self.i += 1;
+        while self.eat(",") {
             v.push(item(self)?);
         }
         self.expect(")")?;
         Ok(v)
     }
 
-    fn polygon(&mut self, pos: usize) -> R<Polygon> {
-        let mut rings = self.list(|p| p.positions().and_then(|v| ring(v).map_err(|m| FilterError::invalid(pos, m))))?;
-        let outer = rings.remove(0);
-        Ok(Polygon::new(outer, rings))
-    }
-
-    fn positions(&mut self) -> R<Vec<Coord>> {
-        self.list(Self::position)
-    }
-
-    /// `x y [z]`
-    fn position(&mut self) -> R<Coord> {
-        let pos = self.peek().pos;
-        let mut v = vec![self.number()?, self.number()?];
-        if matches!(self.peek().tok, Tok::Num(_) | Tok::Sym("-" | "+")) {
-            v.push(self.number()?);
-        }
-        coord(&v).map_err(|m| FilterError::invalid(pos, m))
+    /// `( x y [z], … )` or lists of those, as JSON arrays.
+    fn coords(&mut self) -> R<Value> {
+        let item = |p: &mut Self| match p.peek().tok {
+            Tok::Sym("(") => p.coords(),
+            _ => {
+                let mut v = vec![p.number()?, p.number()?];
+                if matches!(p.peek().tok, Tok::Num(_) | Tok::Sym("-" | "+")) {
+                    v.push(p.number()?);
+                }
+                Ok(Value::from(v))
+            }
+        };
+        self.nested(|p| p.list(item).map(Value::Array))
     }
 
     fn number(&mut self) -> R<f64> {
-        let sign = match self.peek().tok {
-            Tok::Sym("-") => -1.0,
-            Tok::Sym("+") => 1.0,
-            Tok::Num(n) => {
-                self.i += 1;
-                return Ok(n);
-            }
-            _ => return Err(self.expected("a number")),
-        };
-        self.i += 1;
+        let sign = if self.eat("-") { -1.0 } else { 1.0 };
+        if sign > 0.0 {
+            self.eat("+");
+        }
         match self.peek().tok {
             Tok::Num(n) => {
                 self.i += 1;
@@ -535,8 +513,188 @@ impl<Q: Queryables> Parser<'_, Q> {
     }
 }
 
-fn is_geometry_keyword(w: &str) -> bool {
-    ["point", "linestring", "polygon", "multipoint", "multilinestring", "multipolygon", "geometrycollection", "bbox"]
-        .iter()
-        .any(|k| w.eq_ignore_ascii_case(k))
+#[cfg(test)]
+mod tests {
+    use super::super::tests::Q;
+    use super::super::LikeTok;
+    use super::*;
+
+    fn p(s: &str) -> R<Expr> {
+        parse(s, &Q)
+    }
+
+    fn prop(n: &str) -> Scalar {
+        Scalar::Property(n.into())
+    }
+
+    fn eq(n: &str, v: &str) -> Expr {
+        Expr::Compare(CmpOp::Eq, prop(n), Scalar::Str(v.into()))
+    }
+
+    #[test]
+    fn or_binds_looser_than_and_looser_than_not() {
+        let want = Expr::Or(vec![
+            eq("name", "a"),
+            Expr::And(vec![
+                eq("county", "b"),
+                Expr::Not(Box::new(eq("name", "c"))),
+            ]),
+        ]);
+        assert_eq!(p("name = 'a' or county = 'b' AND not name = 'c'"), Ok(want));
+        let grouped = Expr::And(vec![
+            Expr::Or(vec![eq("name", "a"), eq("county", "b")]),
+            eq("name", "c"),
+        ]);
+        assert_eq!(
+            p("(name = 'a' OR county = 'b') AND name = 'c'"),
+            Ok(grouped)
+        );
+    }
+
+    #[test]
+    fn literals_and_names() {
+        assert_eq!(p("\"name\" = 'it''s'"), Ok(eq("name", "it's")));
+        let num = |s: &str| match p(s) {
+            Ok(Expr::Compare(_, _, Scalar::Num(n))) => Some(n),
+            _ => None,
+        };
+        assert_eq!(num("area > -1.5e2"), Some(-150.0));
+        assert_eq!(num("area > .25"), Some(0.25));
+        assert_eq!(num("valid_from >= +2020"), Some(2020.0));
+        assert_eq!(
+            p("protected = true"),
+            Ok(Expr::Compare(
+                CmpOp::Eq,
+                prop("protected"),
+                Scalar::Bool(true)
+            ))
+        );
+        assert_eq!(p("FALSE"), Ok(Expr::Literal(false)));
+        assert_eq!(
+            p("name IS NOT NULL"),
+            Ok(Expr::Not(Box::new(Expr::IsNull(prop("name")))))
+        );
+        assert_eq!(
+            p("name ILIKE 'ab%'"),
+            Ok(Expr::Like(
+                Scalar::CaseI(Box::new(prop("name"))),
+                vec![LikeTok::Lit('a'), LikeTok::Lit('b'), LikeTok::Any]
+            ))
+        );
+        // A backslash escapes the wildcard after it.
+        assert_eq!(
+            p(r"name LIKE 'a\%_'"),
+            Ok(Expr::Like(
+                prop("name"),
+                vec![LikeTok::Lit('a'), LikeTok::Lit('%'), LikeTok::One]
+            ))
+        );
+    }
+
+    #[test]
+    fn errors_name_the_token_and_what_was_expected() {
+        let e = p("name = 'a' AND (county = 'b'").unwrap_err();
+        assert_eq!(
+            (e.position, e.message.as_str()),
+            (29, "expected ')', found the end of the filter")
+        );
+        let e = p("(name = 'a' AND county = 'b' name").unwrap_err();
+        assert_eq!(
+            (e.position, e.message.as_str()),
+            (30, "expected ')', found 'name'")
+        );
+        let e = p("name = 'a' AND nmae = 'b'").unwrap_err();
+        assert_eq!((e.position, e.code), (16, "unknown_property"));
+        let e = p("county = 330402").unwrap_err();
+        assert_eq!((e.position, e.code), (10, "invalid_filter"));
+        assert_eq!(
+            e.message,
+            "cannot compare county (a string) with 330402 (a number)"
+        );
+        assert_eq!(p("valid_from LIKE '2%'").unwrap_err().position, 1);
+        assert_eq!(p("S_WITHIN(geometry, name)").unwrap_err().position, 20);
+        assert_eq!(p("name BETWEEN 'a' AND 'b'").unwrap_err().position, 1);
+        assert_eq!(p("valid_from IN (1, 'x')").unwrap_err().position, 19);
+        assert_eq!(p("name = 'a").unwrap_err().position, 8);
+        assert_eq!(p("lower(name) = 'a'").unwrap_err().position, 1);
+        assert_eq!(p("name = 'a' # 1").unwrap_err().position, 12);
+    }
+
+    #[test]
+    fn wkt_literals() {
+        let lit = |s: &str| match p(&format!("S_INTERSECTS(geometry, {s})")) {
+            Ok(Expr::Spatial(_, _, GeomArg::Literal(g))) => Ok(g),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.message),
+        };
+        assert_eq!(
+            lit("POINT Z (1 2 3)"),
+            Ok(Geometry::Point(geo::Point::new(1.0, 2.0)))
+        );
+        assert_eq!(
+            lit("multipoint((1 2), (3 -4))"),
+            lit("MULTIPOINT(1 2, 3 -4)")
+        );
+        let square = lit("POLYGON((0 0, 2 0, 2 2, 0 2, 0 0), (0.5 0.5, 1 0.5, 1 1, 0.5 0.5))");
+        assert!(matches!(square, Ok(Geometry::Polygon(ref g)) if g.interiors().len() == 1));
+        assert!(
+            matches!(lit("MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))"), Ok(Geometry::MultiPolygon(ref m)) if m.0.len() == 2)
+        );
+        assert!(
+            matches!(lit("MULTILINESTRING((0 0, 1 1), (2 2, 3 3))"), Ok(Geometry::MultiLineString(ref m)) if m.0.len() == 2)
+        );
+        assert!(
+            matches!(lit("GEOMETRYCOLLECTION(POINT(0 0), LINESTRING(0 0, 1 1))"), Ok(Geometry::GeometryCollection(ref c)) if c.0.len() == 2)
+        );
+        assert_eq!(lit("BBOX(0, 0, 5, 1, 1, 9)"), lit("BBOX(0,0,1,1)"));
+        assert_eq!(
+            lit("POLYGON((0 0, 1 0, 0 0))"),
+            Err("a polygon ring needs at least four positions".into())
+        );
+        assert_eq!(
+            lit("LINESTRING(0 0)"),
+            Err("a line string needs at least two positions".into())
+        );
+        assert!(lit("GEOMETRYCOLLECTION(GEOMETRYCOLLECTION(POINT(0 0)))").is_err());
+        assert!(lit("POINT EMPTY").is_err());
+        assert_eq!(
+            p("POINT(1 2) IS NOT NULL"),
+            Ok(Expr::Not(Box::new(Expr::Literal(false))))
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!("{}name = 'a'{}", "(".repeat(200), ")".repeat(200));
+        assert!(p(&deep).unwrap_err().message.contains("deeper than"));
+        assert!(p(&format!("{}name = 'a'", "NOT ".repeat(200))).is_err());
+        assert!(p(&format!(
+            "{}'a'{} = name",
+            "CASEI(".repeat(200),
+            ")".repeat(200)
+        ))
+        .is_err());
+        assert!(p(&format!("{}name = 'a'{}", "(".repeat(60), ")".repeat(60))).is_ok());
+    }
+
+    #[test]
+    fn truncated_and_mangled_input_is_an_error_not_a_panic() {
+        let valid = [
+            "name LIKE '南%' AND NOT (county IN ('330402', '330411') OR valid_from NOT BETWEEN 1 AND 2e3)",
+            "S_WITHIN(geometry, POLYGON((120 30, 121 30, 121 31, 120 30))) OR S_INTERSECTS(BBOX(1,2,3,4), geometry)",
+            "CASEI(name) = CASEI('Ab') AND name IS NOT NULL AND \"area\" <= -.5 AND protected <> FALSE",
+            "S_CROSSES(geometry, GEOMETRYCOLLECTION(MULTIPOINT((1 2)), MULTILINESTRING((0 0, 1 1))))",
+            "DATE('2024-02-29') < DATE('2025-01-01') AND (name = 'x') IS NULL",
+        ];
+        for v in valid {
+            assert!(p(v).is_ok(), "{v}");
+            let chars: Vec<char> = v.chars().collect();
+            for n in 0..chars.len() {
+                let _ = p(&chars[..n].iter().collect::<String>());
+                let mut dropped = chars.clone();
+                dropped.remove(n);
+                let _ = p(&dropped.iter().collect::<String>());
+            }
+        }
+    }
 }

@@ -22,7 +22,14 @@ pub const CONFORMS_TO: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
 ];
-/// Lon/lat on WGS84 (CGCS2000 coincides at this precision): the only CRS served.
+/// OGC API – Features Part 4's classes, listed when an admin token is configured.
+pub const CONFORMS_TO_EDITS: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+];
+/// Lon/lat on WGS84 (CGCS2000 coincides at this precision): the default CRS.
 pub use crate::spatial::crs::ogc::CRS84;
 pub(super) const GREGORIAN: &str = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";
 pub const GEOJSON: &str = "application/geo+json";

@@ -314,7 +314,8 @@ pub async fn items(
     ),
     responses(
         (status = 200, description = "The feature", body = GeoJsonFeature, content_type = "application/geo+json",
-            headers(("Content-Crs" = String, description = "The CRS of the geometry, `<URI>`"))),
+            headers(("Content-Crs" = String, description = "The CRS of the geometry, `<URI>`"),
+                ("ETag" = String, description = "The layer's state, for `If-Match` on an edit"))),
         (status = 400, description = "Unknown parameter or format, or a CRS not offered", body = crate::api::error::ErrorBody),
         (status = 404, description = "No such collection or feature", body = crate::api::error::ErrorBody),
     )))]
@@ -349,7 +350,15 @@ pub async fn item(
         ),
     ];
     let feature = GeoJsonFeature::of(l, f, &crs.writer()?, Some(links))?;
-    Ok(with_header(ok(GEOJSON, feature), content_crs(&crs)))
+    let mut res = with_header(ok(GEOJSON, feature), content_crs(&crs));
+    // Part 4's optimistic concurrency: the tag of the layer file the feature was read from.
+    if let Some(tag) = ds
+        .file_hash(&l.spec.file)
+        .and_then(|h| HeaderValue::from_str(&crate::data::edit::etag(h)).ok())
+    {
+        res.headers_mut().insert(axum::http::header::ETAG, tag);
+    }
+    Ok(res)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 mod documents;
+pub mod edit;
 pub mod items;
 
 pub use documents::*;
@@ -92,11 +93,25 @@ pub async fn landing(
         (status = 200, description = "The conformance classes implemented", body = Conformance),
         (status = 400, description = "Unknown parameter or format", body = crate::api::error::ErrorBody),
     )))]
-pub async fn conformance(Params(_): Params<FormatQuery>) -> Response {
+pub async fn conformance(
+    State(st): State<Arc<AppState>>,
+    Params(_): Params<FormatQuery>,
+) -> Response {
+    // Part 4 only where edits can be made: with an admin token configured.
+    let edits = st
+        .web
+        .has_admin()
+        .then_some(CONFORMS_TO_EDITS)
+        .into_iter()
+        .flatten();
     ok(
         JSON,
         Conformance {
-            conforms_to: CONFORMS_TO.iter().map(ToString::to_string).collect(),
+            conforms_to: CONFORMS_TO
+                .iter()
+                .chain(edits)
+                .map(ToString::to_string)
+                .collect(),
         },
     )
 }
