@@ -294,3 +294,47 @@ fn a_tile_path_without_an_extension_is_the_same_tile() {
     let r = get(addr(), "/tiles/zone/10/1/abc");
     assert_eq!(r.status, 400, "a row that is not a number is still refused");
 }
+
+#[test]
+fn gcj02_tiles_put_the_zone_where_an_amap_base_map_draws_it() {
+    let z = 12u32;
+    let corners: Vec<(f64, f64)> = [
+        (120.70, 30.70),
+        (120.72, 30.70),
+        (120.72, 30.72),
+        (120.70, 30.72),
+    ]
+    .iter()
+    .map(|&(x, y)| common::gcj02_forward(x, y))
+    .collect();
+    let (x, y) = tile_of(corners[0].0 + 0.01, corners[0].1 + 0.01, z);
+    let t = decoded(&format!("/tiles/zone/{z}/{x}/{y}?year=2019&crs=GCJ02")).expect("not empty");
+    let layer = &t["zone"];
+    let extent = layer["extent"].as_f64().unwrap();
+    let a = layer["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["id"] == "A")
+        .expect("A in tile");
+    let unit = 360.0 / f64::from(1u32 << z) / extent;
+    for (px, py) in ring(a) {
+        let (lon, lat) = to_lonlat(z, x, y, px, py, extent);
+        // Each vertex is a GCJ-02 corner of A; the offset varies across A by far less than a
+        // unit, and the lon/lat corners are ~0.005° away (over 40 units at this zoom).
+        assert!(
+            corners
+                .iter()
+                .any(|c| (lon - c.0).abs() <= 1.5 * unit && (lat - c.1).abs() <= 1.5 * unit),
+            "({lon}, {lat}) is not a GCJ-02 corner of A"
+        );
+    }
+    assert!((corners[0].0 - 120.70).abs() > 40.0 * unit);
+    // The TileJSON for an Amap map carries the parameter into its URL template.
+    let tj = get(addr(), "/tiles/zone?crs=GCJ02").json();
+    assert!(tj["tiles"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("{z}/{x}/{y}.mvt?crs=GCJ02"));
+    assert_eq!(get(addr(), "/tiles/zone/12/0/0?crs=EPSG:3857").status, 400);
+}

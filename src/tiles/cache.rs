@@ -21,6 +21,8 @@ pub struct Key {
     pub y: u32,
     /// The year drawn (features in force that year).
     pub year: i32,
+    /// The web-map offset drawn in (`None`: lon/lat as it is).
+    pub offset: Option<crate::spatial::crs::WebOffset>,
 }
 
 /// A rendered tile: `None` body for an empty tile; gzip computed on first demand. The bodies
@@ -146,6 +148,7 @@ mod tests {
             x,
             y: 0,
             year: 2025,
+            offset: None,
         }
     }
 

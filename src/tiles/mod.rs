@@ -12,6 +12,7 @@ pub mod tilejson;
 
 use crate::data::{Dataset, Layer, LayerKind};
 use crate::params::QueryError;
+use crate::spatial::crs::WebOffset;
 use crate::spatial::frames::{
     mercator_project as project, mercator_unproject as unproject, MERCATOR_HALF_WORLD as HALF_WORLD,
 };
@@ -86,11 +87,30 @@ impl TileId {
 /// Renders one tile with one MVT layer per requested source layer (named by its id), using the
 /// features in force in `year`. Returns `None` when no feature reaches the tile.
 pub fn render(layers: &[&Layer], id: TileId, year: i32) -> Option<Vec<u8>> {
-    let env = id.lonlat_envelope(BUFFER);
+    render_in(layers, id, year, None)
+}
+
+/// [`render`] for a Chinese web map's grid: with `offset`, each vertex is moved into GCJ-02
+/// (Amap, Tencent) or BD-09 (Baidu) before it is projected, so the layers line up with that
+/// base map's tiles, which are drawn in those offset coordinates.
+pub fn render_in(
+    layers: &[&Layer],
+    id: TileId,
+    year: i32,
+    offset: Option<WebOffset>,
+) -> Option<Vec<u8>> {
+    let mut env = id.lonlat_envelope(BUFFER);
+    if offset.is_some() {
+        // The offsets move a vertex by well under 0.02° (~1 km for BD-09): features that land
+        // in the tile once moved are within that much of it.
+        let (lo, hi) = (env.lower(), env.upper());
+        env = AABB::from_corners([lo[0] - 0.02, lo[1] - 0.02], [hi[0] + 0.02, hi[1] + 0.02]);
+    }
     let (l, _, r, t) = id.mercator_bounds();
     let scale = f64::from(EXTENT) / (r - l);
     let to_px = |c: Coord| {
-        let (mx, my) = project(c.x, c.y);
+        let (x, y) = offset.map_or((c.x, c.y), |o| o.from_lonlat(c.x, c.y));
+        let (mx, my) = project(x, y);
         Coord {
             x: (mx - l) * scale,
             y: (t - my) * scale,

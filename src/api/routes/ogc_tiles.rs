@@ -169,5 +169,5 @@ pub async fn collection_tile(
             crate::tiles::MAX_ZOOM
         ))
     })?;
-    serve_tile(st, &id, tile, year_of(&q)?, &headers).await
+    serve_tile(st, &id, tile, (year_of(&q)?, None), &headers).await
 }

@@ -6,6 +6,7 @@ use crate::api::extract::{Params, YearQuery};
 use crate::api::state::AppState;
 use crate::assets;
 use crate::params::{check_year, current_year, QueryError};
+use crate::spatial::crs::WebOffset;
 use crate::tiles::glyphs::GlyphRange;
 use crate::tiles::tilejson::{self, TileCatalog, TileJson};
 use crate::tiles::{self, cache::Key, TileId};
@@ -47,6 +48,49 @@ pub fn base_url(st: &AppState, headers: &HeaderMap) -> String {
     )
 }
 
+/// The parameters of a tile or TileJSON: the year, and the grid of a Chinese web map.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct TileQuery {
+    /// The year the layers are taken in: features in force that year (default: this year).
+    #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
+    pub year: Option<i32>,
+    /// `GCJ02` (Amap, Tencent) or `BD09` (Baidu): draw the layers in that map's offset
+    /// coordinates so they line up with its base map (default: lon/lat, for Tianditu, OSM …).
+    #[cfg_attr(feature = "openapi", param(inline))]
+    pub crs: Option<TileCrs>,
+}
+
+/// The offset coordinates a tile can be drawn in.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum TileCrs {
+    /// Amap / Tencent.
+    #[serde(rename = "GCJ02", alias = "gcj02", alias = "GCJ-02")]
+    Gcj02,
+    /// Baidu.
+    #[serde(rename = "BD09", alias = "bd09", alias = "BD-09")]
+    Bd09,
+}
+
+impl TileCrs {
+    fn offset(self) -> WebOffset {
+        match self {
+            TileCrs::Gcj02 => WebOffset::Gcj02,
+            TileCrs::Bd09 => WebOffset::Bd09,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            TileCrs::Gcj02 => "GCJ02",
+            TileCrs::Bd09 => "BD09",
+        }
+    }
+}
+
 /// The year asked for (default this year), checked.
 pub(super) fn year_of(q: &YearQuery) -> Result<i32, ApiError> {
     let y = q.year.unwrap_or_else(current_year);
@@ -56,14 +100,14 @@ pub(super) fn year_of(q: &YearQuery) -> Result<i32, ApiError> {
 
 /// `GET /tiles/{layers}` or `/tiles/{layers}.json`: TileJSON with absolute tile URLs.
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/tiles/{layers}", tag = "Map",
-    params(("layers" = String, Path, description = "Comma-separated layer ids (also `{layers}.json`)"), YearQuery),
+    params(("layers" = String, Path, description = "Comma-separated layer ids (also `{layers}.json`)"), TileQuery),
     responses((status = 200, description = "TileJSON 3.0.0", body = TileJson),
         (status = 400, description = "Unknown layer or bad parameter", body = crate::api::error::ErrorBody))))]
 pub async fn tilejson(
     State(st): State<Arc<AppState>>,
     Path(layers): Path<String>,
     headers: HeaderMap,
-    Params(q): Params<YearQuery>,
+    Params(q): Params<TileQuery>,
 ) -> Result<Json<TileJson>, ApiError> {
     let list = layers.strip_suffix(".json").unwrap_or(&layers);
     let ds = &st.dataset();
@@ -73,8 +117,15 @@ pub async fn tilejson(
         base_url(&st, &headers),
         ls.iter().map(|l| l.id()).collect::<Vec<_>>().join(",")
     );
-    if q.year.is_some() {
-        url.push_str(&format!("?year={}", year_of(&q)?));
+    let mut query = Vec::new();
+    if let Some(y) = q.year {
+        query.push(format!("year={}", year_of(&YearQuery { year: Some(y) })?));
+    }
+    if let Some(c) = q.crs {
+        query.push(format!("crs={}", c.name()));
+    }
+    if !query.is_empty() {
+        url.push_str(&format!("?{}", query.join("&")));
     }
     Ok(Json(tilejson::document(ds, &ls, &url)))
 }
@@ -94,7 +145,7 @@ pub async fn catalog(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Jso
         ("z" = u32, Path, description = "Zoom"),
         ("x" = u32, Path, description = "Column"),
         ("y" = u32, Path, description = "Row (XYZ scheme)"),
-        YearQuery,
+        TileQuery,
     ),
     responses(
         (status = 200, description = "The tile", body = Vec<u8>, content_type = "application/vnd.mapbox-vector-tile"),
@@ -107,7 +158,7 @@ pub async fn tile(
     State(st): State<Arc<AppState>>,
     Path((layers, z, x, y)): Path<(String, String, String, String)>,
     headers: HeaderMap,
-    Params(q): Params<YearQuery>,
+    Params(q): Params<TileQuery>,
 ) -> Result<Response, ApiError> {
     let num = |name: &str, s: &str| {
         s.parse::<u32>().map_err(|_| {
@@ -131,7 +182,15 @@ pub async fn tile(
         }
     };
     let id = TileId::new(num("z", &z)?, num("x", &x)?, num("y", y)?)?;
-    serve_tile(st, &layers, id, year_of(&q)?, &headers).await
+    let year = year_of(&YearQuery { year: q.year })?;
+    serve_tile(
+        st,
+        &layers,
+        id,
+        (year, q.crs.map(TileCrs::offset)),
+        &headers,
+    )
+    .await
 }
 
 /// A tile of `layers` from the cache or the renderer, with its ETag, gzip and 204/304 answers:
@@ -140,7 +199,7 @@ pub(super) async fn serve_tile(
     st: Arc<AppState>,
     layers: &str,
     id: TileId,
-    year: i32,
+    (year, offset): (i32, Option<WebOffset>),
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let ds = st.dataset();
@@ -155,6 +214,7 @@ pub(super) async fn serve_tile(
         x: id.x,
         y: id.y,
         year,
+        offset,
     };
     // A cached tile is answered on the event loop; only rendering goes to a blocking thread.
     let tile = match st.tile_cache.get(&key) {
@@ -164,7 +224,7 @@ pub(super) async fn serve_tile(
             tokio::task::spawn_blocking(move || {
                 st2.tile_cache.get_or_render(key, || {
                     let ls: Vec<_> = names.iter().filter_map(|n| ds.layer(n)).collect();
-                    tiles::render(&ls, id, year)
+                    tiles::render_in(&ls, id, year, offset)
                 })
             })
             .await

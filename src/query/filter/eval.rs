@@ -387,4 +387,109 @@ mod tests {
         let f = Filter::parse_text("S_INTERSECTS(geometry, BBOX(179, -1, -179, 1))", &Q);
         assert_eq!(f.map(|f| f.matches(&far)), Ok(true));
     }
+
+    #[test]
+    fn wkt_literals_read_as_their_geojson_twins() {
+        let text = |s: &str| Filter::parse_text(&format!("S_INTERSECTS(geometry, {s})"), &Q);
+        let json = |s: &str| {
+            let j = format!(r#"{{"op":"s_intersects","args":[{{"property":"geometry"}},{s}]}}"#);
+            Filter::parse_json(&j, &Q)
+        };
+        let pairs = [
+            ("POINT Z (1 2 3)", r#"{"type":"Point","coordinates":[1,2]}"#),
+            (
+                "MULTIPOINT((1 2), (3 -4))",
+                r#"{"type":"MultiPoint","coordinates":[[1,2],[3,-4]]}"#,
+            ),
+            (
+                "multipoint(1 2, 3 -4)",
+                r#"{"type":"MultiPoint","coordinates":[[1,2],[3,-4]]}"#,
+            ),
+            (
+                "LINESTRING(0 0, 1 1)",
+                r#"{"type":"LineString","coordinates":[[0,0],[1,1]]}"#,
+            ),
+            (
+                "POLYGON((0 0, 2 0, 2 2, 0 0), (0.5 0.5, 1 0.5, 1 1, 0.5 0.5))",
+                r#"{"type":"Polygon","coordinates":[[[0,0],[2,0],[2,2],[0,0]],[[0.5,0.5],[1,0.5],[1,1],[0.5,0.5]]]}"#,
+            ),
+            (
+                "MULTILINESTRING((0 0, 1 1))",
+                r#"{"type":"MultiLineString","coordinates":[[[0,0],[1,1]]]}"#,
+            ),
+            (
+                "MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0)))",
+                r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}"#,
+            ),
+            (
+                "GEOMETRYCOLLECTION(POINT(0 0), LINESTRING(0 0, 1 1))",
+                r#"{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[0,0]},
+                   {"type":"LineString","coordinates":[[0,0],[1,1]]}]}"#,
+            ),
+            ("BBOX(0, 0, 5, 1, 1, 9)", r#"{"bbox":[0,0,1,1]}"#),
+        ];
+        for (t, j) in pairs {
+            assert!(text(t).is_ok(), "{t}");
+            assert_eq!(text(t), json(j), "{t}");
+        }
+        for bad in [
+            "POINT(1 2, 3 4)",
+            "POINT((1 2))",
+            "POLYGON((0 0, 1 0, 0 0))",
+            "POINT EMPTY",
+        ] {
+            assert!(text(bad).is_err(), "{bad}");
+        }
+        assert!(text("GEOMETRYCOLLECTION(GEOMETRYCOLLECTION(POINT(0 0)))").is_err());
+    }
+
+    #[test]
+    fn truncated_and_mangled_input_is_an_error_or_evaluates_but_never_panics() {
+        let valid = [
+            "name LIKE '南%' AND NOT (county IN ('330402', '330411') OR valid_from NOT BETWEEN 1 AND 2e3)",
+            "S_WITHIN(geometry, POLYGON((120 30, 121 30, 121 31, 120 30))) OR S_OVERLAPS(BBOX(1,2,3,4), geometry)",
+            "CASEI(name) = CASEI('Ab') AND name IS NOT NULL AND \"area\" <= -.5 AND protected <> FALSE",
+            "S_CROSSES(geometry, GEOMETRYCOLLECTION(MULTIPOINT((1 2)), MULTILINESTRING((0 0, 1 1))))",
+            "DATE('2024-02-29') < DATE('2025-01-01') AND (name = 'x') IS NULL OR S_TOUCHES(geometry, POINT(0 0))",
+        ];
+        for v in valid {
+            let chars: Vec<char> = v.chars().collect();
+            for n in 0..=chars.len() {
+                let mut dropped = chars.clone();
+                if n < chars.len() {
+                    dropped.remove(n);
+                }
+                for s in [
+                    chars[..n].iter().collect::<String>(),
+                    dropped.into_iter().collect(),
+                ] {
+                    if let Ok(f) = Filter::parse_text(&s, &Q) {
+                        f.matches(&lake());
+                    }
+                }
+            }
+            assert!(Filter::parse_text(v, &Q).is_ok(), "{v}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let n = 200;
+        let deep = [
+            format!("{}name = 'a'{}", "(".repeat(n), ")".repeat(n)),
+            format!("{}name = 'a'", "NOT ".repeat(n)),
+            format!("{}'a'{} = name", "CASEI(".repeat(n), ")".repeat(n)),
+            format!(
+                "S_INTERSECTS(geometry, POLYGON{}0 0{})",
+                "(".repeat(n),
+                ")".repeat(n)
+            ),
+        ];
+        for s in deep {
+            let e = Filter::parse_text(&s, &Q).map(|_| ()).unwrap_err();
+            assert!(e.message.contains("deeper than 64"), "{}", e.message);
+        }
+        let ok = format!("{}name = 'a'{}", "(".repeat(60), ")".repeat(60));
+        assert!(Filter::parse_text(&ok, &Q).is_ok());
+    }
 }

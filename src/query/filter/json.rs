@@ -335,8 +335,36 @@ fn geometry(v: &Value, path: &str) -> R<Geometry> {
     at(coordinates(ty, c))
 }
 
-/// GeoJSON `coordinates` of a geometry of type `ty` (also what WKT's text is read into).
-pub(super) fn coordinates(ty: &str, c: &Value) -> Result<Geometry, String> {
+/// A WKT literal of the geometry `word` names (not a collection), from its coordinates read
+/// as nested arrays: `POINT(1 2)` is `[[1, 2]]`, `MULTIPOINT((1 2))` is `[[[1, 2]]]`.
+pub(super) fn wkt(word: &str, c: Value) -> Result<Geometry, String> {
+    const TYPES: [&str; 6] = [
+        "Point",
+        "LineString",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+    ];
+    let ty = TYPES
+        .iter()
+        .find(|t| t.eq_ignore_ascii_case(word))
+        .ok_or("not a WKT geometry")?;
+    // POINT and MULTIPOINT's parenthesised points wrap a position once more than GeoJSON does.
+    let unwrap = |v: Value| match v {
+        Value::Array(mut a) if a.len() == 1 && a[0].is_array() => a.remove(0),
+        v => v,
+    };
+    let c = match (*ty, c) {
+        ("Point", c) => unwrap(c),
+        ("MultiPoint", Value::Array(a)) => Value::Array(a.into_iter().map(unwrap).collect()),
+        (_, c) => c,
+    };
+    coordinates(ty, &c)
+}
+
+/// A geometry of GeoJSON type `ty` from its `coordinates`.
+fn coordinates(ty: &str, c: &Value) -> Result<Geometry, String> {
     fn arr(v: &Value) -> Result<&Vec<Value>, String> {
         v.as_array()
             .ok_or_else(|| "coordinates must be arrays".to_owned())

@@ -47,7 +47,7 @@ mod eval;
 mod json;
 mod text;
 
-use eval::{fold, like_pattern};
+use eval::like_pattern;
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Rect};
 

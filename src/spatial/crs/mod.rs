@@ -62,7 +62,7 @@ pub fn is_lonlat(crs: &str) -> bool {
 }
 
 /// The offset lon/lat of a Chinese web map: what a site drawn on an Amap or Baidu base map is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WebOffset {
     /// GCJ-02 (国测局, "Mars" coordinates): Amap, Tencent, Google's China tiles.
     Gcj02,
