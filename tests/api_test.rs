@@ -392,6 +392,34 @@ fn a_site_drawn_on_amap_gets_the_answer_of_the_same_place() {
     );
 }
 
+#[test]
+fn a_point_picked_on_amap_finds_the_zone_of_the_same_place() {
+    // Just inside zone A's east edge (120.72) in lon/lat; on Amap it is drawn ~0.005° east.
+    let (gx, gy) = gcj02_forward(120.719, 30.71);
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["zones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|z| z["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let got = get(
+        addr(),
+        &format!("/zones?lon={gx}&lat={gy}&year=2025&crs=GCJ02"),
+    )
+    .json();
+    assert_eq!(ids(&got), ["A"]);
+    assert_eq!(got["point"]["crs"], "GCJ02");
+    let ll = &got["point"]["lonlat"];
+    assert!((ll[0].as_f64().unwrap() - 120.719).abs() < 1e-6, "{ll}");
+    assert!((ll[1].as_f64().unwrap() - 30.71).abs() < 1e-6, "{ll}");
+    // Sent as lon/lat, the same numbers are outside A.
+    let naive = get(addr(), &format!("/zones?lon={gx}&lat={gy}&year=2025")).json();
+    assert!(ids(&naive).is_empty(), "{naive}");
+    assert!(naive.get("point").is_none());
+}
+
 #[cfg(not(feature = "gdal"))]
 #[test]
 fn a_foreign_crs_without_proj_is_a_clear_400() {

@@ -2,6 +2,7 @@
 
 use crate::data::{Dataset, LayerKind, Location};
 use crate::params::{check_year, QueryError};
+use crate::spatial::crs::WebOffset;
 use geo::Coord;
 use rstar::AABB;
 use serde::Serialize;
@@ -31,6 +32,22 @@ pub struct Zones {
     pub year: i32,
     /// The zones containing the point, by layer and id.
     pub zones: Vec<ZoneHit>,
+    /// When the point was given on a Chinese web map (`crs=GCJ02|BD09`): the point as given,
+    /// its CRS, and the WGS84/CGCS2000 lon/lat it was looked up at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point: Option<PointEcho>,
+}
+
+/// A point given in a web map's offset coordinates, and where it is.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PointEcho {
+    /// `GCJ02` or `BD09`.
+    pub crs: &'static str,
+    /// `[lon, lat]` as given, in that CRS.
+    pub given: [f64; 2],
+    /// `[lon, lat]` on WGS84/CGCS2000, where the zones were looked up.
+    pub lonlat: [f64; 2],
 }
 
 /// [`zones_at`], with the year it answers for.
@@ -38,7 +55,28 @@ pub fn zones(ds: &Dataset, lon: f64, lat: f64, year: i32) -> Result<Zones, Query
     Ok(Zones {
         year,
         zones: zones_at(ds, lon, lat, year)?,
+        point: None,
     })
+}
+
+/// [`zones`] of a point given on an Amap (GCJ-02) or Baidu (BD-09) map.
+pub fn zones_on(
+    ds: &Dataset,
+    (lon, lat): (f64, f64),
+    offset: WebOffset,
+    year: i32,
+) -> Result<Zones, QueryError> {
+    let (x, y) = offset.to_lonlat(lon, lat);
+    let mut z = zones(ds, x, y, year)?;
+    z.point = Some(PointEcho {
+        crs: match offset {
+            WebOffset::Gcj02 => "GCJ02",
+            WebOffset::Bd09 => "BD09",
+        },
+        given: [lon, lat],
+        lonlat: [x, y],
+    });
+    Ok(z)
 }
 
 /// The zone features (of zone layers) containing `(lon, lat)` in `year`, boundary included.

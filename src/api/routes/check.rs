@@ -11,7 +11,7 @@ use crate::params::{check_year, current_year, QueryError};
 use crate::query::batch;
 use crate::query::screen::{screen_input, Answer, CheckParams};
 use crate::query::site::{self, SiteInput};
-use crate::query::zones::{zones, Zones};
+use crate::query::zones::{zones, zones_on, Zones};
 use crate::render::report::{self, Lang};
 use crate::render::rows;
 use axum::extract::State;
@@ -32,7 +32,12 @@ pub struct ZonesQuery {
     /// Latitude, degrees.
     lat: f64,
     /// Year the layers are taken in (default: this year).
+    #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
     year: Option<i32>,
+    /// `GCJ02` (Amap, Tencent) or `BD09` (Baidu) when the point was picked on such a map; the
+    /// answer then echoes it with the lon/lat it was looked up at.
+    #[cfg_attr(feature = "openapi", param(inline))]
+    crs: Option<super::tiles::TileCrs>,
 }
 
 /// `GET /zones`: the zones a point lies in or on.
@@ -45,7 +50,10 @@ pub async fn zones_at(
     Params(q): Params<ZonesQuery>,
 ) -> Result<Json<Zones>, ApiError> {
     let year = q.year.unwrap_or_else(current_year);
-    Ok(Json(zones(&st.dataset(), q.lon, q.lat, year)?))
+    Ok(Json(match q.crs {
+        Some(c) => zones_on(&st.dataset(), (q.lon, q.lat), c.offset(), year)?,
+        None => zones(&st.dataset(), q.lon, q.lat, year)?,
+    }))
 }
 
 /// `POST /check`: a Geometry or Feature gets one screening; a FeatureCollection `{"results":

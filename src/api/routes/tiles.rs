@@ -76,7 +76,7 @@ pub enum TileCrs {
 }
 
 impl TileCrs {
-    fn offset(self) -> WebOffset {
+    pub(super) fn offset(self) -> WebOffset {
         match self {
             TileCrs::Gcj02 => WebOffset::Gcj02,
             TileCrs::Bd09 => WebOffset::Bd09,

@@ -301,6 +301,7 @@ mod tests {
     #[test]
     fn null_is_unknown_and_not_unknown_stays_unknown() {
         assert!(t("valid_from IS NULL"));
+        assert!(t("geometry IS NOT NULL") && !t("name IS NULL"));
         assert!(!t("valid_from < 2020"));
         assert!(!t("NOT (valid_from < 2020)"));
         assert!(!t("valid_from <> 2020"));

@@ -2,9 +2,9 @@
 //! Errors carry position 0 and start with the JSON path of the offending value (`args[1]`).
 
 use super::{
-    bbox, check_comparable, check_numeric, check_string, coord, date, label, like_pattern, line,
-    property, ring, timestamp, CmpOp, Expr, FilterError, GeomArg, Queryables, Scalar, SpatialOp,
-    Ty, Typed, MAX_DEPTH,
+    bbox, check_comparable, check_numeric, check_string, coord, date, is_null, label, like_pattern,
+    line, property, ring, timestamp, CmpOp, Expr, FilterError, GeomArg, Queryables, Scalar,
+    SpatialOp, Ty, Typed, MAX_DEPTH,
 };
 use geo::{
     Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon,
@@ -214,7 +214,7 @@ impl<Q: Queryables> Reader<'_, Q> {
                 }
             }
         }
-        Ok(Expr::IsNull(self.scalar(v, path)?.s))
+        Ok(is_null(self.scalar(v, path)?))
     }
 
     fn scalar(&mut self, v: &Value, path: &str) -> R<Typed> {

@@ -305,10 +305,15 @@ fn property(q: &impl Queryables, name: &str) -> Option<Typed> {
         PropertyType::Boolean => Ty::Bool,
         PropertyType::Geometry => Ty::Geom,
     };
-    Some(Typed {
-        s: Scalar::Property(name.to_owned()),
-        ty,
-    })
+    Some(typed(Scalar::Property(name.to_owned()), ty))
+}
+
+/// `x IS NULL`; the feature's geometry is never NULL (a Subject always has one).
+fn is_null(t: Typed) -> Expr {
+    match t.ty {
+        Ty::Geom => Expr::Literal(false),
+        _ => Expr::IsNull(t.s),
+    }
 }
 
 /// How an operand is named in a message: `county (a string)`, `'abc' (a string)`.
@@ -373,21 +378,13 @@ fn date(s: &str) -> Option<i64> {
     }
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let max = *days.get(usize::try_from(m).ok()?.checked_sub(1)?)?;
+    let max = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
     (1..=max).contains(&d).then_some(y * 10_000 + m * 100 + d)
 }
 

@@ -3,9 +3,9 @@
 
 use super::json::wkt;
 use super::{
-    bbox, check_comparable, check_numeric, check_string, date, label, like_pattern, property,
-    timestamp, typed, CmpOp, Expr, FilterError, GeomArg, Queryables, Scalar, SpatialOp, Ty, Typed,
-    MAX_DEPTH,
+    bbox, check_comparable, check_numeric, check_string, date, is_null, label, like_pattern,
+    property, timestamp, typed, CmpOp, Expr, FilterError, GeomArg, Queryables, Scalar, SpatialOp,
+    Ty, Typed, MAX_DEPTH,
 };
 use geo::{Geometry, GeometryCollection};
 use serde_json::Value;
@@ -45,25 +45,15 @@ fn at(pos: usize) -> impl Fn(String) -> FilterError {
     move |m| FilterError::invalid(pos, m)
 }
 
-const RESERVED: &[&str] = &[
-    "and", "or", "not", "like", "ilike", "between", "in", "is", "null",
-];
-const PREDICATE_WORDS: &[&str] = &["not", "like", "ilike", "between", "in", "is"];
+/// Words that cannot be a bare property name; the first six continue a predicate.
+const RESERVED: &str = "not like ilike between in is and or null";
 /// WKT's words: six simple geometries, then the two read apart.
-const WKT: &[&str] = &[
-    "point",
-    "linestring",
-    "polygon",
-    "multipoint",
-    "multilinestring",
-    "multipolygon",
-    "geometrycollection",
-    "bbox",
-];
+const WKT: &str =
+    "point linestring polygon multipoint multilinestring multipolygon geometrycollection bbox";
 const SYMBOLS: &[&str] = &["<>", "<=", ">=", "(", ")", ",", "=", "<", ">", "-", "+"];
 
 fn is_geometry_word(w: &str) -> bool {
-    WKT.iter().any(|k| w.eq_ignore_ascii_case(k))
+    WKT.split(' ').any(|k| w.eq_ignore_ascii_case(k))
 }
 
 fn ident_start(c: char) -> bool {
@@ -258,7 +248,7 @@ impl<Q: Queryables> Parser<'_, Q> {
 
     fn primary(&mut self) -> R<Expr> {
         if self.eat("(") {
-            let e = self.nested(|p| p.or())?;
+            let e = self.nested(Self::or)?;
             self.expect(")")?;
             return match self.is_word("is") {
                 true => self.is_null(Expr::IsUnknown(Box::new(e))),
@@ -278,7 +268,7 @@ impl<Q: Queryables> Parser<'_, Q> {
         let pos = self.peek().pos;
         let lhs = self.scalar()?;
         let cmp = matches!(self.peek().tok, Tok::Sym(s) if CmpOp::from_symbol(s).is_some());
-        if cmp || PREDICATE_WORDS.iter().any(|w| self.is_word(w)) {
+        if cmp || RESERVED.split(' ').take(6).any(|w| self.is_word(w)) {
             return self.predicate(lhs, pos);
         }
         match lhs.s {
@@ -314,7 +304,7 @@ impl<Q: Queryables> Parser<'_, Q> {
             }
         }
         if self.is_word("is") {
-            return self.is_null(Expr::IsNull(lhs.s));
+            return self.is_null(is_null(lhs));
         }
         let negated = self.eat("not");
         let ilike = self.eat("ilike");
@@ -371,7 +361,7 @@ impl<Q: Queryables> Parser<'_, Q> {
             Tok::Word(w) if self.eat("(") => self.call(&w, t.pos),
             Tok::Word(w) => match w.to_ascii_lowercase().as_str() {
                 b @ ("true" | "false") => Ok(typed(Scalar::Bool(b == "true"), Ty::Bool)),
-                k if RESERVED.contains(&k) => Err(at(t.pos)(format!(
+                k if RESERVED.split(' ').any(|r| r == k) => Err(at(t.pos)(format!(
                     "expected a property or a literal, found '{w}'"
                 ))),
                 _ => property(self.q, &w).ok_or_else(|| FilterError::unknown(t.pos, &w)),
@@ -451,7 +441,9 @@ impl<Q: Queryables> Parser<'_, Q> {
         }
         if kind == "geometrycollection" {
             let parts = self.list(|p| match &p.peek().tok {
-                Tok::Word(w) if WKT[..6].iter().any(|k| w.eq_ignore_ascii_case(k)) => p.geometry(),
+                Tok::Word(w) if WKT.split(' ').take(6).any(|k| w.eq_ignore_ascii_case(k)) => {
+                    p.geometry()
+                }
                 _ => Err(p.expected("a POINT, LINESTRING, POLYGON or MULTI* literal")),
             })?;
             return Ok(Geometry::GeometryCollection(GeometryCollection(parts)));
