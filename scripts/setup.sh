@@ -8,7 +8,8 @@
 #   apt, both modes: libgdal-dev libproj-dev clang libclang-dev pkg-config (the `gdal` feature;
 #                    proj-sys runs bindgen, which needs libclang), libfreetype-dev (the glyph ranges'
 #                    rasteriser, linked through pkg-config), libsqlite3-dev (the registry's database,
-#                    the same SQLite GDAL links), gdal-bin (ogr2ogr/ogrinfo), curl,
+#                    the same SQLite GDAL links), libcurl4-openssl-dev (the Tianditu proxy's
+#                    fetch; the libcurl GDAL links), gdal-bin (ogr2ogr/ogrinfo), curl,
 #                    fonts-noto-cjk (the font the glyph ranges are drawn from; the headless map test)
 #   apt, tests only: chromium (headless map test), poppler-utils (pdftotext: which page each
 #                    heading of the printed report lands on), procps (`kill` in the signal tests),
@@ -45,7 +46,7 @@ installed() { # is Debian package $1 installed? (dpkg's own answer)
 
 apt_pkgs=() pg_needed=false
 want() { for p in "$@"; do installed "$p" || apt_pkgs+=("$p"); done; }
-want libgdal-dev libproj-dev clang libclang-dev pkg-config libfreetype-dev libsqlite3-dev gdal-bin curl fonts-noto-cjk
+want libgdal-dev libproj-dev clang libclang-dev pkg-config libfreetype-dev libsqlite3-dev libcurl4-openssl-dev gdal-bin curl fonts-noto-cjk
 if ! $serve_only; then
   want chromium poppler-utils procps
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || want python3-venv

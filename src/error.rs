@@ -40,6 +40,9 @@ pub enum Error {
     /// The project registry refused or failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// A base-map tile cannot be served.
+    #[error(transparent)]
+    Basemap(#[from] crate::service::basemap::BasemapError),
     /// A CRS asked of an answer (`crs`, `bbox-crs`) cannot be used.
     #[error(transparent)]
     Crs(#[from] CrsError),
@@ -58,6 +61,7 @@ impl Error {
             Error::Glyph(e) => e.code(),
             Error::Registry(e) => e.code(),
             Error::Crs(e) => e.code(),
+            Error::Basemap(e) => e.code(),
         }
     }
 }

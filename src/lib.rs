@@ -72,4 +72,5 @@ pub use render::rows;
 pub use api::{app, serve, ApiError, AppState};
 pub use cli::{Cli, CliError};
 pub use error::Error;
+pub use service::basemap::Tianditu;
 pub use service::{ConfigError, Limits, Live, Role, ServeConfig, ServeSettings, Token, WebConfig};

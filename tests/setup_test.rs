@@ -17,6 +17,7 @@ const APT_BOTH: &[&str] = &[
     "pkg-config",
     "libfreetype-dev",
     "libsqlite3-dev",
+    "libcurl4-openssl-dev",
     "gdal-bin",
     "curl",
     "fonts-noto-cjk",

@@ -127,13 +127,20 @@ function whenIdle(map) {
   });
 }
 
-// ---------- page query: ?year=YYYY and ?basemap=<XYZ template> ----------
+// ---------- page query: ?year=YYYY and ?basemap=tianditu|tianditu-img|<XYZ template> ----------
+
+// Tianditu through this server (/basemap/tianditu/…), which adds its key: the page never holds it.
+const TIANDITU = {
+  tianditu: ['vec', 'cva'],
+  'tianditu-img': ['img', 'cia'],
+};
 
 function pageOptions() {
   const raw = window.location.search.replace(/^\?/, '');
   const opts = { year: YEAR_MAX, basemap: null, basemapAttribution: null };
-  // basemap= takes the rest of the query string, so an unencoded template with its own '&' (e.g. a
-  // Tianditu URL with &tk=KEY) works; put it last, or percent-encode it.
+  // basemap= takes the rest of the query string, so an unencoded template with its own '&' works;
+  // put it last, or percent-encode it. (For Tianditu use basemap=tianditu: a template with &tk=KEY
+  // would show the key to every visitor.)
   const i = raw.search(/(^|&)basemap=/);
   let rest = raw;
   if (i >= 0) {
@@ -144,7 +151,7 @@ function pageOptions() {
     } catch (_) {
       /* keep as is */
     }
-    if (/^https?:\/\//.test(tpl) || tpl.startsWith('/')) opts.basemap = tpl;
+    if (TIANDITU[tpl] || /^https?:\/\//.test(tpl) || tpl.startsWith('/')) opts.basemap = tpl;
     rest = raw.slice(0, i);
   }
   const q = new URLSearchParams(rest);
@@ -177,14 +184,19 @@ async function start() {
   state.titles = Object.fromEntries(state.legend.map((l) => [l.id, [l.title_zh, l.title_en]]));
 
   if (opts.basemap) {
-    style.sources.basemap = {
-      type: 'raster',
-      tiles: [opts.basemap],
-      tileSize: 256,
-      attribution: opts.basemapAttribution || '底图 base map: user-supplied',
-    };
+    // A Tianditu choice is two raster layers (the map and its labels), else one user template.
+    const parts = TIANDITU[opts.basemap]
+      ? TIANDITU[opts.basemap].map((layer) => ({
+          id: `basemap-${layer}`,
+          tiles: [`/basemap/tianditu/${layer}/{z}/{x}/{y}`],
+          attribution: '底图 base map: 天地图 Tianditu (国家地理信息公共服务平台)',
+        }))
+      : [{ id: 'basemap', tiles: [opts.basemap], attribution: opts.basemapAttribution || '底图 base map: user-supplied' }];
     const at = style.layers.findIndex((l) => l.type !== 'background');
-    style.layers.splice(at < 0 ? style.layers.length : at, 0, { id: 'basemap', type: 'raster', source: 'basemap' });
+    parts.forEach((p, k) => {
+      style.sources[p.id] = { type: 'raster', tiles: p.tiles, tileSize: 256, maxzoom: 18, attribution: p.attribution };
+      style.layers.splice((at < 0 ? style.layers.length : at) + k, 0, { id: p.id, type: 'raster', source: p.id });
+    });
   }
 
   const map = new maplibregl.Map({

@@ -8,6 +8,7 @@ use crate::params::QueryError;
 use crate::query::batch::BatchError;
 use crate::query::site::SiteError;
 use crate::registry::RegistryError;
+use crate::service::basemap::BasemapError;
 use crate::spatial::crs::CrsError;
 use crate::tiles::glyphs::GlyphError;
 use axum::http::StatusCode;
@@ -110,6 +111,8 @@ impl From<Error> for ApiError {
             }
             Error::Glyph(GlyphError::Render { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Load(_) | Error::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Basemap(BasemapError::Upstream(_)) => StatusCode::BAD_GATEWAY,
+            Error::Basemap(_) => StatusCode::NOT_FOUND,
             Error::Registry(r) => match r {
                 RegistryError::Duplicate(_) => StatusCode::CONFLICT,
                 RegistryError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -140,7 +143,8 @@ via_error!(
     BatchError,
     GlyphError,
     RegistryError,
-    CrsError
+    CrsError,
+    BasemapError
 );
 
 impl IntoResponse for ApiError {

@@ -133,6 +133,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/labels/{layers}", get(routes::map::label_points))
         .route("/sprites/{file}", get(routes::map::sprite_file))
         .route("/map", get(routes::map::map_page))
+        .route(
+            "/basemap/tianditu/{layer}/{z}/{x}/{y}",
+            get(routes::map::tianditu),
+        )
         .route("/map/{file}", get(routes::map::web_file))
         .route("/assets/maplibre-gl/{file}", get(routes::map::maplibre))
         .fallback(routes::ops::not_found)

@@ -58,7 +58,7 @@ pub async fn api(
         ops::health, ops::layers, check::zones_at, check::check, check::batch, check::get_report,
         check::post_report, check::rules, indicators::one_year, indicators::series,
         indicators::chart_svg, indicators::changes, tiles::catalog, tiles::tilejson, tiles::tile,
-        tiles::style, tiles::glyphs, map::label_points, map::map_page, projects::register,
+        tiles::style, tiles::glyphs, map::label_points, map::map_page, map::tianditu, projects::register,
         projects::list, projects::one, projects::patch, projects::screenings, projects::screen_now,
         projects::replay_one, projects::impacts_between, admin::audit_log,
         ogc_tiles::tile_matrix_sets, ogc_tiles::tile_matrix_set, ogc_tiles::collection_tilesets,

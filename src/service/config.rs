@@ -53,6 +53,9 @@ pub struct WebConfig {
     pub cors_origins: Vec<String>,
     /// The font the labels' glyph ranges are drawn from (a collection's SC face is preferred).
     pub font: PathBuf,
+    /// The Tianditu base map, when a key is configured: proxied at `/basemap/tianditu/…` so
+    /// the key stays on the server.
+    pub tianditu: Option<super::basemap::Tianditu>,
 }
 
 impl Default for WebConfig {
@@ -65,6 +68,7 @@ impl Default for WebConfig {
             tokens: Vec::new(),
             cors_origins: Vec::new(),
             font: PathBuf::from(crate::tiles::glyphs::DEFAULT_FONT),
+            tianditu: None,
         }
     }
 }
@@ -272,6 +276,14 @@ pub struct ServeConfig {
     /// for none [default: SQLite in the state folder].
     #[arg(long, env = "ECOSPACE_REGISTRY", hide_env_values = true)]
     pub registry: Option<String>,
+    /// Tianditu (天地图) key: `/map?basemap=tianditu` then draws Tianditu's vector or image base
+    /// map through this server, which adds the key (it never reaches the browser).
+    #[arg(long, env = "ECOSPACE_TIANDITU_KEY", hide_env_values = true)]
+    pub tianditu_key: Option<String>,
+    /// Where Tianditu's tiles come from [default: https://t0.tianditu.gov.cn] (a mirror, or a
+    /// stand-in for tests).
+    #[arg(long, env = "ECOSPACE_TIANDITU_URL")]
+    pub tianditu_url: Option<String>,
     /// Named tokens with roles (config file only: `[[tokens]]` with name, role, token or token_file).
     #[arg(skip)]
     pub tokens: Option<Vec<TokenConfig>>,
@@ -330,6 +342,8 @@ impl ServeConfig {
             workers: self.workers.or(under.workers),
             state: self.state.or(under.state),
             registry: self.registry.or(under.registry),
+            tianditu_key: self.tianditu_key.or(under.tianditu_key),
+            tianditu_url: self.tianditu_url.or(under.tianditu_url),
             tokens: self.tokens.or(under.tokens),
         }
     }
@@ -378,6 +392,13 @@ impl ServeConfig {
             tokens,
             cors_origins: self.cors_origins.unwrap_or_default(),
             font: self.font.unwrap_or(dw.font),
+            tianditu: match self.tianditu_key.filter(|k| !k.trim().is_empty()) {
+                Some(key) => Some(super::basemap::Tianditu::new(
+                    key.trim(),
+                    self.tianditu_url.as_deref(),
+                )?),
+                None => None,
+            },
         };
         let watch = match self.watch_s.unwrap_or(0.0) {
             0.0 => None,

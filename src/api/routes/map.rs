@@ -167,3 +167,39 @@ pub async fn label_points(
     )
         .into_response())
 }
+
+/// `GET /basemap/tianditu/{layer}/{z}/{x}/{y}`: a Tianditu tile fetched with the server's key
+/// (`/map?basemap=tianditu` draws from here), so the key never reaches the browser.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/basemap/tianditu/{layer}/{z}/{x}/{y}", tag = "Map",
+    params(("layer" = String, Path, description = "`vec`, `cva` (its labels), `img`, `cia`, `ter`, `cta`"),
+        ("z" = u32, Path, description = "Zoom", maximum = 18), ("x" = u32, Path, description = "Column"),
+        ("y" = u32, Path, description = "Row (XYZ)")),
+    responses(
+        (status = 200, description = "The tile as Tianditu gave it", body = Vec<u8>, content_type = "image/png"),
+        (status = 404, description = "No key configured, or not a layer or tile", body = crate::api::error::ErrorBody),
+        (status = 502, description = "Tianditu did not give the tile", body = crate::api::error::ErrorBody),
+    )))]
+pub async fn tianditu(
+    State(st): State<Arc<AppState>>,
+    Path((layer, z, x, y)): Path<(String, String, String, String)>,
+) -> Result<Response, ApiError> {
+    use crate::service::basemap::BasemapError;
+    let source = st.web.tianditu.clone().ok_or(BasemapError::NotConfigured)?;
+    let n = |s: &str| s.parse::<u32>().ok();
+    let id = match (n(&z), n(&x), n(&y)) {
+        (Some(z), Some(x), Some(y)) => tiles::TileId::new(z, x, y).ok(),
+        _ => None,
+    }
+    .ok_or_else(|| BasemapError::NotFound(format!("no tile {z}/{x}/{y} (zoom 0–18)")))?;
+    let tile = tokio::task::spawn_blocking(move || source.fetch(&layer, id.z, id.x, id.y))
+        .await
+        .map_err(internal)??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, tile.content_type),
+            (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
+        ],
+        tile.body,
+    )
+        .into_response())
+}

@@ -19,9 +19,12 @@
 //! only when the filter is TRUE. So `NOT (valid_from < 2020)` does not select a feature without
 //! `valid_from` (pygeofilter's native evaluator, two-valued, would).
 //!
-//! # Beyond the standard
-//! `a ILIKE 'p'` (GDAL and ECQL clients send it) is read as `CASEI(a) LIKE CASEI('p')`.
-//! `MULTIPOINT(1 2, 3 4)` is read as well as `MULTIPOINT((1 2), (3 4))`.
+//! # Beside the standard
+//! `a ILIKE 'p'` (GDAL and ECQL clients send it; not CQL2) is read as `CASEI(a) LIKE CASEI('p')`.
+//! `MULTIPOINT(1 2, 3 4)` is read as well as `MULTIPOINT((1 2), (3 4))`. Z ordinates are read
+//! and dropped: the predicates are 2D. DATE and TIMESTAMP literals compare with each other only,
+//! as no queryable here is temporal. Not implemented (refused with `invalid_filter`): other
+//! functions, arithmetic, temporal and array predicates, ACCENTI, EMPTY geometries, `filter-crs`.
 //!
 //! # Examples
 //! ```
@@ -36,7 +39,8 @@
 //!         }
 //!     }
 //! }
-//! let f = Filter::parse_text("county = '330402' AND S_INTERSECTS(geometry, BBOX(120.7,30.7,120.9,30.9))", &Q)?;
+//! let text = "county = '330402' AND S_INTERSECTS(geometry, BBOX(120.7, 30.7, 120.9, 30.9))";
+//! let f = Filter::parse_text(text, &Q)?;
 //! assert_eq!(f.envelope(), Some([120.7, 30.7, 120.9, 30.9]));
 //! let e = Filter::parse_text("cuonty = '330402'", &Q).unwrap_err();
 //! assert_eq!((e.code, e.position), ("unknown_property", 1));
