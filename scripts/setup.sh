@@ -37,7 +37,7 @@ done
 cd "$(dirname "$0")/.."
 
 # The readers the tests use, pinned: these are what the suite was measured against.
-pip_pkgs=(mapbox-vector-tile==2.2.0 pmtiles==3.8.1 pyarrow==26.0.1 pyproj==3.7.1 shapely==2.2.0)
+pip_pkgs=(mapbox-vector-tile==2.2.0 pmtiles==3.8.1 pyarrow==26.0.1 pygeofilter==0.4.0 pyproj==3.7.1 shapely==2.2.0)
 venv=.venv
 
 installed() { # is Debian package $1 installed? (dpkg's own answer)

@@ -40,6 +40,9 @@ pub enum Error {
     /// The project registry refused or failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// A CQL2 filter is malformed or names what the collection does not have.
+    #[error(transparent)]
+    Filter(#[from] crate::query::filter::FilterError),
     /// A base-map tile cannot be served.
     #[error(transparent)]
     Basemap(#[from] crate::service::basemap::BasemapError),
@@ -62,6 +65,7 @@ impl Error {
             Error::Registry(e) => e.code(),
             Error::Crs(e) => e.code(),
             Error::Basemap(e) => e.code(),
+            Error::Filter(e) => e.code,
         }
     }
 }

@@ -56,7 +56,7 @@ pub use query::screen::{
     ScreenedSite, Screening,
 };
 pub use query::zones::{zones_at, ZoneHit, Zones};
-pub use query::{batch, indicator, site};
+pub use query::{batch, filter, indicator, site};
 
 // Geometry at the edges: GeoJSON in, geodesic measures, CRS conversions.
 pub use spatial::geojson::{from_geojson, GeometryError};

@@ -30,6 +30,7 @@ const PINS: &[&str] = &[
     "mapbox-vector-tile==2.2.0",
     "pmtiles==3.8.1",
     "pyarrow==26.0.1",
+    "pygeofilter==0.4.0",
     "pyproj==3.7.1",
     "shapely==2.2.0",
 ];

@@ -6,6 +6,7 @@ use crate::data::LoadError;
 use crate::error::Error;
 use crate::params::QueryError;
 use crate::query::batch::BatchError;
+use crate::query::filter::FilterError;
 use crate::query::site::SiteError;
 use crate::registry::RegistryError;
 use crate::service::basemap::BasemapError;
@@ -79,7 +80,7 @@ impl From<Error> for ApiError {
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             },
             Error::Batch(BatchError::Csv(_)) => StatusCode::BAD_REQUEST,
-            Error::Query(_) | Error::Crs(_) => StatusCode::BAD_REQUEST,
+            Error::Query(_) | Error::Crs(_) | Error::Filter(_) => StatusCode::BAD_REQUEST,
             Error::Store(s) => match s {
                 StoreError::ReadOnly => StatusCode::CONFLICT,
                 StoreError::UnknownLayer { .. } | StoreError::NoSuchVersion { .. } => {
@@ -144,7 +145,8 @@ via_error!(
     GlyphError,
     RegistryError,
     CrsError,
-    BasemapError
+    BasemapError,
+    FilterError
 );
 
 impl IntoResponse for ApiError {

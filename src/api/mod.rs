@@ -94,6 +94,14 @@ pub fn app(state: Arc<AppState>) -> Router {
             "/collections/{id}/items/{fid}",
             get(routes::features::item).options(routes::features::edit::options_item),
         )
+        .route(
+            "/collections/{id}/queryables",
+            get(routes::features::queryables::queryables),
+        )
+        .route(
+            "/collections/{id}/schema",
+            get(routes::features::queryables::feature_schema),
+        )
         .route("/tileMatrixSets", get(routes::ogc_tiles::tile_matrix_sets))
         .route(
             "/tileMatrixSets/{tms}",

@@ -8,6 +8,7 @@
 
 use crate::data::{Feature, Layer};
 use crate::params::YearSpan;
+use crate::query::filter::{Filter, PropertyType, Queryables, Subject};
 use crate::spatial::crs::ogc::{CrsRef, OFFERED_EPSG};
 use geo::{Geometry, Intersects, MultiLineString, MultiPolygon, Rect};
 use rstar::AABB;
@@ -23,13 +24,29 @@ pub fn admits(span: &YearSpan, f: &Feature) -> bool {
     lo <= hi
 }
 
-/// The features of `layer` that meet `bbox` (when given) and are in force in some year of
-/// `years` (when given), in layer order — the order of the source file, so that paging by
-/// offset is stable.
+/// The features of `layer` that meet `bbox` (when given), are in force in some year of `years`
+/// (when given) and that `filter` is TRUE for (when given), in layer order — the order of the
+/// source file, so that paging by offset is stable.
 ///
-/// The R-tree finds the features whose envelope meets the box; each is then tested exactly
-/// (a diagonal line's envelope can meet a box the line itself misses).
-pub fn select(layer: &Layer, bbox: Option<[f64; 4]>, years: Option<YearSpan>) -> Vec<&Feature> {
+/// The R-tree finds the features whose envelope meets the box — the request's `bbox`, or else
+/// the one the filter's spatial terms imply; each is then tested exactly (a diagonal line's
+/// envelope can meet a box the line itself misses), and the filter evaluated on what is left.
+pub fn select<'a>(
+    layer: &'a Layer,
+    bbox: Option<[f64; 4]>,
+    years: Option<YearSpan>,
+    filter: Option<&Filter>,
+) -> Vec<&'a Feature> {
+    let hinted = bbox
+        .is_none()
+        .then(|| filter.and_then(Filter::envelope))
+        .flatten();
+    let hinted_ids: Option<HashSet<&str>> = hinted.map(|b| {
+        layer
+            .candidates(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]))
+            .map(|f| f.id.as_str())
+            .collect()
+    });
     let hits: Option<HashSet<&str>> = bbox.map(|b| {
         let rect = Rect::new(
             geo::coord! { x: b[0], y: b[1] },
@@ -41,12 +58,116 @@ pub fn select(layer: &Layer, bbox: Option<[f64; 4]>, years: Option<YearSpan>) ->
             .map(|f| f.id.as_str())
             .collect()
     });
+    let queryables = LayerQueryables::of(layer);
+    let hits = hits.or(hinted_ids);
     layer
         .features
         .iter()
         .filter(|f| hits.as_ref().is_none_or(|h| h.contains(f.id.as_str())))
         .filter(|f| years.is_none_or(|y| admits(&y, f)))
+        .filter(|f| filter.is_none_or(|flt| flt.matches(&queryables.subject(f))))
         .collect()
+}
+
+/// What a CQL2 filter may name on a layer (OGC API – Features Part 3 queryables): `id`, the
+/// geometry, and every property the manifest describes or a feature carries, typed by the
+/// values the features hold (all integers → integer, all numbers → number, all strings →
+/// string, all booleans → boolean). A property whose values mix types is a string queryable
+/// whose non-string values read as NULL; one no feature has a value for is a string, but for
+/// the validity years (`valid_from`, `valid_to`), integers.
+#[derive(Debug, Clone)]
+pub struct LayerQueryables {
+    /// Name → (type, description), in name order; `id` and `geometry` included.
+    pub properties: std::collections::BTreeMap<String, (PropertyType, String)>,
+}
+
+impl LayerQueryables {
+    /// The queryables of `layer`.
+    pub fn of(layer: &Layer) -> LayerQueryables {
+        use std::collections::BTreeMap;
+        let mut seen: BTreeMap<String, Option<PropertyType>> = BTreeMap::new();
+        for f in &layer.features {
+            for (k, v) in &f.properties {
+                let t = match v {
+                    Value::String(_) => PropertyType::String,
+                    Value::Bool(_) => PropertyType::Boolean,
+                    Value::Number(n) if n.is_i64() || n.is_u64() => PropertyType::Integer,
+                    Value::Number(_) => PropertyType::Number,
+                    _ => continue,
+                };
+                let merged = match seen.get(k) {
+                    None => Some(t),
+                    Some(None) => None,
+                    Some(Some(old)) if *old == t => Some(t),
+                    Some(Some(PropertyType::Integer | PropertyType::Number))
+                        if matches!(t, PropertyType::Integer | PropertyType::Number) =>
+                    {
+                        Some(PropertyType::Number)
+                    }
+                    Some(Some(_)) => None,
+                };
+                seen.insert(k.clone(), merged);
+            }
+        }
+        let mut properties = BTreeMap::new();
+        // Described but held by no feature: the validity years are years, the rest text.
+        for k in layer.spec.properties.keys() {
+            let t = match k.as_str() {
+                "valid_from" | "valid_to" => PropertyType::Integer,
+                _ => PropertyType::String,
+            };
+            seen.entry(k.clone()).or_insert(Some(t));
+        }
+        for (k, t) in seen {
+            let description = layer.spec.properties.get(&k).cloned().unwrap_or_default();
+            properties.insert(k, (t.unwrap_or(PropertyType::String), description));
+        }
+        properties.insert(
+            "id".into(),
+            (PropertyType::String, "The feature's id".into()),
+        );
+        properties.insert(
+            "geometry".into(),
+            (
+                PropertyType::Geometry,
+                "The feature's geometry (lon/lat)".into(),
+            ),
+        );
+        LayerQueryables { properties }
+    }
+
+    /// A feature as a filter sees it.
+    pub fn subject<'a>(&self, f: &'a Feature) -> FeatureSubject<'a> {
+        FeatureSubject {
+            feature: f,
+            id: Value::String(f.id.clone()),
+        }
+    }
+}
+
+impl Queryables for LayerQueryables {
+    fn property_type(&self, name: &str) -> Option<PropertyType> {
+        self.properties.get(name).map(|(t, _)| *t)
+    }
+}
+
+/// A feature under a filter: its properties, its id as the `id` property, its geometry.
+pub struct FeatureSubject<'a> {
+    feature: &'a Feature,
+    id: Value,
+}
+
+impl Subject for FeatureSubject<'_> {
+    fn property(&self, name: &str) -> Option<&Value> {
+        match name {
+            "id" => Some(&self.id),
+            _ => self.feature.properties.get(name),
+        }
+    }
+
+    fn geometry(&self) -> &Geometry {
+        &self.feature.geometry
+    }
 }
 
 /// The feature's loaded lon/lat geometry as a GeoJSON geometry object, of the layer's

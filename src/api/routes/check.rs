@@ -50,8 +50,8 @@ pub async fn zones_at(
     Params(q): Params<ZonesQuery>,
 ) -> Result<Json<Zones>, ApiError> {
     let year = q.year.unwrap_or_else(current_year);
-    Ok(Json(match q.crs {
-        Some(c) => zones_on(&st.dataset(), (q.lon, q.lat), c.offset(), year)?,
+    Ok(Json(match q.crs.and_then(super::tiles::TileCrs::offset) {
+        Some(o) => zones_on(&st.dataset(), (q.lon, q.lat), o, year)?,
         None => zones(&st.dataset(), q.lon, q.lat, year)?,
     }))
 }

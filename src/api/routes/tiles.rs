@@ -63,10 +63,17 @@ pub struct TileQuery {
     pub crs: Option<TileCrs>,
 }
 
-/// The offset coordinates a tile can be drawn in.
+/// The coordinates a tile (or a `/zones` point) is in: lon/lat, or a web map's offset ones.
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TileCrs {
+    /// Lon/lat as it is (the default).
+    #[serde(
+        rename = "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        alias = "CRS84",
+        alias = "OGC:CRS84"
+    )]
+    Crs84,
     /// Amap / Tencent.
     #[serde(rename = "GCJ02", alias = "gcj02", alias = "GCJ-02")]
     Gcj02,
@@ -76,17 +83,19 @@ pub enum TileCrs {
 }
 
 impl TileCrs {
-    pub(super) fn offset(self) -> WebOffset {
+    pub(super) fn offset(self) -> Option<WebOffset> {
         match self {
-            TileCrs::Gcj02 => WebOffset::Gcj02,
-            TileCrs::Bd09 => WebOffset::Bd09,
+            TileCrs::Crs84 => None,
+            TileCrs::Gcj02 => Some(WebOffset::Gcj02),
+            TileCrs::Bd09 => Some(WebOffset::Bd09),
         }
     }
 
-    fn name(self) -> &'static str {
+    fn name(self) -> Option<&'static str> {
         match self {
-            TileCrs::Gcj02 => "GCJ02",
-            TileCrs::Bd09 => "BD09",
+            TileCrs::Crs84 => None,
+            TileCrs::Gcj02 => Some("GCJ02"),
+            TileCrs::Bd09 => Some("BD09"),
         }
     }
 }
@@ -121,8 +130,8 @@ pub async fn tilejson(
     if let Some(y) = q.year {
         query.push(format!("year={}", year_of(&YearQuery { year: Some(y) })?));
     }
-    if let Some(c) = q.crs {
-        query.push(format!("crs={}", c.name()));
+    if let Some(c) = q.crs.and_then(TileCrs::name) {
+        query.push(format!("crs={c}"));
     }
     if !query.is_empty() {
         url.push_str(&format!("?{}", query.join("&")));
@@ -187,7 +196,7 @@ pub async fn tile(
         st,
         &layers,
         id,
-        (year, q.crs.map(TileCrs::offset)),
+        (year, q.crs.and_then(TileCrs::offset)),
         &headers,
     )
     .await

@@ -28,7 +28,7 @@
 //!
 //! # Examples
 //! ```
-//! use ecospace::query::filter::{Filter, PropertyType, Queryables};
+//! use ecospace::filter::{Filter, PropertyType, Queryables};
 //! struct Q;
 //! impl Queryables for Q {
 //!     fn property_type(&self, name: &str) -> Option<PropertyType> {
@@ -44,7 +44,7 @@
 //! assert_eq!(f.envelope(), Some([120.7, 30.7, 120.9, 30.9]));
 //! let e = Filter::parse_text("cuonty = '330402'", &Q).unwrap_err();
 //! assert_eq!((e.code, e.position), ("unknown_property", 1));
-//! # Ok::<(), ecospace::query::filter::FilterError>(())
+//! # Ok::<(), ecospace::filter::FilterError>(())
 //! ```
 
 mod eval;

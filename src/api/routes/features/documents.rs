@@ -22,6 +22,12 @@ pub const CONFORMS_TO: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
 ];
+/// OGC API – Features Part 3's classes (CQL2's own come from [`crate::query::filter::Filter`]).
+pub const CONFORMS_TO_FILTER: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+];
 /// OGC API – Features Part 4's classes, listed when an admin token is configured.
 pub const CONFORMS_TO_EDITS: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
@@ -255,6 +261,35 @@ pub struct ItemsQuery {
     /// Part 2: the CRS `bbox` is given in (default CRS84), in that CRS's axis order.
     #[serde(rename = "bbox-crs")]
     pub(super) bbox_crs: Option<String>,
+    /// Part 3: a CQL2 filter over the collection's queryables (`/collections/{id}/queryables`),
+    /// e.g. `county = '330402' AND name LIKE '%湖%'` or
+    /// `S_INTERSECTS(geometry, BBOX(120.7,30.7,120.9,30.9))`; an unknown property or a
+    /// malformed expression is a 400 naming the position.
+    pub(super) filter: Option<String>,
+    /// Part 3: the encoding of `filter`.
+    #[serde(rename = "filter-lang")]
+    #[cfg_attr(feature = "openapi", param(inline))]
+    pub(super) filter_lang: Option<FilterLang>,
+    /// Part 3: the CRS of the filter's geometry literals; CRS84 only.
+    #[serde(rename = "filter-crs")]
+    pub(super) filter_crs: Option<String>,
+}
+
+/// The encodings `filter` may be in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum FilterLang {
+    /// CQL2 text (the default).
+    #[default]
+    #[serde(rename = "cql2-text")]
+    Cql2Text,
+    /// CQL2 JSON.
+    #[serde(rename = "cql2-json")]
+    Cql2Json,
+    /// The pre-CQL2 draft's name, which GDAL 3.6 (Debian 12) sends: read as cql2-text (what
+    /// GDAL writes — comparisons, AND/OR/NOT, LIKE/ILIKE, IS NULL — is CQL2 text too).
+    #[serde(rename = "cql-text")]
+    CqlText,
 }
 
 /// The parameters of a single feature.

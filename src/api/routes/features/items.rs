@@ -1,9 +1,10 @@
 //! A collection's features: `/collections/{id}/items` (paging, `bbox`, time) and one feature.
 //! Part 2 rides on both: `crs` picks the CRS of the returned geometries (answered with a
 //! `Content-Crs` header) and `bbox-crs` the CRS of `bbox`, each from the collection's list.
+//! Part 3 on the items: `filter` in CQL2 text or JSON over the collection's queryables.
 
 use super::{layer, link, ok, FeatureCollection, FeatureCollectionType, GeoJsonFeature};
-use super::{ItemQuery, ItemsQuery, DEFAULT_LIMIT, GEOJSON, JSON, MAX_LIMIT};
+use super::{FilterLang, ItemQuery, ItemsQuery, DEFAULT_LIMIT, GEOJSON, JSON, MAX_LIMIT};
 use crate::api::error::{internal, ApiError};
 use crate::api::extract::Params;
 use crate::api::routes::tiles::base_url;
@@ -11,6 +12,7 @@ use crate::api::state::AppState;
 use crate::data::Layer;
 use crate::params::{check_bbox, check_year, now_rfc3339, parse_datetime, QueryError, YearSpan};
 use crate::query::features;
+use crate::query::filter::Filter;
 use crate::spatial::crs::ogc::CrsRef;
 use crate::spatial::crs::CrsError;
 use axum::extract::{Path, State};
@@ -129,6 +131,7 @@ struct ItemsFilter {
     /// The box as given, and the CRS it is in.
     bbox: Option<([f64; 4], CrsRef)>,
     years: Option<YearSpan>,
+    filter: Option<Filter>,
     crs: CrsRef,
     limit: u64,
     offset: u64,
@@ -175,6 +178,39 @@ impl ItemsFilter {
             }
             (None, None) => None,
         };
+        let filter = match (&q.filter, q.filter_lang.unwrap_or_default()) {
+            (None, _) if q.filter_lang.is_some() || q.filter_crs.is_some() => {
+                return Err(QueryError::param(
+                    "filter-lang",
+                    "`filter-lang` and `filter-crs` describe `filter`; give `filter` too",
+                )
+                .into())
+            }
+            (None, _) => None,
+            (Some(text), lang) => {
+                if let Some(c) = &q.filter_crs {
+                    if CrsRef::parse(c).ok() != Some(CrsRef::Crs84) {
+                        return Err(ApiError::new(
+                            StatusCode::BAD_REQUEST,
+                            "unsupported_crs",
+                            format!("`filter-crs`: {c:?}: filter geometries are read as CRS84 ({}) only", CrsRef::Crs84.uri()),
+                        ));
+                    }
+                }
+                let queryables = features::LayerQueryables::of(l);
+                let parsed = match lang {
+                    FilterLang::Cql2Text | FilterLang::CqlText => {
+                        Filter::parse_text(text, &queryables)
+                    }
+                    FilterLang::Cql2Json => Filter::parse_json(text, &queryables),
+                }?;
+                query.push(("filter", text.clone()));
+                if lang == FilterLang::Cql2Json {
+                    query.push(("filter-lang", "cql2-json".into()));
+                }
+                Some(parsed)
+            }
+        };
         let limit = match q.limit {
             Some(0) => {
                 return Err(QueryError::param(
@@ -189,6 +225,7 @@ impl ItemsFilter {
         Ok(ItemsFilter {
             bbox,
             years,
+            filter,
             crs,
             limit,
             offset: q.offset.unwrap_or(0),
@@ -251,7 +288,12 @@ pub async fn items(
     let page = tokio::task::spawn_blocking(move || -> Result<FeatureCollection, ApiError> {
         let l = layer(&ds, &id)?;
         let axes = filter.crs.writer()?;
-        let matched = features::select(l, filter.lonlat_bbox()?, filter.years);
+        let matched = features::select(
+            l,
+            filter.lonlat_bbox()?,
+            filter.years,
+            filter.filter.as_ref(),
+        );
         let total = matched.len() as u64;
         let features = matched
             .into_iter()

@@ -14,6 +14,7 @@ use crate::api::extract::Params;
 use crate::api::state::AppState;
 use crate::data::{Dataset, Layer, LayerKind};
 use crate::query::features;
+use crate::query::filter::Filter;
 use crate::spatial::crs::ogc::CrsRef;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -25,6 +26,7 @@ use std::sync::Arc;
 mod documents;
 pub mod edit;
 pub mod items;
+pub mod queryables;
 
 pub use documents::*;
 pub use items::{item, items};
@@ -104,11 +106,13 @@ pub async fn conformance(
         .then_some(CONFORMS_TO_EDITS)
         .into_iter()
         .flatten();
+    let filters = CONFORMS_TO_FILTER.iter().chain(Filter::CONFORMANCE);
     ok(
         JSON,
         Conformance {
             conforms_to: CONFORMS_TO
                 .iter()
+                .chain(filters)
                 .chain(edits)
                 .map(ToString::to_string)
                 .collect(),
@@ -156,6 +160,25 @@ fn collection(l: &Layer, base: &str) -> Collection {
                 "items",
                 GEOJSON,
                 "The features",
+            ),
+            link(
+                format!("{base}/collections/{id}/queryables"),
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "application/schema+json",
+                "What a filter may name (OGC API – Features Part 3)",
+            ),
+            // The pre-standard relation, which GDAL 3.6 looks for.
+            link(
+                format!("{base}/collections/{id}/queryables"),
+                "queryables",
+                "application/schema+json",
+                "The queryables (as GDAL 3.6 finds them)",
+            ),
+            link(
+                format!("{base}/collections/{id}/schema"),
+                "describedby",
+                "application/schema+json",
+                "The features' properties and geometry type",
             ),
             link(
                 format!("{base}/collections/{id}/tiles"),
