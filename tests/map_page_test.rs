@@ -335,6 +335,7 @@ fn the_binary_in_an_empty_folder_serves_a_map_that_headless_chromium_renders() {
         "county names rendered",
         "tiny reserves have a marker",
         "land, sea and county outlines under the protection layers",
+        "drop a KML of the site",
     ] {
         assert!(
             stdout.contains(&format!("ok   {check}")),

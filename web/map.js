@@ -473,6 +473,44 @@ async function checkSite(map, geometry) {
   return window.lastResult;
 }
 
+// A site file dropped on the map (DXF, zipped Shapefile, KML/KMZ, GeoPackage, GeoJSON) goes to
+// POST /check as it is; the server reads it through GDAL. A DXF carries no CRS: it is asked for.
+const DROP_TYPES = {
+  dxf: 'application/dxf',
+  zip: 'application/zip',
+  kml: 'application/vnd.google-earth.kml+xml',
+  kmz: 'application/vnd.google-earth.kmz',
+  gpkg: 'application/geopackage+sqlite3',
+  geojson: 'application/json',
+  json: 'application/json',
+};
+
+async function checkFile(map, file) {
+  const ext = (file.name.split('.').pop() || '').toLowerCase();
+  let query = `year=${state.year}`;
+  if (ext === 'dxf') {
+    const crs = window.prompt('图纸坐标系 CRS of the drawing (CGCS2000 Gauss-Krüger)', 'EPSG:4549');
+    if (!crs) return null;
+    query += `&crs=${encodeURIComponent(crs)}`;
+  }
+  panel.innerHTML = '<p class="muted">检查中 checking…</p>';
+  const raw = await getJSON(`/check?${query}`, {
+    method: 'POST',
+    headers: { 'Content-Type': DROP_TYPES[ext] || 'application/octet-stream' },
+    body: await file.arrayBuffer(),
+  });
+  const res = raw.results ? raw.results[0] : raw;
+  const b = res.site && res.site.bbox;
+  if (b) {
+    const box = { type: 'Polygon', coordinates: [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]], [b[0], b[1]]]] };
+    map.getSource('draft').setData({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: box }] });
+    map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 16 });
+  }
+  window.lastResult = { kind: 'check', year: state.year, file: file.name, response: res };
+  renderCheck(window.lastResult);
+  return window.lastResult;
+}
+
 function renderCheck(r) {
   const res = r.response;
   const v = res.verdict;
@@ -517,6 +555,13 @@ function wireUi(map) {
     else startDrawing(map);
   });
   $('#check-btn').addEventListener('click', () => checkSite(map).catch(showError));
+  const area = map.getContainer();
+  area.addEventListener('dragover', (e) => e.preventDefault());
+  area.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const file = e.dataTransfer && e.dataTransfer.files[0];
+    if (file) checkFile(map, file).catch(showError);
+  });
   $('#clear-btn').addEventListener('click', () => {
     clearDraft(map);
     state.lastAction = null;

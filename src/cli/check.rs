@@ -78,7 +78,9 @@ pub fn run(a: CheckArgs) -> Result<(), CliError> {
     } else {
         std::fs::read(&site).map_err(io(&site))?
     };
-    let input = site::parse_in(&body, usize::MAX, ask.crs.as_deref())?;
+    // A DXF, zipped Shapefile, KML/KMZ or GeoPackage (told by its bytes) is read through GDAL.
+    let (body, crs) = site::as_geojson(&body, None, ask.crs.as_deref())?;
+    let input = site::parse_in(&body, usize::MAX, crs)?;
     if let Some(out) = &a.report {
         let SiteInput::One(s) = input else {
             return Err(CliError::Usage(
@@ -128,6 +130,10 @@ fn run_batch(
     }
     check_year(opts.year)?;
     let body = std::fs::read(path).map_err(io(path))?;
+    let (body, crs) = site::as_geojson(&body, None, ask.crs.as_deref())?;
+    let mut ask = ask.clone();
+    ask.crs = crs.map(str::to_string);
+    let ask = &ask;
     let entries = batch::read(&body, usize::MAX)?;
     let progress = a.progress;
     let screen_all = |sink: &mut RowSink<'_>| -> Result<(), CliError> {

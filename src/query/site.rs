@@ -3,7 +3,8 @@
 //! One Geometry or Feature is one site; a FeatureCollection is a batch. JSON errors, GeoJSON shape
 //! errors and geometry errors are told apart so the caller knows what to fix.
 
-use crate::spatial::crs::{geometry_to_lonlat, is_lonlat, CrsError};
+use crate::data::source::site_file::{self, SiteFileError};
+use crate::spatial::crs::{geometry_to_lonlat, is_lonlat, CrsError, WebOffset};
 use crate::spatial::geojson::{self as geometry, GeometryError};
 use geo::Geometry;
 use serde_json::Value;
@@ -89,6 +90,10 @@ pub enum SiteError {
     /// The site's coordinates could not be converted from the CRS given.
     #[error(transparent)]
     Crs(#[from] CrsError),
+    /// A site file (DXF, zipped Shapefile, KML/KMZ, GeoPackage) cannot be read, or a DXF has
+    /// no closed polyline.
+    #[error(transparent)]
+    File(#[from] SiteFileError),
     /// A site has more vertices than the limit.
     #[error("{}the site has {n} vertices; the limit is {max}", at(.index, .id))]
     TooManyVertices {
@@ -124,6 +129,7 @@ impl SiteError {
             SiteError::EmptyBatch => "empty_batch",
             SiteError::BatchTooLarge { .. } => "batch_too_large",
             SiteError::Crs(e) => e.code(),
+            SiteError::File(_) => "invalid_site_file",
             SiteError::TooManyVertices { .. } => "too_many_vertices",
         }
     }
@@ -169,6 +175,27 @@ pub fn check_depth(body: &[u8], max: usize) -> Result<(), SiteError> {
 /// ```
 pub fn parse(body: &[u8], max_batch: usize) -> Result<SiteInput, SiteError> {
     parse_in(body, max_batch, None)
+}
+
+/// A posted body as GeoJSON, and the CRS its coordinates are then in. A site file — DXF,
+/// zipped Shapefile, KML/KMZ or GeoPackage, told by `content_type` or its first bytes — is read
+/// through GDAL into a lon/lat FeatureCollection: `crs` then overrides the file's own CRS (a DXF
+/// has none: `crs=EPSG:4549` reads its Gauss-Krüger metres), except that a web-map offset
+/// (`GCJ02`, `BD09`) still applies to the lon/lat read. Anything else is returned as it is.
+pub fn as_geojson<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    crs: Option<&'a str>,
+) -> Result<(std::borrow::Cow<'a, [u8]>, Option<&'a str>), SiteError> {
+    let Some(format) = site_file::sniff(body, content_type) else {
+        return Ok((std::borrow::Cow::Borrowed(body), crs));
+    };
+    let offset = crs.filter(|c| WebOffset::parse(c).is_some());
+    let file_crs = crs.filter(|c| offset.is_none() && !is_lonlat(c));
+    let features = site_file::read(body, format, file_crs)?;
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": features});
+    let text = serde_json::to_vec(&fc).map_err(|e| SiteError::InvalidJson(e.to_string()))?;
+    Ok((std::borrow::Cow::Owned(text), offset))
 }
 
 /// Like [`parse`], for coordinates in `crs` (e.g. `EPSG:4549`), or in the CRS a legacy

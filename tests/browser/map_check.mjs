@@ -310,6 +310,28 @@ try {
   ok('draw a site and check', `verdict conflict, ${cr.response.hits.length} hits, red line ${hit.relation} ${(hit.overlap_ratio * 100).toFixed(1)}%`);
   await page.click('#clear-btn');
 
+  // 4b. the same site as a KML file dropped on the map -> the same answer (read by GDAL)
+  step = 'drop a site file';
+  await page.evaluate(() => { window.lastResult = null; });
+  await page.evaluate((ring) => {
+    const coords = ring.map(([x, y]) => `${x},${y}`).join(' ');
+    const kml = `<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>site</name><Polygon><outerBoundaryIs><LinearRing><coordinates>${coords}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>`;
+    const dt = new DataTransfer();
+    dt.items.add(new File([kml], 'site.kml', { type: 'application/vnd.google-earth.kml+xml' }));
+    const target = window.ecospaceMap.getContainer();
+    target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, cr.site.coordinates[0]);
+  await page.waitForFunction(() => window.lastResult, null, { timeout: 20000 })
+    .catch(() => { throw new CheckError('no check result 20 s after dropping a KML'); });
+  const dr = await page.evaluate(() => window.lastResult);
+  assert(dr.kind === 'check' && dr.file === 'site.kml', `the drop gave ${JSON.stringify(dr).slice(0, 300)}`);
+  const dhit = dr.response.hits.find((h) => h.layer === 'redline' && String(h.id) === pt.id);
+  assert(dr.response.verdict === cr.response.verdict && dhit, `dropped KML: verdict ${dr.response.verdict}, hits ${JSON.stringify(dr.response.hits).slice(0, 200)}`);
+  assert(Math.abs(dhit.overlap_ratio - hit.overlap_ratio) < 1e-6, `dropped KML overlap ${dhit.overlap_ratio} vs drawn ${hit.overlap_ratio}`);
+  ok('drop a KML of the site', `verdict ${dr.response.verdict}, red line ${(dhit.overlap_ratio * 100).toFixed(1)}% as drawn`);
+  await page.click('#clear-btn').catch(() => {});
+
   // 5. year slider 2018 -> 2025 changes the natural shoreline rendered
   step = 'year slider';
   await page.evaluate(() => {

@@ -7,6 +7,7 @@ use crate::api::error::{internal, ApiError};
 use crate::api::extract::{Body, CheckQuery, NoExtra, Params};
 use crate::api::middleware::PermitSlot;
 use crate::api::state::AppState;
+use crate::data::source::site_file;
 use crate::params::{check_year, current_year, QueryError};
 use crate::query::batch;
 use crate::query::screen::{screen_input, Answer, CheckParams};
@@ -68,15 +69,18 @@ pub async fn zones_at(
 pub async fn check(
     State(st): State<Arc<AppState>>,
     CheckQuery(params, NoExtra {}): CheckQuery,
+    headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let ds = st.dataset();
     let opts = params.options();
     let ask = params.screening(&ds)?;
     let limits = st.limits.clone();
+    let ct = content_type(&headers);
     let answer = tokio::task::spawn_blocking(move || {
+        let (body, crs) = site::as_geojson(&body, ct.as_deref(), ask.crs.as_deref())?;
         site::check_depth(&body, limits.max_depth)?;
-        let input = site::parse_in(&body, limits.max_batch, ask.crs.as_deref())?;
+        let input = site::parse_in(&body, limits.max_batch, crs)?;
         site::check_vertices(&input, limits.max_vertices)?;
         let answer = screen_input(&ds, input, &opts, &ask)?;
         answer.to_json().map_err(internal)
@@ -84,6 +88,15 @@ pub async fn check(
     .await
     .map_err(internal)??;
     Ok(([(header::CONTENT_TYPE, "application/json")], answer).into_response())
+}
+
+/// The request's `Content-Type`, for telling a site file (DXF, zipped Shapefile, KML/KMZ,
+/// GeoPackage) from GeoJSON.
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// `POST /check/batch`'s own parameter.
@@ -131,6 +144,23 @@ pub async fn batch(
     let ask = params.screening(&ds)?;
     check_year(opts.year)?;
     let (max_batch, max_vertices) = (st.limits.max_batch, st.limits.max_vertices);
+    // A site file becomes a lon/lat FeatureCollection; the CRS left to apply is then at most
+    // a web-map offset.
+    let mut ask = ask;
+    let body = if site_file::sniff(&body, content_type(&headers).as_deref()).is_some() {
+        let ct = content_type(&headers);
+        let crs = ask.crs.clone();
+        let (fc, left) = tokio::task::spawn_blocking(move || {
+            site::as_geojson(&body, ct.as_deref(), crs.as_deref())
+                .map(|(b, c)| (b.into_owned(), c.map(str::to_string)))
+        })
+        .await
+        .map_err(internal)??;
+        ask.crs = left;
+        axum::body::Bytes::from(fc)
+    } else {
+        body
+    };
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         site::check_depth(&body, st.limits.max_depth)?;
     }
@@ -227,9 +257,20 @@ pub async fn get_report(
 pub async fn post_report(
     State(st): State<Arc<AppState>>,
     CheckQuery(params, q): CheckQuery<ReportLang>,
+    headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
-    render(st, params, q.lang, body.to_vec()).await
+    let mut params = params;
+    let ct = content_type(&headers);
+    let crs = params.crs.clone();
+    let (body, left) = tokio::task::spawn_blocking(move || {
+        site::as_geojson(&body, ct.as_deref(), crs.as_deref())
+            .map(|(b, c)| (b.into_owned(), c.map(str::to_string)))
+    })
+    .await
+    .map_err(internal)??;
+    params.crs = left;
+    render(st, params, q.lang, body).await
 }
 
 async fn render(

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "gdal")]
 pub mod gdal;
+pub mod site_file;
 
 use crate::data::layer::LayerError;
 
