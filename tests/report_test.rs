@@ -224,3 +224,39 @@ fn the_bundled_report_draws_levels_and_context_layers() {
         browser_check(&file, &expect, &dir.join(name));
     }
 }
+
+/// A site drawn on an Amap map: the report gives its extent in CGCS2000 lon/lat (where it was
+/// checked) and in GCJ-02 as sent, so the printout can be laid on either map.
+#[test]
+fn a_gcj02_site_is_reported_with_both_extents() {
+    let addr = serve(mini(), ecospace::Limits::default());
+    let ring: Vec<[f64; 2]> = [
+        (120.715, 30.705),
+        (120.725, 30.705),
+        (120.725, 30.715),
+        (120.715, 30.715),
+        (120.715, 30.705),
+    ]
+    .iter()
+    .map(|&(x, y)| {
+        let (gx, gy) = common::gcj02_forward(x, y);
+        [gx, gy]
+    })
+    .collect();
+    let body = serde_json::json!({"type": "Polygon", "coordinates": [ring]}).to_string();
+    let r = post(addr, "/check/report?year=2025&lang=en&crs=GCJ02", &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    // GCJ-02 box as sent: the min/max of the offset corners, to 6 decimals.
+    let (gx0, gy0) = (ring[0][0].min(ring[3][0]), ring[0][1].min(ring[1][1]));
+    let gcj = format!("{gx0:.6}, {gy0:.6}");
+    assert!(r.body.contains("Extent (GCJ02)"), "no GCJ-02 extent");
+    assert!(
+        r.body.contains(&gcj),
+        "GCJ-02 corner {gcj} not in the report"
+    );
+    // Lon/lat box: the corners it was drawn from, recovered by the inverse (to < 1e-6°).
+    assert!(
+        r.body.contains("120.715000, 30.705000"),
+        "lon/lat corner not in the report"
+    );
+}

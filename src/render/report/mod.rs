@@ -123,6 +123,26 @@ pub fn html(
             esc(&fmt_m(r.site.summary.length_m))
         ),
     );
+    // Where the site is, in lon/lat and — when it was sent in another CRS (GCJ-02 from an Amap
+    // drawing, a Gauss-Krüger DXF) — in that CRS too, so the printout can be laid on either map.
+    let b = r.site.summary.bbox;
+    fact(
+        t("范围 (CGCS2000 经纬度)", "Extent (CGCS2000 lon/lat)"),
+        esc(&format!(
+            "{:.6}, {:.6} – {:.6}, {:.6}",
+            b[0], b[1], b[2], b[3]
+        )),
+    );
+    if let Some(c) = &r.site.bbox_in_crs {
+        let b = c.bbox;
+        fact(
+            &format!("{} ({})", t("范围", "Extent"), c.crs),
+            esc(&format!(
+                "{:.6}, {:.6} – {:.6}, {:.6}",
+                b[0], b[1], b[2], b[3]
+            )),
+        );
+    }
     if let Some(tt) = &type_title {
         fact(t("项目类型", "Project type"), esc(tt));
     }
