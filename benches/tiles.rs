@@ -57,6 +57,7 @@ fn bench(c: &mut Criterion) {
             x: t.x,
             y: t.y,
             year: 2025,
+            offset: None,
         };
         g.bench_with_input(BenchmarkId::new("cached", z), &tiles, |b, tiles| {
             b.iter(|| {

@@ -3,6 +3,8 @@
 //! parameters (checked one by one against its documented GetTile request), passed through
 //! byte for byte, and the key appears in no answer, page or error.
 
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
+
 mod common;
 
 use common::*;

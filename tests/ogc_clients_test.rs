@@ -4,6 +4,8 @@
 //! MultiPolygon, which GDAL and QGIS then write as a conforming GeoPackage). Expected values come
 //! from the layer files themselves, read here with serde_json, and from shapely.
 
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
+
 mod common;
 
 use common::{get, serve};

@@ -6,6 +6,8 @@
 //! the authority's axis order) or from swapping by hand; the GCJ-02 ones from the algorithm
 //! written out in tests/common.
 
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
+
 mod common;
 
 use common::{app, get, mini, Target};
@@ -18,10 +20,12 @@ fn server() -> Target {
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
+#[cfg(feature = "gdal")]
 fn epsg(n: u32) -> String {
     format!("http://www.opengis.net/def/crs/EPSG/0/{n}")
 }
 
+#[cfg(feature = "gdal")]
 fn enc(s: &str) -> String {
     s.replace(':', "%3A").replace('/', "%2F")
 }
@@ -41,6 +45,7 @@ fn pos(v: &Value) -> (f64, f64) {
     (v[0].as_f64().unwrap(), v[1].as_f64().unwrap())
 }
 
+#[cfg(feature = "gdal")]
 fn ids(doc: &Value) -> Vec<String> {
     doc["features"]
         .as_array()

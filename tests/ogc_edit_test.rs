@@ -4,6 +4,8 @@
 //! `/zones` as worked out by hand; If-Match with a stale ETag is a 412; refused edits leave the
 //! file byte for byte as it was.
 
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
+
 mod common;
 
 use common::*;

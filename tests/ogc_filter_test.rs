@@ -4,6 +4,8 @@
 //! gives; the queryables say what a filter may name, typed as the data is; bad filters are 400s
 //! naming the position; and GDAL's OAPIF driver filters through the service.
 
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
+
 mod common;
 
 use common::{app, get, serve, Target};

@@ -3,6 +3,8 @@
 //! and the z/row/col order of tile URLs, with tile numbers worked out here from the Web
 //! Mercator formulas.
 
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
+
 mod common;
 
 use common::{app, get, mini, Target};

@@ -4,6 +4,8 @@
 //! (zone A 120.70–120.72 × 30.70–30.72); a DXF with no closed polyline is a clear 422.
 #![cfg(feature = "gdal")]
 
+#![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
+
 mod common;
 
 use common::{app, mini, request, Target};
