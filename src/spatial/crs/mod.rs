@@ -245,6 +245,40 @@ pub fn geometry_to_lonlat(geometry: &mut Value, crs: &str) -> Result<(), CrsErro
     }
 }
 
+/// The envelope of a box's four corners and four edge midpoints taken through `f`: a box
+/// carried into another CRS (whose edges bend a little, so the midpoints count too).
+pub fn envelope_through(
+    b: [f64; 4],
+    mut f: impl FnMut(f64, f64) -> Result<(f64, f64), CrsError>,
+) -> Result<[f64; 4], CrsError> {
+    let (mx, my) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+    let mut out = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for (x, y) in [
+        (b[0], b[1]),
+        (b[2], b[1]),
+        (b[2], b[3]),
+        (b[0], b[3]),
+        (mx, b[1]),
+        (mx, b[3]),
+        (b[0], my),
+        (b[2], my),
+    ] {
+        let (px, py) = f(x, y)?;
+        out = [
+            out[0].min(px),
+            out[1].min(py),
+            out[2].max(px),
+            out[3].max(py),
+        ];
+    }
+    Ok(out)
+}
+
 /// A lon/lat bbox `[minx, miny, maxx, maxy]` expressed in `crs` (the envelope of its four
 /// transformed corners and edge midpoints).
 pub fn bbox_in(bbox: [f64; 4], crs: &str) -> Result<[f64; 4], CrsError> {
@@ -263,33 +297,7 @@ pub fn bbox_in(bbox: [f64; 4], crs: &str) -> Result<[f64; 4], CrsError> {
     #[cfg(feature = "gdal")]
     {
         let t = Transformer::from_lonlat(crs)?;
-        let [a, b, c, d] = bbox;
-        let (mx, my) = ((a + c) / 2.0, (b + d) / 2.0);
-        let mut out = [
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        ];
-        for (x, y) in [
-            (a, b),
-            (c, b),
-            (c, d),
-            (a, d),
-            (mx, b),
-            (mx, d),
-            (a, my),
-            (c, my),
-        ] {
-            let (px, py) = t.convert(x, y)?;
-            out = [
-                out[0].min(px),
-                out[1].min(py),
-                out[2].max(px),
-                out[3].max(py),
-            ];
-        }
-        Ok(out)
+        envelope_through(bbox, |x, y| t.convert(x, y))
     }
     #[cfg(not(feature = "gdal"))]
     {

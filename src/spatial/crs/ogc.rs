@@ -100,32 +100,7 @@ impl CrsRef {
     /// corners and edge midpoints.
     pub fn bbox_to_lonlat(&self, b: [f64; 4]) -> Result<[f64; 4], CrsError> {
         let read = self.reader()?;
-        let (mx, my) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
-        let mut out = [
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        ];
-        for (x, y) in [
-            (b[0], b[1]),
-            (b[2], b[1]),
-            (b[2], b[3]),
-            (b[0], b[3]),
-            (mx, b[1]),
-            (mx, b[3]),
-            (b[0], my),
-            (b[2], my),
-        ] {
-            let (lon, lat) = read.convert(x, y)?;
-            out = [
-                out[0].min(lon),
-                out[1].min(lat),
-                out[2].max(lon),
-                out[3].max(lat),
-            ];
-        }
-        Ok(out)
+        super::envelope_through(b, |x, y| read.convert(x, y))
     }
 }
 

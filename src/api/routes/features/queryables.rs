@@ -81,6 +81,13 @@ fn answer(doc: Value, headers: &HeaderMap) -> Response {
     ([(header::CONTENT_TYPE, media_type)], axum::Json(doc)).into_response()
 }
 
+/// `/collections/{id}/{what}`: the layer's schema at that address.
+fn document(st: &AppState, id: &str, headers: &HeaderMap, what: &str) -> Result<Response, ApiError> {
+    let ds = st.dataset();
+    let href = format!("{}/collections/{id}/{what}", base_url(st, headers));
+    Ok(answer(schema(layer(&ds, id)?, href, what), headers))
+}
+
 /// What a `filter` may name.
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/collections/{collectionId}/queryables", tag = "OGC API – Features",
     params(("collectionId" = String, Path, description = "A layer id"), FormatQuery),
@@ -113,7 +120,5 @@ pub async fn feature_schema(
     headers: HeaderMap,
     Params(_): Params<FormatQuery>,
 ) -> Result<Response, ApiError> {
-    let ds = st.dataset();
-    let href = format!("{}/collections/{id}/schema", base_url(&st, &headers));
-    Ok(answer(schema(layer(&ds, &id)?, href, "schema"), &headers))
+    document(&st, &id, &headers, "schema")
 }
