@@ -82,7 +82,12 @@ fn answer(doc: Value, headers: &HeaderMap) -> Response {
 }
 
 /// `/collections/{id}/{what}`: the layer's schema at that address.
-fn document(st: &AppState, id: &str, headers: &HeaderMap, what: &str) -> Result<Response, ApiError> {
+fn document(
+    st: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+    what: &str,
+) -> Result<Response, ApiError> {
     let ds = st.dataset();
     let href = format!("{}/collections/{id}/{what}", base_url(st, headers));
     Ok(answer(schema(layer(&ds, id)?, href, what), headers))
