@@ -3,7 +3,6 @@
 //! GeoJSON with GDAL's own ogr2ogr — gets the answer the GeoJSON gets, on the `mini` fixture
 //! (zone A 120.70–120.72 × 30.70–30.72); a DXF with no closed polyline is a clear 422.
 #![cfg(feature = "gdal")]
-
 #![allow(clippy::unwrap_used)] // in test helpers too, a failed unwrap is a failed test
 
 mod common;
