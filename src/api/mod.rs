@@ -88,11 +88,11 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/collections/{id}", get(routes::features::one_collection))
         .route(
             "/collections/{id}/items",
-            get(routes::features::items).options(routes::features::edit::options_items),
+            get(routes::features::items::items).options(routes::features::edit::options_items),
         )
         .route(
             "/collections/{id}/items/{fid}",
-            get(routes::features::item).options(routes::features::edit::options_item),
+            get(routes::features::items::item).options(routes::features::edit::options_item),
         )
         .route(
             "/collections/{id}/queryables",

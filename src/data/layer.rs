@@ -106,19 +106,16 @@ pub struct Layer {
     pub features: Vec<Feature>,
     /// Envelope of all features, `None` when the layer is empty.
     pub bbox: Option<[f64; 4]>,
-    /// The CRS the source file was in, when it had one other than lon/lat's defaults (GDAL
-    /// sources); GeoJSON is lon/lat by definition. Served as the collection's `storageCrs`.
+    /// The CRS a GDAL source named (the collection's `storageCrs`); GeoJSON is lon/lat.
     pub source_crs: Option<String>,
     index: RTree<Entry>,
-    /// Whether the interiors of two features (by index, lower first) overlap, as checks have
-    /// asked: see [`Layer::interiors_meet`].
+    /// Whether the interiors of two features (by index) overlap: [`Layer::interiors_meet`].
     meets: std::sync::Mutex<std::collections::HashMap<(u32, u32), bool>>,
 }
 
 impl Layer {
-    /// Parses and validates a FeatureCollection for `spec`. `file` names it in errors.
-    ///
-    /// All or nothing: the first bad feature refuses the whole file.
+    /// Parses and validates a FeatureCollection for `spec` (`file` names it in errors), all or
+    /// nothing: the first bad feature refuses the whole file.
     pub fn from_geojson(spec: LayerSpec, text: &str, file: &str) -> Result<Layer, LayerError> {
         Layer::from_reader(spec, text.as_bytes(), file, |_| {})
     }

@@ -64,21 +64,18 @@ pub struct BaseTile {
 }
 
 impl Tianditu {
-    /// A source with this key, at `base` (default Tianditu's own server).
-    pub fn new(key: &str, base: Option<&str>) -> Result<Tianditu, super::ConfigError> {
+    /// A source with this key, at `base` (default Tianditu's own server); what is wrong with
+    /// either otherwise (the settings say it as a range error).
+    pub fn new(key: &str, base: Option<&str>) -> Result<Tianditu, String> {
         let base = base
             .unwrap_or(DEFAULT_URL)
             .trim_end_matches('/')
             .to_string();
         if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(super::ConfigError::Range(format!(
-                "tianditu_url must be an http(s) URL, got {base:?}"
-            )));
+            return Err(format!("tianditu_url must be an http(s) URL, got {base:?}"));
         }
         if !key.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(super::ConfigError::Range(
-                "tianditu_key must be the key's letters and digits".into(),
-            ));
+            return Err("tianditu_key must be the key's letters and digits".into());
         }
         Ok(Tianditu {
             key: key.to_string(),

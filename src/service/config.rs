@@ -393,10 +393,10 @@ impl ServeConfig {
             cors_origins: self.cors_origins.unwrap_or_default(),
             font: self.font.unwrap_or(dw.font),
             tianditu: match self.tianditu_key.filter(|k| !k.trim().is_empty()) {
-                Some(key) => Some(super::basemap::Tianditu::new(
-                    key.trim(),
-                    self.tianditu_url.as_deref(),
-                )?),
+                Some(key) => Some(
+                    super::basemap::Tianditu::new(key.trim(), self.tianditu_url.as_deref())
+                        .map_err(ConfigError::Range)?,
+                ),
                 None => None,
             },
         };

@@ -20,9 +20,12 @@ use std::sync::Arc;
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct RangeQuery {
-    /// First year (default: the earliest year the data or targets mention).
+    /// First year (default: the earliest year the data or targets mention); not after `to`,
+    /// and a span covers at most 100 years (`to - from < 100`).
+    #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
     from: Option<i32>,
     /// Last year (default: the later of this year and the last milestone).
+    #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
     to: Option<i32>,
 }
 

@@ -67,8 +67,12 @@ fn source_bytes(path: &Path) -> Vec<u8> {
     out
 }
 
+/// What [`read`] found: the features as lon/lat GeoJSON Feature values, the bytes of the source
+/// and its sidecars (the data version), and its CRS when it named one.
+pub type Read = (Vec<Value>, Vec<u8>, Option<String>);
+
 /// Reads every feature of the layer as a lon/lat GeoJSON Feature value.
-pub fn read(path: &Path, spec: &LayerSpec) -> Result<super::Source, LayerError> {
+pub fn read(path: &Path, spec: &LayerSpec) -> Result<Read, LayerError> {
     let enc = spec.encoding.as_ref().map(|e| format!("ENCODING={e}"));
     let opts: Vec<&str> = enc.iter().map(String::as_str).collect();
     let ds = Dataset::open_ex(
@@ -154,11 +158,7 @@ pub fn read(path: &Path, spec: &LayerSpec) -> Result<super::Source, LayerError> 
         }
         out.push(feature);
     }
-    Ok(super::Source {
-        features: out,
-        bytes: source_bytes(path),
-        crs: source_crs,
-    })
+    Ok((out, source_bytes(path), source_crs))
 }
 
 fn export_err(path: &Path, message: impl std::fmt::Display) -> ExportError {

@@ -25,7 +25,12 @@ pub struct Source {
 pub fn read_gdal(path: &Path, spec: &LayerSpec) -> Result<Source, LayerError> {
     #[cfg(feature = "gdal")]
     {
-        gdal::read(path, spec)
+        let (features, bytes, crs) = gdal::read(path, spec)?;
+        Ok(Source {
+            features,
+            bytes,
+            crs,
+        })
     }
     #[cfg(not(feature = "gdal"))]
     {

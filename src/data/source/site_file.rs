@@ -132,7 +132,6 @@ fn read_with_gdal(
     format: SiteFormat,
     crs: Option<&str>,
 ) -> Result<Vec<Value>, String> {
-    use super::Source;
     use crate::data::layer::LayerError;
     let fail = |m: String| m;
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -155,7 +154,7 @@ fn read_with_gdal(
     let spec = site_spec(crs)?;
     let read = super::gdal::read(std::path::Path::new(&open), &spec);
     drop(guard); // unlinks the in-memory file before `copy` goes
-    let Source { features, .. } = read.map_err(|e| match e {
+    let (features, _, _) = read.map_err(|e| match e {
         LayerError::Source { message, .. } => fail(message),
         other => fail(other.to_string()),
     })?;

@@ -1,7 +1,7 @@
 //! Evaluation of the AST against a feature, three-valued (`None` is unknown, from NULLs), and
 //! the box a filter implies for the caller's R-tree.
 
-use super::{label, CmpOp, Expr, GeomArg, LikeTok, Scalar, SpatialOp, Subject, Typed};
+use super::ast::{label, CmpOp, Expr, GeomArg, LikeTok, Scalar, SpatialOp, Subject, Typed};
 use geo::{BoundingRect, Geometry, Intersects, Relate};
 use serde_json::Value;
 use std::borrow::Cow;

@@ -1,11 +1,12 @@
 //! cql2-json: the JSON value (as the CQL2 1.0 JSON schema shapes it) read into the AST.
 //! Errors carry position 0 and start with the JSON path of the offending value (`args[1]`).
 
-use super::{
-    bbox, check_comparable, check_numeric, check_string, coord, date, is_null, label, like_pattern,
-    line, property, ring, timestamp, CmpOp, Expr, FilterError, GeomArg, Queryables, Scalar,
-    SpatialOp, Ty, Typed, MAX_DEPTH,
+use super::ast::{
+    bbox, check_comparable, check_numeric, check_string, coord, date, is_null, label, line,
+    property, ring, timestamp, CmpOp, Expr, FilterError, GeomArg, Queryables, Scalar, SpatialOp,
+    Ty, Typed, MAX_DEPTH,
 };
+use super::eval::like_pattern;
 use geo::{
     Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon,
     Point, Polygon,

@@ -1,12 +1,12 @@
 //! cql2-text: a lexer and a recursive-descent parser over the CQL2 1.0 BNF
 //! (precedence OR < AND < NOT < predicates), with the WKT literals it embeds.
 
-use super::json::wkt;
-use super::{
-    bbox, check_comparable, check_numeric, check_string, date, is_null, label, like_pattern,
-    property, timestamp, typed, CmpOp, Expr, FilterError, GeomArg, Queryables, Scalar, SpatialOp,
-    Ty, Typed, MAX_DEPTH,
+use super::ast::{
+    bbox, check_comparable, check_numeric, check_string, date, is_null, label, property, timestamp,
+    typed, CmpOp, Expr, FilterError, GeomArg, Queryables, Scalar, SpatialOp, Ty, Typed, MAX_DEPTH,
 };
+use super::eval::like_pattern;
+use super::json::wkt;
 use geo::{Geometry, GeometryCollection};
 use serde_json::Value;
 

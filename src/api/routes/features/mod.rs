@@ -29,7 +29,6 @@ pub mod items;
 pub mod queryables;
 
 pub use documents::*;
-pub use items::{item, items};
 
 pub(super) fn ok<T: Serialize>(media_type: &'static str, body: T) -> Response {
     ([(header::CONTENT_TYPE, media_type)], Json(body)).into_response()
