@@ -13,13 +13,16 @@
 #                    fonts-noto-cjk (the font the glyph ranges are drawn from; the headless map test)
 #   apt, tests only: chromium (headless map test), poppler-utils (pdftotext: which page each
 #                    heading of the printed report lands on), procps (`kill` in the signal tests),
+#                    python3-qgis (QGIS 3.22 as an OGC API client, headless; works without
+#                    recommends),
 #                    python3-venv when Python has no working `venv`, postgresql-15 (the PostgreSQL
 #                    registry's tests start a throw-away server of their own from its programs;
 #                    installed with create_main_cluster off, so Debian makes and starts no
 #                    cluster of its own, and the file is put back afterwards)
 #   npm:  `npm ci` when node_modules is missing or older than package-lock.json (MapLibre GL JS, which
 #         the build embeds; the style validator and playwright-core for the tests)
-#   pip, tests only: the independent readers the tests check our output with, in the project's own
+#   pip, tests only: the independent readers the tests check our output with, and schemathesis (which
+#         fuzzes the served OpenAPI document against the server), in the project's own
 #         virtualenv `.venv/` (Debian's Python refuses system-wide installs, PEP 668)
 #
 # usage: setup.sh           everything the test suite needs
@@ -36,8 +39,10 @@ for a in "$@"; do
 done
 cd "$(dirname "$0")/.."
 
-# The readers the tests use, pinned: these are what the suite was measured against.
-pip_pkgs=(mapbox-vector-tile==2.2.0 pmtiles==3.8.1 pyarrow==26.0.1 pygeofilter==0.4.0 pyproj==3.7.1 shapely==2.2.0)
+# The readers the tests use, pinned: these are what the suite was measured against. hypothesis
+# is schemathesis's engine, pinned too: schemathesis 3.x (through hypothesis-jsonschema 0.23)
+# fails on every operation with hypothesis >= 6.170, which pip would pick unpinned.
+pip_pkgs=(hypothesis==6.131.0 mapbox-vector-tile==2.2.0 pmtiles==3.8.1 pyarrow==26.0.1 pygeofilter==0.4.0 pyproj==3.7.1 schemathesis==3.39.16 shapely==2.2.0)
 venv=.venv
 
 installed() { # is Debian package $1 installed? (dpkg's own answer)
@@ -48,7 +53,7 @@ apt_pkgs=() pg_needed=false
 want() { for p in "$@"; do installed "$p" || apt_pkgs+=("$p"); done; }
 want libgdal-dev libproj-dev clang libclang-dev pkg-config libfreetype-dev libsqlite3-dev libcurl4-openssl-dev gdal-bin curl fonts-noto-cjk
 if ! $serve_only; then
-  want chromium poppler-utils procps
+  want chromium poppler-utils procps python3-qgis
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || want python3-venv
   installed postgresql-15 || { want postgresql-common; pg_needed=true; }
 fi

@@ -23,14 +23,19 @@ pub enum QueryError {
         /// What is wrong with it, and what is accepted.
         message: String,
     },
+    /// The parameters are right but a result cannot be given in the coordinates asked for (a
+    /// site's box in a `crs` whose domain it leaves): what and where.
+    #[error("{0}")]
+    Coordinates(String),
 }
 
 impl QueryError {
-    /// Stable machine-readable code (`unknown_layer`, `invalid_parameter`).
+    /// Stable machine-readable code (`unknown_layer`, `invalid_parameter`, `invalid_coordinates`).
     pub fn code(&self) -> &'static str {
         match self {
             QueryError::UnknownLayer { .. } => "unknown_layer",
             QueryError::InvalidParameter { .. } => "invalid_parameter",
+            QueryError::Coordinates(_) => "invalid_coordinates",
         }
     }
 
@@ -245,7 +250,8 @@ fn instant_year(s: &str) -> Result<i32, String> {
         }
     };
     let b = s.as_bytes();
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+    // RFC 3339 is ASCII; the slicing below cuts at byte offsets, inside a wider character a panic.
+    if !s.is_ascii() || b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(bad());
     }
     let (y, m, d) = (num(&s[0..4])?, num(&s[5..7])?, num(&s[8..10])?);
@@ -390,6 +396,9 @@ mod tests {
             "2022-01-01/2021-01-01",
             "a/b",
             "2025-06-01T00:00:00.Z",
+            // Non-ASCII where the digits are looked for (was a panic: a slice inside `é`).
+            "2020-01-0é",
+            "2020-01-01T00:00:0é",
         ] {
             assert!(parse_datetime(bad).is_err(), "{bad:?} was accepted");
         }

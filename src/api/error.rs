@@ -80,6 +80,7 @@ impl From<Error> for ApiError {
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             },
             Error::Batch(BatchError::Csv(_)) => StatusCode::BAD_REQUEST,
+            Error::Query(QueryError::Coordinates(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Query(_) | Error::Crs(_) | Error::Filter(_) => StatusCode::BAD_REQUEST,
             Error::Store(s) => match s {
                 StoreError::ReadOnly => StatusCode::CONFLICT,

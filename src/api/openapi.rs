@@ -12,6 +12,13 @@ use super::routes::features::{self as ogc, FormatQuery, OPENAPI_JSON};
 use super::routes::tiles::base_url;
 use super::routes::{admin, check, indicators, map, ogc_tiles, ops, projects, tiles};
 use super::state::AppState;
+use crate::data::{Dataset, Layer};
+use crate::params::{MAX_BUFFER_M, MAX_RINGS};
+use crate::query::features;
+use crate::spatial::crs::ogc::CrsRef;
+use crate::spatial::crs::WebOffset;
+use crate::tiles::glyphs::GlyphRange;
+use crate::tiles::matrix::WEB_MERCATOR_QUAD;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +26,8 @@ use axum::Json;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use utoipa::OpenApi;
+
+pub mod site;
 
 /// The service's OpenAPI document (3.0), with `servers` pointing at `base` when given.
 pub fn document(base: Option<&str>) -> Result<Value, serde_json::Error> {
@@ -28,6 +37,128 @@ pub fn document(base: Option<&str>) -> Result<Value, serde_json::Error> {
         obj.insert("servers".into(), json!([{ "url": base }]));
     }
     Ok(v)
+}
+
+/// [`document`] for the data served: the values only the data (or one of the server's limits)
+/// knows, written into the parameters that take them, so that the document names every value
+/// the server accepts (tests/schemathesis_test.rs holds it to that).
+pub fn document_for(ds: &Dataset, base: Option<&str>) -> Result<Value, serde_json::Error> {
+    let mut v = document(base)?;
+    constrain(&mut v, ds);
+    Ok(v)
+}
+
+/// A regex alternative of literal words.
+fn one_of<S: AsRef<str>>(words: impl IntoIterator<Item = S>) -> String {
+    let escaped: Vec<String> = words
+        .into_iter()
+        .map(|w| {
+            w.as_ref()
+                .chars()
+                .flat_map(|c| {
+                    let special = "\\.^$|?*+()[]{}".contains(c);
+                    special.then_some('\\').into_iter().chain([c])
+                })
+                .collect()
+        })
+        .collect();
+    format!("(?:{})", escaped.join("|"))
+}
+
+/// What each parameter of that name accepts, where the data, the server's limits or a grammar
+/// say it and an attribute cannot:
+/// - `collectionId`: a layer id; `layers`: a comma-separated list of them (a check's, in the
+///   query: of the screened layers, or empty for none);
+/// - `type`: a project type of the rules file, or empty (none);
+/// - `rings`: 1 to [`MAX_RINGS`] distances of 0 to [`MAX_BUFFER_M`] m, `default`, or empty;
+/// - a collection's `crs` and `bbox-crs`: the CRSs every collection offers, and the web maps';
+///   `filter-crs`: CRS84;
+/// - a style's `name`, a glyph `range`, a `tileMatrixSetId`: the styles built in, the 256
+///   ranges of the BMP, WebMercatorQuad;
+/// - `datetime`: an RFC 3339 date or date-time, or an interval of them (`..` or nothing for an
+///   open end, not both), as `params::parse_datetime` reads them; `bbox`: 4 numbers or 6;
+///   `offset`: at most `u64::MAX`.
+fn constrain(doc: &mut Value, ds: &Dataset) {
+    let ids = ds.layer_ids();
+    let id = one_of(&ids);
+    let list = format!("{id}(?:,{id})*");
+    // A check screens the layers that are not context (county outlines, land and sea).
+    let screened = one_of(ds.layers.iter().filter(|l| !l.spec.context).map(Layer::id));
+    let screened = format!("^(?:{screened}(?:,{screened})*)?$");
+    let types: Option<Vec<&str>> = ds.rules.as_ref().map(|r| {
+        std::iter::once("")
+            .chain(r.types.iter().map(|t| t.id.as_str()))
+            .collect()
+    });
+    let max = MAX_BUFFER_M as u64;
+    let metres = format!(
+        "(?:{max}(?:\\.0+)?|[0-9]{{1,{}}}(?:\\.[0-9]+)?)",
+        max.to_string().len() - 1
+    );
+    let rings = format!(
+        "^(?:|default|{metres}(?:,{metres}){{0,{}}})$",
+        MAX_RINGS - 1
+    );
+    let mut crs: Option<Vec<String>> = None;
+    for l in &ds.layers {
+        let offered: Vec<String> = features::offered_crs(l).iter().map(CrsRef::uri).collect();
+        crs = Some(match crs {
+            None => offered,
+            Some(c) => c.into_iter().filter(|u| offered.contains(u)).collect(),
+        });
+    }
+    let mut crs = crs.unwrap_or_else(|| vec![CrsRef::Crs84.uri()]);
+    crs.extend([WebOffset::Gcj02, WebOffset::Bd09].map(|w| CrsRef::Web(w).uri()));
+    let styles: Vec<&str> = crate::assets::STYLES.iter().map(|(n, _)| *n).collect();
+    let ranges: Vec<String> = GlyphRange::all().map(|r| r.to_string()).collect();
+    let day = "[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])";
+    let (hh, mm) = ("(?:[01][0-9]|2[0-3])", "[0-5][0-9]");
+    let time = format!("[Tt]{hh}:{mm}:(?:{mm}|60)(?:\\.[0-9]+)?(?:[Zz]|[+ -]{hh}:{mm})");
+    let instant = format!("{day}(?:{time})?");
+    let datetime = format!("^(?:{instant}(?:/(?:{instant}|\\.\\.)?)?|(?:\\.\\.)?/{instant})$");
+
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let ops = item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|o| o.values_mut());
+        let params = ops.filter_map(|op| op.get_mut("parameters").and_then(Value::as_array_mut));
+        for p in params.flatten() {
+            let (Some(name), Some(at)) = (p["name"].as_str(), p["in"].as_str()) else {
+                continue;
+            };
+            let (name, query) = (name.to_string(), at == "query");
+            let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let collection = path.starts_with("/collections/");
+            let (key, value) = match name.as_str() {
+                "collectionId" => ("enum", json!(ids)),
+                "layers" if query => ("pattern", json!(screened)),
+                "layers" => ("pattern", json!(format!("^{list}$"))),
+                "type" if query => match &types {
+                    Some(t) => ("enum", json!(t)),
+                    None => continue,
+                },
+                "rings" => ("pattern", json!(rings)),
+                "crs" | "bbox-crs" if collection => ("enum", json!(crs)),
+                "filter-crs" => ("enum", json!([CrsRef::Crs84.uri()])),
+                "name" if path == "/styles/{name}" => ("enum", json!(styles)),
+                "range" if path.starts_with("/fonts/") => ("enum", json!(ranges)),
+                "tileMatrixSetId" => ("enum", json!([WEB_MERCATOR_QUAD])),
+                // A u64; utoipa writes a bound as a float, which cannot say this one.
+                "offset" => ("maximum", json!(u64::MAX)),
+                "datetime" => ("pattern", json!(datetime)),
+                // Four numbers or six, not five (an attribute cannot say it).
+                "bbox" => ("oneOf", json!([{"maxItems": 4}, {"minItems": 6}])),
+                _ => continue,
+            };
+            schema.insert(key.into(), value);
+        }
+    }
 }
 
 /// The API definition (this document).
@@ -41,7 +172,8 @@ pub async fn api(
     headers: HeaderMap,
     Params(_): Params<FormatQuery>,
 ) -> Result<Response, ApiError> {
-    let doc = document(Some(&base_url(&st, &headers))).map_err(super::error::internal)?;
+    let doc = document_for(&st.dataset(), Some(&base_url(&st, &headers)))
+        .map_err(super::error::internal)?;
     Ok(([(header::CONTENT_TYPE, OPENAPI_JSON)], Json(doc)).into_response())
 }
 
@@ -178,5 +310,45 @@ fn downgrade(v: &mut Value) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_data_and_the_limits_say_is_in_the_parameters() {
+        let ds = Dataset::bundled().expect("the bundled data loads");
+        let doc = document_for(&ds, None).expect("the document");
+        let schema = |path: &str, name: &str| {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|p| p["name"] == name)
+                .map(|p| p["schema"].clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            schema("/collections/{collectionId}", "collectionId")["enum"],
+            json!(ds.layer_ids())
+        );
+        let tiles = schema("/tiles/{layers}", "layers")["pattern"].clone();
+        assert!(
+            tiles.as_str().is_some_and(|p| p.contains("|land_sea)")),
+            "{tiles}"
+        );
+        // The rings' pattern counts digits: it holds for a limit that is a power of ten.
+        assert_eq!(10f64.powi(5), MAX_BUFFER_M);
+        let rings = schema("/check/report", "rings")["pattern"].clone();
+        assert!(rings
+            .as_str()
+            .is_some_and(|p| p.contains("100000") && p.ends_with("{0,9})$")));
+        assert_eq!(one_of(["a.b", "c"]), "(?:a\\.b|c)");
+        assert_eq!(
+            schema("/fonts/{stack}/{range}.pbf", "range")["enum"][255],
+            "65280-65535"
+        );
     }
 }

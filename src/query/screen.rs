@@ -13,7 +13,7 @@ use crate::data::Dataset;
 use crate::params::{
     current_year, parse_layer_list, parse_rings, validate_rings, QueryError, DEFAULT_RINGS_M,
 };
-use crate::spatial::crs::{bbox_in, is_lonlat};
+use crate::spatial::crs::{bbox_in, is_lonlat, CrsError};
 use geo::Geometry;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -182,8 +182,13 @@ pub fn screen(
     let bbox_in_crs = match &ask.crs {
         Some(crs) => Some(BboxInCrs {
             crs: crs.clone(),
-            bbox: bbox_in(summary.bbox, crs)
-                .map_err(|e| QueryError::param("crs", e.to_string()))?,
+            // A site read from `crs` may still have a box corner outside the CRS's domain.
+            bbox: bbox_in(summary.bbox, crs).map_err(|e| match e {
+                CrsError::Transform { .. } => {
+                    QueryError::Coordinates(format!("the site's box in {crs}: {e}"))
+                }
+                e => QueryError::param("crs", e.to_string()),
+            })?,
         }),
         None => None,
     };
@@ -321,9 +326,11 @@ pub fn screen_input(
 pub struct CheckParams {
     /// Year the layers are taken in, 1900–2200 (default: this year).
     #[arg(long)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
     pub year: Option<i32>,
     /// Also report features within this many metres, 0–100000 (default 0).
     #[arg(long)]
+    #[cfg_attr(feature = "openapi", param(minimum = 0, maximum = 100000))]
     pub buffer_m: Option<f64>,
     /// Only these layers, comma-separated ids (default: all).
     #[arg(long)]
@@ -342,6 +349,7 @@ pub struct CheckParams {
     /// key projects exceptions (a site's own `class` property wins in a batch).
     #[serde(rename = "class")]
     #[arg(long = "class", value_name = "CLASS")]
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::data::plan::rules::ProjectClass>, inline))]
     pub project_class: Option<String>,
     /// Proximity rings in metres (`0,500,1000,5000`), or `default` for the rules file's.
     #[arg(long)]

@@ -161,6 +161,13 @@ impl GlyphRange {
         Ok(range)
     }
 
+    /// Every range, from `0-255` to `65280-65535`.
+    pub fn all() -> impl Iterator<Item = GlyphRange> {
+        (0..RANGES).map(|i| GlyphRange {
+            start: i * RANGE_SIZE,
+        })
+    }
+
     /// The first code point.
     pub fn start(self) -> u32 {
         self.start
@@ -463,6 +470,9 @@ mod tests {
                 "{bad:?} parsed"
             );
         }
+        let all: Vec<String> = GlyphRange::all().map(|r| r.to_string()).collect();
+        assert_eq!((all.len(), all[1].as_str()), (256, "256-511"));
+        assert!(all.iter().all(|r| GlyphRange::parse(r).is_ok()));
     }
 
     #[test]

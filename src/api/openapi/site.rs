@@ -18,13 +18,15 @@ fn component(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-/// Coordinates nested `depth` arrays deep around a position (x, y and maybe a height), each
+/// Coordinates nested `min.len()` arrays deep around a position (x, y and maybe a height), each
 /// level with at least `min` members.
 fn coordinates(min: &[usize]) -> Value {
-    let position = json!({"type": "array", "items": {"type": "number"}, "minItems": 2});
-    min.iter().rev().fold(position, |inner, m| {
-        json!({"type": "array", "items": inner, "minItems": m})
-    })
+    let position =
+        json!({"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3});
+    min.iter().rev().fold(
+        position,
+        |inner, m| json!({"type": "array", "items": inner, "minItems": m}),
+    )
 }
 
 fn geometry_of(name: &str, min: &[usize]) -> Value {
@@ -82,6 +84,7 @@ macro_rules! schema {
         }
 
         impl utoipa::ToSchema for $name {
+            #[allow(unused_variables)] // a schema without dependencies pushes none
             fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
                 $(
                     schemas.push((stringify!($dep).into(), <$dep as utoipa::PartialSchema>::schema()));
@@ -190,7 +193,10 @@ mod tests {
         }
         let csv = serde_json::to_value(SitesCsv::schema()).unwrap_or_default();
         let re = csv["pattern"].as_str().unwrap_or_default();
-        assert!(re.starts_with("^(?:lon,lat(?:") && re.contains(CSV_FIELD), "{re}");
+        assert!(
+            re.starts_with("^(?:lon,lat(?:") && re.contains(CSV_FIELD),
+            "{re}"
+        );
         let g = serde_json::to_value(SiteGeometry::schema()).unwrap_or_default();
         assert_eq!(
             g.pointer("/oneOf/4/properties/coordinates/items/minItems"),

@@ -8,7 +8,7 @@ use crate::api::extract::{Body, CheckQuery, NoExtra, Params};
 use crate::api::middleware::PermitSlot;
 use crate::api::state::AppState;
 use crate::data::source::site_file;
-use crate::params::{check_year, current_year, QueryError};
+use crate::params::{check_year, current_year};
 use crate::query::batch;
 use crate::query::screen::{screen_input, Answer, CheckParams};
 use crate::query::site::{self, SiteInput};
@@ -29,8 +29,10 @@ use std::sync::Arc;
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ZonesQuery {
     /// Longitude, degrees (EPSG:4326/CGCS2000).
+    #[cfg_attr(feature = "openapi", param(minimum = -180, maximum = 180))]
     lon: f64,
     /// Latitude, degrees.
+    #[cfg_attr(feature = "openapi", param(minimum = -90, maximum = 90))]
     lat: f64,
     /// Year the layers are taken in (default: this year).
     #[cfg_attr(feature = "openapi", param(minimum = 1900, maximum = 2200))]
@@ -61,7 +63,8 @@ pub async fn zones_at(
 /// [...]}` in input order.
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/check", tag = "Planning",
     params(crate::query::screen::CheckParams),
-    request_body(content = serde_json::Value, description = "A GeoJSON Geometry, Feature or FeatureCollection (lon/lat unless `crs` says otherwise)"),
+    request_body(description = "A GeoJSON Geometry, Feature or FeatureCollection (lon/lat unless `crs` says otherwise)",
+        content((crate::api::openapi::site::Sites = "application/json"), (crate::api::openapi::site::Sites = "application/geo+json"))),
     responses((status = 200, description = "The screening of the site, or of each site", body = Answer),
         (status = 400, description = "Bad JSON, not GeoJSON, or a bad parameter", body = crate::api::error::ErrorBody),
         (status = 413, description = "Body or batch too large", body = crate::api::error::ErrorBody),
@@ -106,16 +109,32 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct BatchFormat {
     /// `ndjson` (default) or `csv` (also chosen by `Accept: text/csv`).
-    format: Option<String>,
+    #[cfg_attr(feature = "openapi", param(inline))]
+    format: Option<RowFormat>,
+}
+
+/// The rows `/check/batch` streams.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RowFormat {
+    /// One JSON object a line.
+    Ndjson,
+    /// A header, then one line a site.
+    Csv,
 }
 
 /// `POST /check/batch`: screens a FeatureCollection or CSV of sites and streams one row per
 /// site as it is done — NDJSON by default, CSV with `?format=csv` or `Accept: text/csv`.
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/check/batch", tag = "Planning",
     params(crate::query::screen::CheckParams, BatchFormat),
-    request_body(content = String, description = "A GeoJSON FeatureCollection, or CSV with a `wkt` or `lon`/`lat` columns (`id`, `type`, `name` when present)"),
-    responses((status = 200, description = "One row per site as it is done (NDJSON or CSV)", content_type = "application/x-ndjson"),
+    request_body(description = "A GeoJSON FeatureCollection (or one Geometry or Feature), or CSV with a `wkt` or `lon`/`lat` columns (`id`, `type`, `name` when present)",
+        content((crate::api::openapi::site::Sites = "application/json"), (crate::api::openapi::site::Sites = "application/geo+json"),
+            (crate::api::openapi::site::SitesCsv = "text/csv"))),
+    responses((status = 200, description = "One row per site as it is done (NDJSON or CSV)",
+            content((String = "application/x-ndjson"), (String = "text/csv"))),
         (status = 400, description = "Not a list of sites, or a bad parameter", body = crate::api::error::ErrorBody),
+        (status = 422, description = "No site in the list", body = crate::api::error::ErrorBody),
         (status = 413, description = "Body or batch too large", body = crate::api::error::ErrorBody))))]
 pub async fn batch(
     State(st): State<Arc<AppState>>,
@@ -124,16 +143,9 @@ pub async fn batch(
     headers: HeaderMap,
     Body(body): Body,
 ) -> Result<Response, ApiError> {
-    let csv = match q.format.as_deref() {
-        Some("csv") => true,
-        Some("ndjson") => false,
-        Some(other) => {
-            return Err(QueryError::param(
-                "format",
-                format!("{other:?}: use ndjson (default) or csv"),
-            )
-            .into())
-        }
+    let csv = match q.format {
+        Some(RowFormat::Csv) => true,
+        Some(RowFormat::Ndjson) => false,
         None => headers
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
@@ -214,6 +226,7 @@ pub async fn batch(
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ReportLang {
     /// `zh` (default) or `en`.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Lang>, inline))]
     lang: Option<String>,
 }
 
@@ -223,11 +236,12 @@ pub struct ReportLang {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ReportPoint {
-    /// Longitude, degrees.
+    /// Longitude, degrees (or an x in `crs`: a point too far out for lon/lat is a 422).
     lon: f64,
-    /// Latitude, degrees.
+    /// Latitude, degrees (or a y in `crs`).
     lat: f64,
     /// `zh` (default) or `en`.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<Lang>, inline))]
     lang: Option<String>,
 }
 
@@ -236,7 +250,8 @@ pub struct ReportPoint {
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/check/report", tag = "Planning",
     params(crate::query::screen::CheckParams, ReportPoint),
     responses((status = 200, description = "The printable report", content_type = "text/html"),
-        (status = 400, description = "Bad or unknown parameter", body = crate::api::error::ErrorBody))))]
+        (status = 400, description = "Bad or unknown parameter", body = crate::api::error::ErrorBody),
+        (status = 422, description = "The point is not lon/lat (or not in `crs`)", body = crate::api::error::ErrorBody))))]
 pub async fn get_report(
     State(st): State<Arc<AppState>>,
     CheckQuery(params, q): CheckQuery<ReportPoint>,
@@ -250,7 +265,8 @@ pub async fn get_report(
 /// `POST /check/report`: the printable HTML report of the posted site (like `/check`).
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/check/report", tag = "Planning",
     params(crate::query::screen::CheckParams, ReportLang),
-    request_body(content = serde_json::Value, description = "One GeoJSON Geometry or Feature"),
+    request_body(description = "One GeoJSON Geometry or Feature (or a FeatureCollection of one)",
+        content((crate::api::openapi::site::OneSite = "application/json"), (crate::api::openapi::site::OneSite = "application/geo+json"))),
     responses((status = 200, description = "The printable report", content_type = "text/html"),
         (status = 400, description = "Bad JSON, several sites, or a bad parameter", body = crate::api::error::ErrorBody),
         (status = 422, description = "Invalid geometry", body = crate::api::error::ErrorBody))))]

@@ -151,9 +151,9 @@ pub async fn catalog(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Jso
 #[cfg_attr(feature = "openapi", utoipa::path(get, path = "/tiles/{layers}/{z}/{x}/{y}.mvt", tag = "Map",
     params(
         ("layers" = String, Path, description = "Comma-separated layer ids"),
-        ("z" = u32, Path, description = "Zoom"),
-        ("x" = u32, Path, description = "Column"),
-        ("y" = u32, Path, description = "Row (XYZ scheme)"),
+        ("z" = u32, Path, description = "Zoom", maximum = 18),
+        ("x" = u32, Path, description = "Column, below 2^z (outside the grid: 400)"),
+        ("y" = u32, Path, description = "Row (XYZ scheme), below 2^z"),
         TileQuery,
     ),
     responses(

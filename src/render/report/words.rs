@@ -7,6 +7,8 @@ use crate::query::check::Relation;
 
 /// Language of the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(rename_all = "lowercase"))]
 pub enum Lang {
     /// Chinese.
     Zh,

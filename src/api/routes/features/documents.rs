@@ -246,7 +246,8 @@ pub struct ItemsQuery {
     pub(super) offset: Option<u64>,
     /// An RFC 3339 instant (`2025-06-01T00:00:00Z`), a date (`2025-06-01`) or an interval
     /// (`2019-01-01/2021-12-31`, `..` for an open end): features in force in any calendar year
-    /// (UTC) it touches. Without it (and without `year`), features of every year.
+    /// (UTC) it touches. Without it (and without `year`), features of every year. Days that
+    /// exist only, an interval's start not after its end.
     pub(super) datetime: Option<String>,
     /// ecospace extension: features in force in this year (`valid_from <= year < valid_to`).
     /// Not together with `datetime`.
