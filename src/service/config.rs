@@ -280,7 +280,7 @@ pub struct ServeConfig {
     /// map through this server, which adds the key (it never reaches the browser).
     #[arg(long, env = "ECOSPACE_TIANDITU_KEY", hide_env_values = true)]
     pub tianditu_key: Option<String>,
-    /// Where Tianditu's tiles come from [default: https://t0.tianditu.gov.cn] (a mirror, or a
+    /// Where Tianditu's tiles come from [default: `https://t0.tianditu.gov.cn`] (a mirror, or a
     /// stand-in for tests).
     #[arg(long, env = "ECOSPACE_TIANDITU_URL")]
     pub tianditu_url: Option<String>,

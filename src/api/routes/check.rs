@@ -63,7 +63,7 @@ pub async fn zones_at(
 /// [...]}` in input order.
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/check", tag = "Planning",
     params(crate::query::screen::CheckParams),
-    request_body(description = "A GeoJSON Geometry, Feature or FeatureCollection (lon/lat unless `crs` says otherwise)",
+    request_body(description = "A GeoJSON Geometry, Feature or FeatureCollection (lon/lat unless `crs` says otherwise); or, with the `gdal` feature, a site file read through GDAL, told by Content-Type or its first bytes: DXF (`application/dxf`; its closed polylines, in `crs`), a zipped Shapefile (`application/zip`), KML, KMZ or a GeoPackage",
         content((crate::api::openapi::site::Sites = "application/json"), (crate::api::openapi::site::Sites = "application/geo+json"))),
     responses((status = 200, description = "The screening of the site, or of each site", body = Answer),
         (status = 400, description = "Bad JSON, not GeoJSON, or a bad parameter", body = crate::api::error::ErrorBody),
@@ -128,7 +128,7 @@ pub enum RowFormat {
 /// site as it is done — NDJSON by default, CSV with `?format=csv` or `Accept: text/csv`.
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/check/batch", tag = "Planning",
     params(crate::query::screen::CheckParams, BatchFormat),
-    request_body(description = "A GeoJSON FeatureCollection (or one Geometry or Feature), or CSV with a `wkt` or `lon`/`lat` columns (`id`, `type`, `name` when present)",
+    request_body(description = "A GeoJSON FeatureCollection (or one Geometry or Feature), or CSV with a `wkt` or `lon`/`lat` columns (`id`, `type`, `name` when present), or a site file as `/check` takes it (DXF, zipped Shapefile, KML, KMZ, GeoPackage)",
         content((crate::api::openapi::site::Sites = "application/json"), (crate::api::openapi::site::Sites = "application/geo+json"),
             (crate::api::openapi::site::SitesCsv = "text/csv"))),
     responses((status = 200, description = "One row per site as it is done (NDJSON or CSV)",
@@ -265,7 +265,7 @@ pub async fn get_report(
 /// `POST /check/report`: the printable HTML report of the posted site (like `/check`).
 #[cfg_attr(feature = "openapi", utoipa::path(post, path = "/check/report", tag = "Planning",
     params(crate::query::screen::CheckParams, ReportLang),
-    request_body(description = "One GeoJSON Geometry or Feature (or a FeatureCollection of one)",
+    request_body(description = "One GeoJSON Geometry or Feature (or a FeatureCollection of one), or a site file as `/check` takes it (DXF, zipped Shapefile, KML, KMZ, GeoPackage)",
         content((crate::api::openapi::site::OneSite = "application/json"), (crate::api::openapi::site::OneSite = "application/geo+json"))),
     responses((status = 200, description = "The printable report", content_type = "text/html"),
         (status = 400, description = "Bad JSON, several sites, or a bad parameter", body = crate::api::error::ErrorBody),

@@ -64,6 +64,8 @@ pub trait Subject {
     fn geometry(&self) -> &geo::Geometry<f64>;
 }
 
+/// The AST both encodings read into; `NOT LIKE`, `IS NOT NULL` etc. are `Not` of the positive
+/// form, as cql2-json writes them, so the two encodings of one filter give equal trees.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Expr {
     Literal(bool),

@@ -102,9 +102,6 @@ impl Filter {
     }
 }
 
-/// The AST both encodings read into; `NOT LIKE`, `IS NOT NULL` etc. are `Not` of the positive
-/// form, as cql2-json writes them, so the two encodings of one filter give equal trees.
-
 #[cfg(test)]
 mod tests {
     use super::ast::*;
