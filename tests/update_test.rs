@@ -44,17 +44,6 @@ fn zones(lon0: f64, n: usize) -> String {
     )
 }
 
-fn zone_ids_at(addr: Target, lon: f64, lat: f64) -> Vec<String> {
-    let v = get(addr, &format!("/zones?lon={lon}&lat={lat}&year=2025")).json();
-    v["zones"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{v}"))
-        .iter()
-        .filter(|z| z["layer"] == "zone")
-        .map(|z| z["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn an_update_is_validated_recorded_served_and_can_be_rolled_back() {
     let dir = copy_mini("cycle");

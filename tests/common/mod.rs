@@ -385,3 +385,16 @@ pub fn gcj02_forward(lon: f64, lat: f64) -> (f64, f64) {
     dlon = (dlon * 180.0) / (a / sq * rad.cos() * PI);
     (lon + dlon, lat + dlat)
 }
+
+/// The ids of the `zone` layer's zones at a point in 2025 (`/zones`), for the tests that change
+/// the `mini` fixture's zone layer and look where its zones are.
+pub fn zone_ids_at(t: Target, lon: f64, lat: f64) -> Vec<String> {
+    let v = get(t, &format!("/zones?lon={lon}&lat={lat}&year=2025")).json();
+    v["zones"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"))
+        .iter()
+        .filter(|z| z["layer"] == "zone")
+        .map(|z| z["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
