@@ -761,6 +761,7 @@ fn api_parameters_are_exactly_what_each_route_accepts() {
                 match method.as_str() {
                     "get" => get(addr, &url),
                     "post" => common::post(addr, &url, &common::boxed(120.7, 30.7, 120.71, 30.71)),
+                    "options" => common::request(addr, "OPTIONS", &url, b""),
                     m => panic!("{m}"),
                 }
             };

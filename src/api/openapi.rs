@@ -186,7 +186,7 @@ pub async fn api(
     ),
     paths(
         ogc::landing, ogc::conformance, api, ogc::collections, ogc::one_collection, ogc::items::items, ogc::items::item,
-        ogc::queryables::queryables, ogc::queryables::feature_schema, ogc::edit::create, ogc::edit::replace, ogc::edit::patch, ogc::edit::delete,
+        ogc::queryables::queryables, ogc::queryables::feature_schema, ogc::edit::options_items, ogc::edit::options_item, ogc::edit::create, ogc::edit::replace, ogc::edit::patch, ogc::edit::delete,
         ops::health, ops::layers, check::zones_at, check::check, check::batch, check::get_report,
         check::post_report, check::rules, indicators::one_year, indicators::series,
         indicators::chart_svg, indicators::changes, tiles::catalog, tiles::tilejson, tiles::tile,

@@ -232,19 +232,38 @@ fn allow(methods: &str) -> Response {
 }
 
 /// `OPTIONS /collections/{id}/items`: what may be done (QGIS asks before it offers editing).
-pub async fn options_items(State(st): State<Arc<AppState>>) -> Response {
-    allow(if st.web.has_admin() {
+#[cfg_attr(feature = "openapi", utoipa::path(options, path = "/collections/{collectionId}/items", tag = "OGC API – Features",
+    params(("collectionId" = String, Path, description = "A layer id")),
+    responses((status = 204, description = "`Allow`: GET, HEAD, OPTIONS, and POST when an admin token is configured",
+        headers(("Allow" = String, description = "The methods allowed"))),
+        (status = 404, description = "No such collection", body = crate::api::error::ErrorBody))))]
+pub async fn options_items(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    layer(&st.dataset(), &id)?;
+    Ok(allow(if st.web.has_admin() {
         "GET, HEAD, OPTIONS, POST"
     } else {
         "GET, HEAD, OPTIONS"
-    })
+    }))
 }
 
 /// `OPTIONS /collections/{id}/items/{fid}`.
-pub async fn options_item(State(st): State<Arc<AppState>>) -> Response {
-    allow(if st.web.has_admin() {
+#[cfg_attr(feature = "openapi", utoipa::path(options, path = "/collections/{collectionId}/items/{featureId}", tag = "OGC API – Features",
+    params(("collectionId" = String, Path, description = "A layer id"),
+        ("featureId" = String, Path, description = "A feature id")),
+    responses((status = 204, description = "`Allow`: GET, HEAD, OPTIONS, and PUT, PATCH, DELETE when an admin token is configured",
+        headers(("Allow" = String, description = "The methods allowed"))),
+        (status = 404, description = "No such collection", body = crate::api::error::ErrorBody))))]
+pub async fn options_item(
+    State(st): State<Arc<AppState>>,
+    Path((id, _fid)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    layer(&st.dataset(), &id)?;
+    Ok(allow(if st.web.has_admin() {
         "GET, HEAD, OPTIONS, PUT, PATCH, DELETE"
     } else {
         "GET, HEAD, OPTIONS"
-    })
+    }))
 }
