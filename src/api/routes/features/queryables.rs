@@ -105,12 +105,7 @@ pub async fn queryables(
     headers: HeaderMap,
     Params(_): Params<FormatQuery>,
 ) -> Result<Response, ApiError> {
-    let ds = st.dataset();
-    let href = format!("{}/collections/{id}/queryables", base_url(&st, &headers));
-    Ok(answer(
-        schema(layer(&ds, &id)?, href, "queryables"),
-        &headers,
-    ))
+    document(&st, &id, &headers, "queryables")
 }
 
 /// What a feature of the collection holds.
