@@ -58,14 +58,13 @@ pub fn select<'a>(
             .map(|f| f.id.as_str())
             .collect()
     });
-    let queryables = LayerQueryables::of(layer);
     let hits = hits.or(hinted_ids);
     layer
         .features
         .iter()
         .filter(|f| hits.as_ref().is_none_or(|h| h.contains(f.id.as_str())))
         .filter(|f| years.is_none_or(|y| admits(&y, f)))
-        .filter(|f| filter.is_none_or(|flt| flt.matches(&queryables.subject(f))))
+        .filter(|f| filter.is_none_or(|flt| flt.matches(&FeatureSubject::of(f))))
         .collect()
 }
 
@@ -135,14 +134,6 @@ impl LayerQueryables {
         );
         LayerQueryables { properties }
     }
-
-    /// A feature as a filter sees it.
-    pub fn subject<'a>(&self, f: &'a Feature) -> FeatureSubject<'a> {
-        FeatureSubject {
-            feature: f,
-            id: Value::String(f.id.clone()),
-        }
-    }
 }
 
 impl Queryables for LayerQueryables {
@@ -155,6 +146,16 @@ impl Queryables for LayerQueryables {
 pub struct FeatureSubject<'a> {
     feature: &'a Feature,
     id: Value,
+}
+
+impl<'a> FeatureSubject<'a> {
+    /// A feature as a filter sees it.
+    pub fn of(f: &'a Feature) -> FeatureSubject<'a> {
+        FeatureSubject {
+            feature: f,
+            id: Value::String(f.id.clone()),
+        }
+    }
 }
 
 impl Subject for FeatureSubject<'_> {
@@ -170,11 +171,12 @@ impl Subject for FeatureSubject<'_> {
     }
 }
 
-/// The feature's loaded lon/lat geometry as a GeoJSON geometry object, of the layer's
-/// [`geometry_type`]: a Polygon of a layer that also has MultiPolygons is served as a
-/// one-part MultiPolygon, so a client (GDAL, QGIS writing a GeoPackage) sees one type.
-pub fn geometry_json(layer: &Layer, f: &Feature) -> Value {
-    let promoted = match (&f.geometry, geometry_type(layer)) {
+/// The feature's loaded lon/lat geometry as a GeoJSON geometry object, of its layer's
+/// [`geometry_type`] `served` (asked once per answer, not per feature: it reads every feature):
+/// a Polygon of a layer that also has MultiPolygons is served as a one-part MultiPolygon, so a
+/// client (GDAL, QGIS writing a GeoPackage) sees one type.
+pub fn geometry_json(f: &Feature, served: Option<&str>) -> Value {
+    let promoted = match (&f.geometry, served) {
         (Geometry::Polygon(p), Some("MultiPolygon")) => {
             Some(Geometry::MultiPolygon(MultiPolygon(vec![p.clone()])))
         }

@@ -2,7 +2,7 @@
 //! the schemas `/api` describes: links, the landing page, conformance, collections and their
 //! extents, GeoJSON features and feature collections, and the query parameters.
 
-use crate::data::{Feature, Layer};
+use crate::data::Feature;
 use crate::query::features;
 use crate::spatial::crs::ogc::Axes;
 use crate::spatial::crs::CrsError;
@@ -167,15 +167,15 @@ pub struct GeoJsonFeature {
 }
 
 impl GeoJsonFeature {
-    /// The feature with its geometry as served (see [`features::geometry_json`]), written by
-    /// `axes` in the asked CRS.
+    /// The feature with its geometry as its layer serves it (`served`, the layer's
+    /// [`features::geometry_type`]), written by `axes` in the asked CRS.
     pub(super) fn of(
-        layer: &Layer,
         f: &Feature,
+        served: Option<&str>,
         axes: &Axes,
         links: Option<Vec<Link>>,
     ) -> Result<Self, CrsError> {
-        let mut geometry = features::geometry_json(layer, f);
+        let mut geometry = features::geometry_json(f, served);
         axes.geometry(&mut geometry)?;
         Ok(GeoJsonFeature {
             kind: FeatureType::Feature,

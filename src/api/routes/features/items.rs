@@ -288,6 +288,7 @@ pub async fn items(
     let page = tokio::task::spawn_blocking(move || -> Result<FeatureCollection, ApiError> {
         let l = layer(&ds, &id)?;
         let axes = filter.crs.writer()?;
+        let served = features::geometry_type(l);
         let matched = features::select(
             l,
             filter.lonlat_bbox()?,
@@ -299,7 +300,7 @@ pub async fn items(
             .into_iter()
             .skip(usize::try_from(filter.offset).unwrap_or(usize::MAX))
             .take(usize::try_from(filter.limit).unwrap_or(usize::MAX))
-            .map(|f| GeoJsonFeature::of(l, f, &axes, None))
+            .map(|f| GeoJsonFeature::of(f, served, &axes, None))
             .collect::<Result<Vec<_>, CrsError>>()?;
         let returned = features.len() as u64;
         let here = format!("{base}/collections/{id}/items");
@@ -391,7 +392,8 @@ pub async fn item(
             "The collection",
         ),
     ];
-    let feature = GeoJsonFeature::of(l, f, &crs.writer()?, Some(links))?;
+    let served = features::geometry_type(l);
+    let feature = GeoJsonFeature::of(f, served, &crs.writer()?, Some(links))?;
     let mut res = with_header(ok(GEOJSON, feature), content_crs(&crs));
     // Part 4's optimistic concurrency: the tag of the layer file the feature was read from.
     if let Some(tag) = ds
