@@ -24,6 +24,16 @@ pub enum Edit {
 }
 
 impl Edit {
+    /// Its action in the audit log.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Edit::Create(_) => "feature.create",
+            Edit::Replace(..) => "feature.replace",
+            Edit::Patch(..) => "feature.update",
+            Edit::Delete(_) => "feature.delete",
+        }
+    }
+
     /// What the history says of it, when the editor gives no message.
     pub fn describe(&self, fid: &str) -> String {
         match self {

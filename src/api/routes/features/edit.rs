@@ -29,7 +29,6 @@ async fn run(
     st: Arc<AppState>,
     actor: Actor,
     (collection, q, headers): (String, ChangeQuery, HeaderMap),
-    action: &str,
     edit: Edit,
 ) -> Result<Response, ApiError> {
     if q.to.is_some() {
@@ -46,6 +45,7 @@ async fn run(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let created = matches!(edit, Edit::Create(_));
+    let action = edit.action();
     let fid = Arc::new(OnceLock::new());
     let (fid2, name) = (Arc::clone(&fid), collection.clone());
     let body = serde_json::to_vec(&match &edit {
@@ -106,14 +106,7 @@ pub async fn create(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let f = feature_body(&st, &body)?;
-    run(
-        st,
-        actor,
-        (id, q, headers),
-        "feature.create",
-        Edit::Create(f),
-    )
-    .await
+    run(st, actor, (id, q, headers), Edit::Create(f)).await
 }
 
 /// `PUT /collections/{id}/items/{fid}`: replace a feature.
@@ -142,14 +135,7 @@ pub async fn replace(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let f = feature_body(&st, &body)?;
-    run(
-        st,
-        actor,
-        (id, q, headers),
-        "feature.replace",
-        Edit::Replace(fid, f),
-    )
-    .await
+    run(st, actor, (id, q, headers), Edit::Replace(fid, f)).await
 }
 
 /// `PATCH /collections/{id}/items/{fid}`: a JSON Merge Patch (RFC 7396) of the feature.
@@ -178,14 +164,7 @@ pub async fn patch(
     Body(body): Body,
 ) -> Result<Response, ApiError> {
     let p = feature_body(&st, &body)?;
-    run(
-        st,
-        actor,
-        (id, q, headers),
-        "feature.update",
-        Edit::Patch(fid, p),
-    )
-    .await
+    run(st, actor, (id, q, headers), Edit::Patch(fid, p)).await
 }
 
 /// `DELETE /collections/{id}/items/{fid}`.
@@ -210,14 +189,7 @@ pub async fn delete(
     Params(q): Params<ChangeQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    run(
-        st,
-        actor,
-        (id, q, headers),
-        "feature.delete",
-        Edit::Delete(fid),
-    )
-    .await
+    run(st, actor, (id, q, headers), Edit::Delete(fid)).await
 }
 
 fn allow(methods: &str) -> Response {
