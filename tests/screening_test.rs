@@ -379,10 +379,15 @@ fn batch_rows_equal_single_checks_for_geojson_and_csv() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(rows[0]["error"]["error"], "invalid_geojson");
+    // The row says which site (index and id); its message says what is wrong, not where.
+    assert_eq!(
+        (rows[0]["index"].as_u64(), rows[0]["id"].as_str()),
+        (Some(0), Some("x"))
+    );
     assert!(rows[0]["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("CSV line 2"));
+        .contains("lon \"abc\" is not a number"));
     assert_eq!(rows[1]["result"]["verdict"], "conflict");
     let r = post(addr, "/check/batch", "name,colour\nx,red\n");
     assert_eq!(
@@ -391,6 +396,37 @@ fn batch_rows_equal_single_checks_for_geojson_and_csv() {
     );
     let r = post(addr, "/check/batch?type=casino", &fc);
     assert_eq!(r.status, 400);
+
+    // In a FeatureCollection too, a bad feature is its own row (index, id, code) and the good
+    // ones are screened as they are alone; its message does not say where it sat.
+    let bow_tie = r#"{"type":"Feature","id":"bad","properties":{},"geometry":{"type":"Polygon","coordinates":[[[120.81,30.80],[120.82,30.81],[120.82,30.80],[120.81,30.81],[120.81,30.80]]]}}"#;
+    let good = r#"{"type":"Feature","id":"good","properties":{},"geometry":{"type":"Point","coordinates":[120.805,30.805]}}"#;
+    let body = format!(r#"{{"type":"FeatureCollection","features":[{good},{bow_tie}]}}"#);
+    let r = post(addr, "/check/batch?year=2025&type=industrial", &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rows: Vec<Value> = r
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        rows[0]["result"],
+        single(addr, "year=2025&type=industrial", sites[0].2)
+    );
+    assert_eq!(
+        (rows[1]["index"].as_u64(), rows[1]["id"].as_str()),
+        (Some(1), Some("bad"))
+    );
+    assert_eq!(
+        rows[1]["error"]["error"], "self_intersection",
+        "{}",
+        rows[1]
+    );
+    let message = rows[1]["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.contains("feature 1") && !message.contains("bad"),
+        "{message}"
+    );
 }
 
 #[test]

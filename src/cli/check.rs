@@ -22,7 +22,7 @@ pub struct CheckArgs {
     /// The site file (`-` for stdin).
     #[arg(required_unless_present = "batch", conflicts_with = "batch")]
     site: Option<PathBuf>,
-    /// Screen many sites: a GeoJSON FeatureCollection or a CSV (`wkt` or `lon`,`lat` columns;
+    /// Screen many sites (`-` for stdin): a GeoJSON FeatureCollection or a CSV (`wkt` or `lon`,`lat` columns;
     /// `id`, `type`, `name` when present). Streams one row per site to stdout.
     #[arg(long, value_name = "FILE")]
     batch: Option<PathBuf>,
@@ -71,13 +71,7 @@ pub fn run(a: CheckArgs) -> Result<(), CliError> {
         return run_batch(&ds, path, &opts, &ask, &a);
     }
     let site = a.site.clone().unwrap_or_else(|| PathBuf::from("-"));
-    let body = if site.as_os_str() == "-" {
-        let mut b = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map_err(io(&site))?;
-        b
-    } else {
-        std::fs::read(&site).map_err(io(&site))?
-    };
+    let body = read_input(&site)?;
     // A DXF, zipped Shapefile, KML/KMZ or GeoPackage (told by its bytes) is read through GDAL.
     let (body, crs) = site::as_geojson(&body, None, ask.crs.as_deref())?;
     let input = site::parse_in(&body, usize::MAX, crs)?;
@@ -113,6 +107,18 @@ pub fn run(a: CheckArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A site or batch file, or stdin for `-` (so that `check --batch -` is a filter: a Spark
+/// partition, a shell pipe).
+fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
+    if path.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map_err(io(path))?;
+        Ok(b)
+    } else {
+        std::fs::read(path).map_err(io(path))
+    }
+}
+
 /// `check --batch`: rows to stdout (or `--out`) as each site is done, a progress bar on stderr.
 /// GeoParquet is binary and columnar, so it needs `--out` and is complete only at the end.
 fn run_batch(
@@ -129,7 +135,7 @@ fn run_batch(
         ));
     }
     check_year(opts.year)?;
-    let body = std::fs::read(path).map_err(io(path))?;
+    let body = read_input(path)?;
     let (body, crs) = site::as_geojson(&body, None, ask.crs.as_deref())?;
     let mut ask = ask.clone();
     ask.crs = crs.map(str::to_string);

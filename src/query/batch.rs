@@ -2,7 +2,7 @@
 //!
 //! Planners screen project lists, not single sites: a FeatureCollection (each feature may carry
 //! its own `type`) or a CSV from a spreadsheet with a WKT column or lon/lat columns. One bad row
-//! is reported in its own row (with its line) and does not stop the others; a file that cannot
+//! is reported in its own row (with its index and id) and does not stop the others; a file that cannot
 //! be read as a list of sites at all is refused whole.
 
 use super::check::CheckOptions;
@@ -42,23 +42,26 @@ pub struct Entry {
     pub index: usize,
     /// The site, or why its feature or CSV row could not become one.
     pub site: Result<Site, SiteError>,
+    /// The site's id as read, also when the site could not be (its row still names it).
+    pub id: Option<String>,
 }
 
 /// Reads a batch: GeoJSON when the body starts with `{`, CSV otherwise.
 pub fn read(body: &[u8], max_batch: usize) -> Result<Vec<Entry>, BatchError> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     let entries = if first == Some(&b'{') {
-        match site::parse(body, max_batch)? {
-            SiteInput::One(s) => vec![Entry {
-                index: 0,
-                site: Ok(s),
-            }],
-            SiteInput::Batch(v) => v
-                .into_iter()
-                .enumerate()
-                .map(|(index, s)| Entry { index, site: Ok(s) })
-                .collect(),
-        }
+        site::parse_batch(body, max_batch)?
+            .into_iter()
+            .enumerate()
+            .map(|(index, site)| Entry {
+                index,
+                id: match &site {
+                    Ok(s) => s.id.clone(),
+                    Err(e) => e.site_id().map(str::to_string),
+                },
+                site,
+            })
+            .collect()
     } else {
         read_csv(body)?
     };
@@ -100,7 +103,6 @@ fn read_csv(body: &[u8]) -> Result<Vec<Entry>, BatchError> {
     let mut out = Vec::new();
     for (index, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| BatchError::Csv(e.to_string()))?;
-        let line = rec.position().map_or(index + 2, |p| p.line() as usize);
         let cell = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim);
         let site_id = cell(id).filter(|s| !s.is_empty()).map(str::to_string);
         let mut properties = Map::new();
@@ -116,7 +118,7 @@ fn read_csv(body: &[u8]) -> Result<Vec<Entry>, BatchError> {
             Some(_) => geometry_from_wkt(cell(wkt).unwrap_or("")),
             None => point_from(cell(lon).unwrap_or(""), cell(lat).unwrap_or("")),
         }
-        .map_err(|message| SiteError::NotGeoJson(format!("CSV line {line}: {message}")))
+        .map_err(SiteError::NotGeoJson)
         .and_then(|g| {
             from_geojson(&g).map_err(|source| SiteError::Geometry {
                 index: Some(index),
@@ -126,6 +128,7 @@ fn read_csv(body: &[u8]) -> Result<Vec<Entry>, BatchError> {
         });
         out.push(Entry {
             index,
+            id: site_id.clone(),
             site: geometry.map(|geometry| Site {
                 id: site_id,
                 geometry,
@@ -208,7 +211,7 @@ pub fn screen_entry(
                 .map(str::to_string)
                 .or_else(|| ask.project_type.clone()),
         ),
-        Err(_) => (None, None, ask.project_type.clone()),
+        Err(_) => (e.id.clone(), None, ask.project_type.clone()),
     };
     let mut row = Row {
         index: e.index,
@@ -218,19 +221,16 @@ pub fn screen_entry(
         result: None,
         error: None,
     };
-    let outcome = e
-        .site
-        .map_err(|err| RowError {
+    // The row carries the site's index and id: its message does not repeat them.
+    let to_row_error = |err: SiteError| {
+        let err = err.unplaced();
+        RowError {
             error: err.code(),
             message: err.to_string(),
-        })
-        .and_then(|s| {
-            site::check_vertices(&SiteInput::One(s.clone()), max_vertices).map_err(|err| {
-                RowError {
-                    error: err.code(),
-                    message: err.to_string(),
-                }
-            })?;
+        }
+    };
+    let outcome = e.site.map_err(to_row_error).and_then(|s| {
+        site::check_vertices(&SiteInput::One(s.clone()), max_vertices).map_err(to_row_error)?;
             let to_row = |err: QueryError| RowError {
                 error: err.code(),
                 message: err.to_string(),

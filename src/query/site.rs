@@ -118,6 +118,40 @@ fn at(index: &Option<usize>, id: &Option<String>) -> String {
 }
 
 impl SiteError {
+    /// The id of the site this error is about, when it has one.
+    pub fn site_id(&self) -> Option<&str> {
+        match self {
+            SiteError::Geometry { id, .. }
+            | SiteError::MissingGeometry { id, .. }
+            | SiteError::TooManyVertices { id, .. } => id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The same error without the site's position and id in its message: a batch row carries
+    /// both beside it, and a row's message must not depend on where the site sat in its input
+    /// (a split of the batch, e.g. a Spark partition, gives the same row).
+    pub fn unplaced(self) -> SiteError {
+        match self {
+            SiteError::Geometry { source, .. } => SiteError::Geometry {
+                index: None,
+                id: None,
+                source,
+            },
+            SiteError::MissingGeometry { .. } => SiteError::MissingGeometry {
+                index: None,
+                id: None,
+            },
+            SiteError::TooManyVertices { n, max, .. } => SiteError::TooManyVertices {
+                index: None,
+                id: None,
+                n,
+                max,
+            },
+            e => e,
+        }
+    }
+
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -270,6 +304,38 @@ fn batch_size(n: usize, max: usize) -> Result<(), SiteError> {
 /// body — another type, a legacy `crs` member, anything that does not read cleanly — which the
 /// general path then reads, so that its answers and its error messages are the only ones.
 fn parse_collection(body: &[u8], max_batch: usize) -> Result<Option<SiteInput>, SiteError> {
+    let Some(sites) = collection_entries(body, max_batch)? else {
+        return Ok(None);
+    };
+    // The first bad feature in input order, as a sequential read reports it.
+    sites
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map(|v| Some(SiteInput::Batch(v)))
+}
+
+/// A batch's sites, each read on its own: a bad feature is that entry's error, not the
+/// batch's (what `check --batch` and `POST /check/batch` need: one row per site). A body that
+/// is not a list of sites at all is still refused whole.
+pub fn parse_batch(
+    body: &[u8],
+    max_batch: usize,
+) -> Result<Vec<Result<Site, SiteError>>, SiteError> {
+    if let Some(v) = collection_entries(body, max_batch)? {
+        return Ok(v);
+    }
+    Ok(match parse_in(body, max_batch, None)? {
+        SiteInput::One(s) => vec![Ok(s)],
+        SiteInput::Batch(v) => v.into_iter().map(Ok).collect(),
+    })
+}
+
+/// A plain lon/lat FeatureCollection's features as sites, read in parallel; `None` when the
+/// body is not one (or names a legacy `crs`), for [`parse_in`]'s general path.
+fn collection_entries(
+    body: &[u8],
+    max_batch: usize,
+) -> Result<Option<Vec<Result<Site, SiteError>>>, SiteError> {
     use rayon::prelude::*;
     let Ok(fc) = serde_json::from_slice::<::geojson::FeatureCollection>(body) else {
         return Ok(None);
@@ -282,17 +348,13 @@ fn parse_collection(body: &[u8], max_batch: usize) -> Result<Option<SiteInput>, 
         return Ok(None);
     }
     batch_size(fc.features.len(), max_batch)?;
-    let sites: Vec<Result<Site, SiteError>> = fc
-        .features
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, f)| feature_site(f, Some(i)))
-        .collect();
-    // The first bad feature in input order, as a sequential read reports it.
-    sites
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map(|v| Some(SiteInput::Batch(v)))
+    Ok(Some(
+        fc.features
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, f)| feature_site(f, Some(i)))
+            .collect(),
+    ))
 }
 
 /// Converts every geometry of the body to lon/lat when a (non lon/lat) CRS is given, by
