@@ -117,9 +117,25 @@ fn an_update_is_validated_recorded_served_and_can_be_rolled_back() {
     let v1 = get(addr, "/health").json()["version"].clone();
     assert_eq!(v["version"], v1);
     assert_ne!(v1, v0);
+    // Every answer names the data version it was computed from: the update's own answer the
+    // version it made (not the one in service when it arrived), the others the one served.
+    assert_eq!(r.header("x-data-version").as_deref(), v1.as_str());
+    for path in [
+        "/health",
+        "/zones?lon=120.5025&lat=30.9005",
+        "/layers",
+        "/no/such/route",
+    ] {
+        assert_eq!(
+            get(addr, path).header("x-data-version").as_deref(),
+            v1.as_str(),
+            "{path}"
+        );
+    }
     // A reload from disk gives the same snapshot version: what is served is what is stored.
     let r = request_with(addr, "POST", "/admin/reload", &[AUTH], b"");
     assert_eq!(r.json()["version"], v1);
+    assert_eq!(r.header("x-data-version").as_deref(), v1.as_str());
 
     let h = request_with(addr, "GET", "/admin/layers/zone/history", &[AUTH], b"").json();
     let vs = h["versions"].as_array().unwrap();

@@ -32,8 +32,20 @@ struct Args {
     /// The GeoJSON of the layer to update every other second (`water_source`).
     layer: String,
     layer_file: Option<std::path::PathBuf>,
-    pid: Option<u32>,
+    /// Servers whose RSS is sampled every second (`--pid`, repeatable: every replica).
+    pids: Vec<u32>,
     malformed_every: u64,
+    /// Seconds between layer updates (2 by default: an update and a reload in turn, every
+    /// second).
+    update_every: u64,
+    /// Reload between updates (off behind a load balancer: a reload goes to one replica).
+    reload: bool,
+    /// The replicas behind `addr`, asked directly for their data version after each update:
+    /// how long each took to notice it.
+    replicas: Vec<SocketAddr>,
+    /// The server is a load balancer: bytes that are not HTTP at all are its to refuse (nginx
+    /// answers them with an HTML 400 and never passes them on).
+    behind_proxy: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -44,8 +56,12 @@ fn args() -> Result<Args, String> {
         token: String::new(),
         layer: "water_source".into(),
         layer_file: None,
-        pid: None,
+        pids: Vec::new(),
         malformed_every: 20,
+        update_every: 2,
+        reload: true,
+        replicas: Vec::new(),
+        behind_proxy: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -57,7 +73,20 @@ fn args() -> Result<Args, String> {
             "--token" => a.token = v()?,
             "--layer" => a.layer = v()?,
             "--layer-file" => a.layer_file = Some(v()?.into()),
-            "--pid" => a.pid = Some(v()?.parse().map_err(|e| format!("--pid: {e}"))?),
+            "--pid" => a
+                .pids
+                .push(v()?.parse().map_err(|e| format!("--pid: {e}"))?),
+            "--update-every" => {
+                a.update_every = v()?
+                    .parse::<u64>()
+                    .map_err(|e| format!("--update-every: {e}"))?
+                    .max(1);
+            }
+            "--no-reload" => a.reload = false,
+            "--behind-proxy" => a.behind_proxy = true,
+            "--replica" => a
+                .replicas
+                .push(v()?.parse().map_err(|e| format!("--replica: {e}"))?),
             "--malformed-every" => {
                 a.malformed_every = v()?
                     .parse()
@@ -98,8 +127,15 @@ enum Kind {
     Admin,
 }
 
+/// The updates alternate the first feature of the layer between its name and the name with
+/// this mark; a point inside it is the probe.
+const MARK: &str = "（更新）";
+
 struct Request {
     kind: Kind,
+    /// Whether it asks about the probe: its answer must show the mark exactly when its data
+    /// version is one of the marked ones.
+    probe: bool,
     method: &'static str,
     path: String,
     headers: Vec<(String, String)>,
@@ -112,6 +148,7 @@ impl Request {
     fn new(kind: Kind, method: &'static str, path: String, body: Vec<u8>) -> Request {
         Request {
             kind,
+            probe: false,
             method,
             path,
             headers: Vec::new(),
@@ -119,6 +156,17 @@ impl Request {
             raw: false,
         }
     }
+}
+
+/// A point inside the first feature of a GeoJSON layer file (the one the updates rename).
+fn probe_of(layer_file: &std::path::Path) -> Option<(f64, f64)> {
+    use geo::InteriorPoint;
+    let text = std::fs::read_to_string(layer_file).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let g: geojson::Geometry = serde_json::from_value(v["features"][0]["geometry"].clone()).ok()?;
+    let g: geo::Geometry<f64> = g.try_into().ok()?;
+    let p = g.interior_point()?;
+    Some((p.x(), p.y()))
 }
 
 // Jiaxing's extent (the bundled data), lon/lat.
@@ -135,13 +183,29 @@ fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
     (x as u32, y as u32)
 }
 
-fn valid(rng: &mut Rng) -> Request {
-    let lon = rng.range(WEST, EAST);
-    let lat = rng.range(SOUTH, NORTH);
+fn valid(rng: &mut Rng, probe: Option<(f64, f64)>) -> Request {
+    // One request in ten asks about the probe (which the updates change), when there is one.
+    let at_probe = probe.filter(|_| rng.next() % 10 == 0);
+    let (lon, lat) = at_probe.unwrap_or_else(|| (rng.range(WEST, EAST), rng.range(SOUTH, NORTH)));
+    let mut r = request_at(rng, lon, lat, at_probe.is_some());
+    r.probe = at_probe.is_some();
+    r
+}
+
+fn request_at(rng: &mut Rng, lon: f64, lat: f64, small: bool) -> Request {
     match rng.next() % 10 {
         0..=3 => {
-            // A site of 50–600 m across, sometimes with a buffer.
-            let d = rng.range(0.0005, 0.006);
+            // A site of 50–600 m across, sometimes with a buffer (at the probe, ~50 m around it).
+            let d = if small {
+                0.0005
+            } else {
+                rng.range(0.0005, 0.006)
+            };
+            let (lon, lat) = if small {
+                (lon - d / 2.0, lat - d / 2.0)
+            } else {
+                (lon, lat)
+            };
             let body = format!(
                 r#"{{"type":"Polygon","coordinates":[[[{lon},{lat}],[{},{lat}],[{},{}],[{lon},{}],[{lon},{lat}]]]}}"#,
                 lon + d,
@@ -166,7 +230,7 @@ fn valid(rng: &mut Rng) -> Request {
         _ => {
             let z = 8 + (rng.next() % 7) as u32;
             let (x, y) = tile_of(lon, lat, z);
-            let year = 2018 + rng.next() % 8;
+            let year = if small { 2025 } else { 2018 + rng.next() % 8 };
             Request::new(
                 Kind::Tile,
                 "GET",
@@ -177,8 +241,10 @@ fn valid(rng: &mut Rng) -> Request {
     }
 }
 
-fn malformed(rng: &mut Rng) -> Request {
-    let (method, path, body): (&'static str, String, Vec<u8>) = match rng.next() % 8 {
+/// A malformed request; `raw`: bytes that are not HTTP at all among them (not behind a load
+/// balancer, which refuses those itself and never passes them on).
+fn malformed(rng: &mut Rng, raw: bool) -> Request {
+    let (method, path, body): (&'static str, String, Vec<u8>) = match rng.next() % if raw { 8 } else { 7 } {
         0 => ("POST", "/check".into(), br#"{"type":"Polygon","coordinates":[[[120.7,30.7],[120.8"#.to_vec()),
         1 => ("POST", "/check".into(), br#"{"type":"Polygon","coordinates":[[[120.7,30.7],[120.8,30.8],[120.8,30.7],[120.7,30.8],[120.7,30.7]]]}"#.to_vec()),
         2 => ("GET", "/zones?lon=abc&lat=30.7".into(), Vec::new()),
@@ -189,6 +255,7 @@ fn malformed(rng: &mut Rng) -> Request {
         _ => {
             return Request {
                 kind: Kind::Malformed,
+                probe: false,
                 method: "GET",
                 path: String::new(),
                 headers: Vec::new(),
@@ -247,14 +314,29 @@ struct Tally {
     latencies: BTreeMap<Kind, Vec<u32>>,
     statuses: BTreeMap<(Kind, u16), u64>,
     failures: Vec<String>,
+    /// Answers about the probe per data version: [without the mark, with it].
+    probed: BTreeMap<String, [u64; 2]>,
+    /// Valid answers (200) without an `X-Data-Version`.
+    unversioned: u64,
 }
 
 impl Tally {
-    fn record(&mut self, kind: Kind, started: Instant, got: &std::io::Result<Answer>) {
+    fn record(&mut self, r: &Request, started: Instant, got: &std::io::Result<Answer>) {
+        let kind = r.kind;
         let us = started.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
         self.latencies.entry(kind).or_default().push(us);
         match got {
             Ok(a) => {
+                if a.status == 200 && kind != Kind::Malformed {
+                    match a.header("x-data-version") {
+                        Some(v) if r.probe => {
+                            let marked = a.body.windows(MARK.len()).any(|w| w == MARK.as_bytes());
+                            self.probed.entry(v.to_string()).or_default()[usize::from(marked)] += 1;
+                        }
+                        Some(_) => {}
+                        None => self.unversioned += 1,
+                    }
+                }
                 *self.statuses.entry((kind, a.status)).or_default() += 1;
                 if !judge(kind, a) && self.failures.len() < 20 {
                     self.failures.push(format!(
@@ -284,6 +366,12 @@ impl Tally {
             *self.statuses.entry(k).or_default() += n;
         }
         self.failures.extend(o.failures);
+        for (v, n) in o.probed {
+            let e = self.probed.entry(v).or_default();
+            e[0] += n[0];
+            e[1] += n[1];
+        }
+        self.unversioned += o.unversioned;
     }
 }
 
@@ -312,6 +400,21 @@ fn main() -> std::process::ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     let deadline = Instant::now() + Duration::from_secs_f64(a.seconds);
     let total = Arc::new(Mutex::new(Tally::default()));
+    let probe = a.layer_file.as_deref().and_then(probe_of);
+    // What each data version must show at the probe: the version served before any update is
+    // the file as it is (unmarked); each update's answer names the version it made.
+    let mut truth: BTreeMap<String, bool> = BTreeMap::new();
+    match http::Conn::new(a.addr, "load").send("GET", "/health", &[], &[]) {
+        Ok(h) => {
+            if let Some(v) = h.header("x-data-version") {
+                truth.insert(v.to_string(), false);
+            }
+        }
+        Err(e) => {
+            eprintln!("error: GET /health on {}: {e}", a.addr);
+            return std::process::ExitCode::FAILURE;
+        }
+    }
 
     let mut handles = Vec::new();
     for c in 0..a.clients {
@@ -326,13 +429,13 @@ fn main() -> std::process::ExitCode {
                 let r = if a.malformed_every > 0
                     && n % a.malformed_every == c as u64 % a.malformed_every
                 {
-                    malformed(&mut rng)
+                    malformed(&mut rng, !a.behind_proxy)
                 } else {
-                    valid(&mut rng)
+                    valid(&mut rng, probe)
                 };
                 let started = Instant::now();
                 let got = conn.send(&r);
-                t.record(r.kind, started, &got);
+                t.record(&r, started, &got);
             }
             total
                 .lock()
@@ -341,17 +444,21 @@ fn main() -> std::process::ExitCode {
         }));
     }
 
-    // Every second: a layer update (alternating two versions) or a reload; and the RSS.
+    // Every second the RSS; every `update_every` seconds a layer update (alternating two
+    // versions), a reload in the seconds between (when asked).
     let versions = a.layer_file.as_ref().map(|f| {
         let text = std::fs::read_to_string(f).unwrap_or_default();
-        let other = text.replacen("\"name\":\"", "\"name\":\"（更新）", 1);
+        let other = text.replacen("\"name\":\"", &format!("\"name\":\"{MARK}"), 1);
         [other, text]
     });
     let mut admin = Conn::new(a.addr);
     let mut admin_tally = Tally::default();
-    let mut rss = Vec::new();
+    let mut rss: Vec<(u64, Vec<u64>)> = Vec::new();
+    let lags: Arc<Mutex<Vec<(SocketAddr, Option<Duration>)>>> = Arc::default();
+    let mut watchers = Vec::new();
     let start = Instant::now();
     let mut second = 0u64;
+    let mut updates = 0u64;
     while Instant::now() < deadline {
         second += 1;
         let next = start + Duration::from_secs(second);
@@ -362,21 +469,29 @@ fn main() -> std::process::ExitCode {
         if Instant::now() >= deadline {
             break;
         }
-        if let Some(pid) = a.pid {
-            rss.push((second, rss_kib(pid).unwrap_or(0)));
+        if !a.pids.is_empty() {
+            rss.push((
+                second,
+                a.pids.iter().map(|p| rss_kib(*p).unwrap_or(0)).collect(),
+            ));
         }
         if a.token.is_empty() {
             continue;
         }
-        let mut r = match (&versions, second % 2) {
-            (Some(v), 1) => Request::new(
+        let update = versions.is_some() && second % a.update_every == 0;
+        if !update && !a.reload {
+            continue;
+        }
+        let content = updates % 2;
+        let mut r = match (&versions, update) {
+            (Some(v), true) => Request::new(
                 Kind::Admin,
                 "PUT",
                 format!(
                     "/admin/layers/{}?author=load-test&message=second+{second}",
                     a.layer
                 ),
-                v[(second / 2 % 2) as usize].clone().into_bytes(),
+                v[content as usize].clone().into_bytes(),
             ),
             _ => Request::new(Kind::Admin, "POST", "/admin/reload".into(), Vec::new()),
         };
@@ -384,7 +499,43 @@ fn main() -> std::process::ExitCode {
             .push(("Authorization".into(), format!("Bearer {}", a.token)));
         let started = Instant::now();
         let got = admin.send(&r);
-        admin_tally.record(Kind::Admin, started, &got);
+        admin_tally.record(&r, started, &got);
+        if !update {
+            continue;
+        }
+        updates += 1;
+        let Some(version) = got.ok().filter(|g| g.status == 200).and_then(|g| {
+            serde_json::from_slice::<serde_json::Value>(&g.body).ok()?["version"]
+                .as_str()
+                .map(str::to_string)
+        }) else {
+            continue;
+        };
+        truth.insert(version.clone(), content == 0);
+        // How long each replica takes to serve it (given up after 10 s, or at the next update).
+        for &replica in &a.replicas {
+            let (version, lags) = (version.clone(), Arc::clone(&lags));
+            let give_up = Duration::from_secs(a.update_every.min(10));
+            watchers.push(std::thread::spawn(move || {
+                let mut c = http::Conn::new(replica, "load");
+                let lag = loop {
+                    let seen = c.send("GET", "/health", &[], &[]).ok();
+                    if seen.as_ref().and_then(|h| h.header("x-data-version")) == Some(&version) {
+                        break Some(started.elapsed());
+                    }
+                    if started.elapsed() > give_up {
+                        break None;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                };
+                lags.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((replica, lag));
+            }));
+        }
+    }
+    for w in watchers {
+        let _ = w.join();
     }
     stop.store(true, Ordering::Relaxed);
     for h in handles {
@@ -455,24 +606,80 @@ fn main() -> std::process::ExitCode {
             failed += n;
         }
     }
-    if !rss.is_empty() {
-        let max = rss.iter().map(|(_, k)| *k).max().unwrap_or(0);
+    // Every tenth of the run (at least every 10 s), per server.
+    let step = (rss.len() as u64 / 10).max(10);
+    for (i, pid) in a.pids.iter().enumerate() {
+        let at = |t: u64| rss.iter().find(|(s, _)| *s == t).map(|(_, k)| k[i]);
+        let max = rss.iter().map(|(_, k)| k[i]).max().unwrap_or(0);
         let marks: Vec<String> = rss
             .iter()
-            .filter(|(t, _)| *t == 1 || *t % 10 == 0 || *t == rss.len() as u64)
-            .map(|(t, k)| format!("{t} s {:.0}", *k as f64 / 1024.0))
+            .filter(|(t, _)| *t == 1 || *t % step == 0 || *t == rss.len() as u64)
+            .map(|(t, k)| format!("{t} s {:.0}", k[i] as f64 / 1024.0))
             .collect();
+        // Growth over the last half of the run: what a leak shows and a warm-up does not.
+        let half = rss.len() as u64 / 2;
+        let (mid, end) = (at(half.max(1)), at(rss.len() as u64));
+        let tail = match (mid, end) {
+            (Some(m), Some(e)) => format!("; last half {:+.1} MiB", (e as f64 - m as f64) / 1024.0),
+            _ => String::new(),
+        };
         println!(
-            "server RSS MiB: {}; max {:.0}",
+            "server {pid} RSS MiB: {}; max {:.0}{tail}",
             marks.join(", "),
             max as f64 / 1024.0
+        );
+    }
+    // One version, one content: every answer about the probe must show the mark exactly when
+    // the version it names is one of the marked ones (as the update that made it says).
+    let mut mixed = 0u64;
+    if probe.is_some() {
+        let mut unknown = 0u64;
+        for (v, [plain, marked]) in &t.probed {
+            match truth.get(v) {
+                Some(true) => mixed += plain,
+                Some(false) => mixed += marked,
+                None => unknown += plain + marked,
+            }
+        }
+        let answers: u64 = t.probed.values().map(|n| n[0] + n[1]).sum();
+        println!(
+            "versions: {} served ({} made by updates), {answers} answers about the probe, {mixed} showing another version's content, {unknown} naming a version no update made, {} valid answers without X-Data-Version",
+            t.probed.len(),
+            updates,
+            t.unversioned
+        );
+        mixed += unknown;
+    }
+    let lags = lags
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut missed = 0;
+    if !lags.is_empty() {
+        let mut ms: Vec<u32> = lags
+            .iter()
+            .filter_map(|(_, l)| l.map(|d| d.as_millis() as u32))
+            .collect();
+        missed = lags.len() - ms.len();
+        ms.sort_unstable();
+        println!(
+            "update → every replica serving it: {} of {} (replica, update) pairs; p50 {:.0} ms, max {:.0} ms after the PUT was sent; {missed} not within the bound",
+            ms.len(),
+            lags.len(),
+            pct(&ms, 0.5) * 1000.0,
+            pct(&ms, 1.0) * 1000.0
         );
     }
     for f in &t.failures {
         println!("failure: {f}");
     }
     println!("failed {failed}, 5xx {served_5xx}");
-    if failed > 0 || served_5xx > 0 || !t.failures.is_empty() {
+    if failed > 0
+        || served_5xx > 0
+        || !t.failures.is_empty()
+        || mixed > 0
+        || missed > 0
+        || t.unversioned > 0
+    {
         std::process::ExitCode::FAILURE
     } else {
         std::process::ExitCode::SUCCESS

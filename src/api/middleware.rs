@@ -7,7 +7,7 @@
 //! a span per request they cost ~40 % of a `/health` answer (bench/README.md).
 
 use super::error::ApiError;
-use super::state::AppState;
+use super::state::{AppState, SERVED};
 use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -83,12 +83,14 @@ where
                 route = route.as_ref().map_or("unmatched", |r| r.as_str()),
             );
             let exempt = matches!(req.uri().path(), "/health" | "/metrics");
-            let mut res = if exempt {
-                inner
-                    .call(req)
-                    .instrument(span.clone())
-                    .await?
-                    .map(Body::new)
+            // The request is answered from the snapshot current now, whatever swaps meanwhile
+            // (a handler that swaps one in itself moves to it: `AppState::serve_from`); the
+            // answer's `X-Data-Version` names the one it ended on.
+            let served = std::cell::RefCell::new(st.live.dataset());
+            let (mut res, served) = if exempt {
+                let mut call = std::pin::pin!(SERVED.scope(served, inner.call(req)));
+                let res = call.as_mut().instrument(span.clone()).await?;
+                (res.map(Body::new), call.as_mut().take_value())
             } else if let Ok(permit) = Arc::clone(&st.in_flight).try_acquire_owned() {
                 // The permit is held until the response is returned — or, when a handler
                 // streams its body (batch screening), by the task producing the stream.
@@ -100,16 +102,18 @@ where
                 } else {
                     Held::Permit(permit)
                 };
-                let answer = tokio::time::timeout(st.limits.request_timeout, inner.call(req))
+                let mut call = std::pin::pin!(SERVED.scope(served, inner.call(req)));
+                let answer = tokio::time::timeout(st.limits.request_timeout, call.as_mut())
                     .instrument(span.clone())
                     .await;
                 drop(held);
+                let served = call.as_mut().take_value();
                 match answer {
-                    Ok(r) => r?.map(Body::new),
-                    Err(_) => timed_out(&st),
+                    Ok(r) => (r?.map(Body::new), served),
+                    Err(_) => (timed_out(&st), served),
                 }
             } else {
-                overloaded(&st)
+                (overloaded(&st), Some(served))
             };
             let elapsed = started.elapsed();
             let status = res.status().as_u16();
@@ -119,14 +123,20 @@ where
             access_log(&span, status, elapsed);
             // Room for the id and the CORS headers at once (a map grown one insert at a time
             // rehashes several times per response).
-            res.headers_mut().reserve(4);
+            res.headers_mut().reserve(5);
             res.headers_mut().insert(X_REQUEST_ID, id);
+            if let Some(v) = served.and_then(|s| HeaderValue::from_str(&s.borrow().version).ok()) {
+                res.headers_mut().insert(X_DATA_VERSION, v);
+            }
             Ok(res)
         })
     }
 }
 
 const X_REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+/// The data version an answer was computed from, on every answer: behind a load balancer a
+/// client can tell which snapshot each replica answered from, and that no answer mixed two.
+pub const X_DATA_VERSION: header::HeaderName = header::HeaderName::from_static("x-data-version");
 
 /// The caller's `X-Request-Id` when it is short printable ASCII, else `<pid>-<counter>` in hex.
 fn request_id(req: &Request, st: &AppState) -> HeaderValue {
@@ -247,6 +257,7 @@ pub fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
         .expose_headers([
             header::ETAG,
             header::HeaderName::from_static("x-request-id"),
+            X_DATA_VERSION,
         ]);
     if origins.is_empty() || origins.iter().any(|o| o == "*") {
         layer.allow_origin(Any)

@@ -10,6 +10,11 @@ use crate::tiles::cache::TileCache;
 use crate::tiles::glyphs::GlyphSource;
 use std::sync::Arc;
 
+tokio::task_local! {
+    /// The snapshot the current request is answered from (see [`AppState::dataset`]).
+    pub(crate) static SERVED: std::cell::RefCell<Arc<Dataset>>;
+}
+
 /// Shared state of every handler.
 #[derive(Debug)]
 pub struct AppState {
@@ -59,9 +64,19 @@ impl AppState {
         self
     }
 
-    /// The current snapshot.
+    /// The snapshot this request is answered from: the one current when it arrived (pinned by
+    /// [`super::middleware::Guard`], whose version the answer's `X-Data-Version` names), so
+    /// that a handler asking twice cannot get two versions; outside a request, the current one.
     pub fn dataset(&self) -> Arc<Dataset> {
-        self.live.dataset()
+        SERVED
+            .try_with(|s| Arc::clone(&s.borrow()))
+            .unwrap_or_else(|_| self.live.dataset())
+    }
+
+    /// After a handler swapped `ds` in (reload, layer update): the rest of the request, and the
+    /// answer's `X-Data-Version`, are on it.
+    pub fn serve_from(&self, ds: &Arc<Dataset>) {
+        let _ = SERVED.try_with(|s| *s.borrow_mut() = Arc::clone(ds));
     }
 
     /// Reloads the data (see [`Live::reload`]).

@@ -250,6 +250,36 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// The digest of a batch's audit entry: over every project id, screening digest and outcome.
+/// `batch` without the data-change screenings whose project is already screened on that data
+/// version (`done(project, version)`, asked inside the write transaction): replicas sharing
+/// one registry each re-screen after a swap, and the first to commit a project's screening
+/// makes the others' redundant. `None` when nothing is left out.
+pub fn unscreened(
+    batch: &ScreeningBatch,
+    mut done: impl FnMut(&str, &str) -> Result<bool, RegistryError>,
+) -> Result<Option<ScreeningBatch>, RegistryError> {
+    let mut kept = Vec::with_capacity(batch.items.len());
+    for item in &batch.items {
+        let (id, s) = item;
+        if s.trigger == Trigger::DataChange && done(id, &s.data_version)? {
+            continue;
+        }
+        kept.push(item.clone());
+    }
+    if kept.len() == batch.items.len() {
+        return Ok(None);
+    }
+    let left = batch.items.len() - kept.len();
+    Ok(Some(ScreeningBatch {
+        target: format!(
+            "{} ({left} already screened by another replica)",
+            batch.target
+        ),
+        items: kept,
+        ..batch.clone()
+    }))
+}
+
 pub fn batch_digest(batch: &ScreeningBatch) -> String {
     let mut h = Sha256::new();
     for (id, s) in &batch.items {

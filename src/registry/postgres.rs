@@ -22,7 +22,7 @@
 //! redaction and its test); kept in one file so each statement reads beside its SQLite twin.
 
 use super::backend::{
-    batch_digest, check_new, check_text, entry_hash, patch_action, Backend, NewProject,
+    batch_digest, check_new, check_text, entry_hash, patch_action, unscreened, Backend, NewProject,
     NewScreening, Outcomes, ScreeningBatch, GENESIS, MIGRATIONS,
 };
 use super::record::{
@@ -263,6 +263,17 @@ impl Backend for Postgres {
 
     fn add_screenings(&self, batch: &ScreeningBatch) -> Result<Vec<i64>, RegistryError> {
         self.write(|tx| {
+            let left = unscreened(batch, |id, version| {
+                let last: Option<Option<String>> = tx
+                    .query_opt("SELECT last_version FROM project WHERE id = $1", &[&id])?
+                    .map(|r| r.try_get(0))
+                    .transpose()?;
+                Ok(last.flatten().as_deref() == Some(version))
+            })?;
+            let batch = left.as_ref().unwrap_or(batch);
+            if batch.items.is_empty() {
+                return Ok(Vec::new());
+            }
             let now = now_rfc3339();
             let mut ns = Vec::with_capacity(batch.items.len());
             for (id, s) in &batch.items {

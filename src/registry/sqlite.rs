@@ -4,8 +4,8 @@
 //! migrations applied in order once.
 
 use super::backend::{
-    batch_digest, check_new, entry_hash, patch_action, Backend, NewProject, NewScreening, Outcomes,
-    ScreeningBatch, GENESIS, MIGRATIONS,
+    batch_digest, check_new, entry_hash, patch_action, unscreened, Backend, NewProject,
+    NewScreening, Outcomes, ScreeningBatch, GENESIS, MIGRATIONS,
 };
 use super::record::{
     AuditEntry, DataVersion, Latest, Outcome, Project, ProjectFilter, ProjectPatch, ProjectStatus,
@@ -137,6 +137,20 @@ impl Backend for Sqlite {
 
     fn add_screenings(&self, batch: &ScreeningBatch) -> Result<Vec<i64>, RegistryError> {
         self.write(|tx| {
+            let left = unscreened(batch, |id, version| {
+                let last: Option<Option<String>> = tx
+                    .query_row(
+                        "SELECT last_version FROM project WHERE id = ?1",
+                        params![id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                Ok(last.flatten().as_deref() == Some(version))
+            })?;
+            let batch = left.as_ref().unwrap_or(batch);
+            if batch.items.is_empty() {
+                return Ok(Vec::new());
+            }
             let now = now_rfc3339();
             let mut ns = Vec::with_capacity(batch.items.len());
             for (id, s) in &batch.items {

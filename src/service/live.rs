@@ -93,6 +93,13 @@ impl Live {
         let mut st = self.reload.lock().unwrap_or_else(PoisonError::into_inner);
         st.attempts += 1;
         match result {
+            Ok(ds) if ds.version == current.version => {
+                // The same bytes (a watcher seeing this replica's own update, a reload sent to
+                // every replica): nothing to swap, no listener to wake, caches stay.
+                st.last_error = None;
+                tracing::debug!(version = %ds.version, "reload found the version in service");
+                Ok(current)
+            }
             Ok(ds) => {
                 let ds = Arc::new(ds);
                 self.swap(&ds);

@@ -23,6 +23,16 @@ pub struct Answer {
     pub keep_alive: bool,
 }
 
+impl Answer {
+    /// The value of header `name` (case-insensitive), when it was sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
 /// A request's head: method, path, `Host` and extra headers, and the body's length.
 fn head(method: &str, path: &str, host: &str, headers: &[(&str, &str)], body: &[u8]) -> String {
     let mut h = format!(

@@ -152,6 +152,7 @@ pub async fn reload(
         .map_err(internal)?;
     match result {
         Ok(ds) => {
+            st.serve_from(&ds);
             audit(&st, &actor, "data.reload", &ds.version, b"").await;
             Ok(Json(
                 json!({"status": "reloaded", "version": ds.version, "features": ds.feature_count()}),
@@ -220,6 +221,7 @@ pub(crate) async fn install(
     let (ds, version) = tokio::task::spawn_blocking(move || st2.live.update_layer(f))
         .await
         .map_err(internal)??;
+    st.serve_from(&ds);
     audit(
         &st,
         actor,

@@ -185,24 +185,32 @@ pub async fn batch(
     // The rows outlive the response head: the concurrency permit stays with them, so streamed
     // batches count against the limit until their last row.
     let permit = slot.and_then(|s| s.take());
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        if csv && tx.blocking_send(rows::CSV_HEADER.to_string()).is_err() {
-            return;
-        }
-        for e in entries {
-            let row = batch::screen_entry(&ds, e, &opts, &ask, max_vertices);
-            let line = if csv {
-                rows::csv_line(&row)
-            } else {
-                rows::ndjson_line(&row)
-            };
-            // The client went away: stop working for it.
-            if tx.blocking_send(line).is_err() {
+    // A thread of its own, not the blocking pool: a batch runs as long as its client reads,
+    // and the pool is bounded (`api::serve`), so long batches must not take its threads from
+    // the checks and tiles. The permit bounds how many run at once.
+    let spawned = std::thread::Builder::new()
+        .name("batch".into())
+        .spawn(move || {
+            let _permit = permit;
+            if csv && tx.blocking_send(rows::CSV_HEADER.to_string()).is_err() {
                 return;
             }
-        }
-    });
+            for e in entries {
+                let row = batch::screen_entry(&ds, e, &opts, &ask, max_vertices);
+                let line = if csv {
+                    rows::csv_line(&row)
+                } else {
+                    rows::ndjson_line(&row)
+                };
+                // The client went away: stop working for it.
+                if tx.blocking_send(line).is_err() {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        return Err(internal(e));
+    }
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
