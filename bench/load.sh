@@ -4,11 +4,14 @@
 # (PUT, alternating two versions) or the data reloaded every second and malformed requests
 # (1 in 20) are mixed in. Fails on any failed valid request, any 5xx, any malformed request
 # not answered 4xx JSON. Prints throughput, p50/p90/p99 and the server's RSS over time.
-# Usage: bash bench/load.sh [seconds] [clients]
+# With UPDATE_EVERY=1 every second is a layer update (no reloads): the soak of issue #18,
+# `bash bench/load.sh 600 256 1`, whose RSS lines show whether memory levels off.
+# Usage: bash bench/load.sh [seconds] [clients] [update_every]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 clients=${2:-256}
+every=${3:-2}
 cargo build --release --features gdal --bin ecospace --example load
 tmp=$(mktemp -d)
 cp -r data/jiaxing "$tmp/data"
@@ -29,7 +32,7 @@ echo "load: $(nproc) cores, $(uname -r), server pid $server, loadavg $(cut -d' '
 status=0
 target/release/examples/load --addr "127.0.0.1:$port" --clients "$clients" --seconds "$seconds" \
   --token "$token" --layer water_source --layer-file "$tmp/data/water_source.geojson" \
-  --pid "$server" || status=$?
+  --pid "$server" --update-every "$every" $([ "$every" = 1 ] && echo --no-reload) || status=$?
 versions=$(ls "$tmp/data/.history/water_source" | grep -c '\.json$' || true)
 echo "history of water_source after the run: $versions versions"
 if grep -qi "panic" "$tmp/server.log"; then

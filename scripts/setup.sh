@@ -15,6 +15,9 @@
 #                    heading of the printed report lands on), procps (`kill` in the signal tests),
 #                    python3-qgis (QGIS 3.22 as an OGC API client, headless; works without
 #                    recommends),
+#                    openjdk-17-jre-headless (Java for PySpark's local-mode test, tests/spark_test.rs),
+#                    nginx-light (the load balancer of the replica test, bench/replicas.sh; installed
+#                    with services kept from starting, so no nginx of Debian's own takes port 80),
 #                    python3-venv when Python has no working `venv`, postgresql-15 (the PostgreSQL
 #                    registry's tests start a throw-away server of their own from its programs;
 #                    installed with create_main_cluster off, so Debian makes and starts no
@@ -42,7 +45,7 @@ cd "$(dirname "$0")/.."
 # The readers the tests use, pinned: these are what the suite was measured against. hypothesis
 # is schemathesis's engine, pinned too: schemathesis 3.x (through hypothesis-jsonschema 0.23)
 # fails on every operation with hypothesis >= 6.170, which pip would pick unpinned.
-pip_pkgs=(hypothesis==6.131.0 mapbox-vector-tile==2.2.0 pmtiles==3.8.1 pyarrow==26.0.1 pygeofilter==0.4.0 pyproj==3.7.1 schemathesis==3.39.16 shapely==2.2.0)
+pip_pkgs=(hypothesis==6.131.0 mapbox-vector-tile==2.2.0 pmtiles==3.8.1 pyarrow==26.0.1 pygeofilter==0.4.0 pyproj==3.7.1 pyspark==4.3.0 schemathesis==3.39.16 shapely==2.2.0)
 venv=.venv
 
 installed() { # is Debian package $1 installed? (dpkg's own answer)
@@ -53,7 +56,7 @@ apt_pkgs=() pg_needed=false
 want() { for p in "$@"; do installed "$p" || apt_pkgs+=("$p"); done; }
 want libgdal-dev libproj-dev clang libclang-dev pkg-config libfreetype-dev libsqlite3-dev libcurl4-openssl-dev gdal-bin curl fonts-noto-cjk
 if ! $serve_only; then
-  want chromium poppler-utils procps python3-qgis
+  want chromium nginx-light openjdk-17-jre-headless poppler-utils procps python3-qgis
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || want python3-venv
   installed postgresql-15 || { want postgresql-common; pg_needed=true; }
 fi
@@ -103,7 +106,20 @@ if [ ${#apt_pkgs[@]} -gt 0 ] || $pg_needed; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   run apt-get update
-  [ ${#apt_pkgs[@]} -eq 0 ] || run apt-get install -y --no-install-recommends "${apt_pkgs[@]}"
+  # Debian starts a service its package installs (nginx on port 80) unless policy-rc.d says no:
+  # say no for this install when nothing says so yet, and remove the file afterwards.
+  policy=/usr/sbin/policy-rc.d own_policy=false
+  if [[ " ${apt_pkgs[*]} " == *" nginx-light "* ]] && [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=true
+  fi
+  apt_ok=true
+  [ ${#apt_pkgs[@]} -eq 0 ] || apt-get install -y --no-install-recommends "${apt_pkgs[@]}" >"$log" 2>&1 || apt_ok=false
+  ! $own_policy || rm -f "$policy"
+  if ! $apt_ok; then
+    echo "setup.sh: failed: apt-get install -y --no-install-recommends ${apt_pkgs[*]}" >&2
+    cat "$log" >&2
+    exit 1
+  fi
 fi
 
 if $pg_needed; then

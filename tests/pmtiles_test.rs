@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use ecospace::tiles::{self, pmtiles, TileId};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -89,8 +89,9 @@ fn brute_force(
     out
 }
 
-/// The lon/lat box of every coordinate in a data folder's GeoJSON layers, read as plain JSON.
-fn raw_bbox(dir: &Path) -> [f64; 4] {
+/// The lon/lat box of every coordinate of the features in force in `year` (`valid_from` ≤ year
+/// < `valid_to`) in a data folder's GeoJSON layers, read as plain JSON.
+fn raw_bbox(dir: &Path, year: i64) -> [f64; 4] {
     fn walk(v: &Value, b: &mut [f64; 4]) {
         match v {
             Value::Array(a) if a.len() >= 2 && a[0].is_number() && a[1].is_number() => {
@@ -107,6 +108,12 @@ fn raw_bbox(dir: &Path) -> [f64; 4] {
         if p.extension().is_some_and(|x| x == "geojson") {
             let v: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
             for f in v["features"].as_array().unwrap() {
+                let p = &f["properties"];
+                if p["valid_from"].as_i64().is_some_and(|y| y > year)
+                    || p["valid_to"].as_i64().is_some_and(|y| y <= year)
+                {
+                    continue;
+                }
                 walk(&f["geometry"]["coordinates"], &mut b);
             }
         }
@@ -139,7 +146,10 @@ fn bundled_pyramid_reads_back_tile_for_tile() {
     assert_eq!(h["max_zoom"], 12);
     assert_eq!(h["tile_type"], "MVT");
     assert_eq!(h["internal_compression"], "GZIP");
-    let b = raw_bbox(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/jiaxing"));
+    let b = raw_bbox(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/jiaxing"),
+        2025,
+    );
     for (key, deg) in [
         ("min_lon_e7", b[0]),
         ("min_lat_e7", b[1]),
@@ -251,4 +261,361 @@ fn bad_zoom_ranges_and_layers_are_clear_errors() {
     let e = run(&["--layers", "wetland"]);
     assert!(e.contains("unknown layer \"wetland\""), "{e}");
     assert!(!e.contains("panicked"), "{e}");
+}
+
+/// The tiles of zoom `z` whose buffered square a lon/lat box reaches: the bbox rule the
+/// exporter used before it tested geometries, worked out here from the tile grid formulas.
+fn bbox_tiles(b: [f64; 4], z: u32) -> BTreeSet<(u32, u32, u32)> {
+    let n = f64::from(1u32 << z);
+    let pad = tiles::BUFFER / f64::from(tiles::EXTENT);
+    let fx = |lon: f64| (lon + 180.0) / 360.0 * n;
+    let fy = |lat: f64| {
+        let r = lat.to_radians();
+        (1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n
+    };
+    let clamp = |v: f64| v.floor().clamp(0.0, n - 1.0) as u32;
+    let mut out = BTreeSet::new();
+    for x in clamp(fx(b[0]) - pad)..=clamp(fx(b[2]) + pad) {
+        for y in clamp(fy(b[3]) - pad)..=clamp(fy(b[1]) + pad) {
+            out.insert((z, x, y));
+        }
+    }
+    out
+}
+
+/// Candidates are found by geometry: for the line layers (diagonal rivers and shores, whose
+/// bboxes span mostly empty tiles) and the red line, the candidates at z13 hold every tile that
+/// renders non-empty (rendering the whole grid over the layer says which) and few others, far
+/// fewer than the features' bboxes reach.
+#[test]
+fn candidates_follow_geometries_not_bboxes() {
+    let ds = ecospace::Dataset::open(None).unwrap();
+    for (id, max_ratio) in [("shoreline", 0.8), ("river_bank", 0.8), ("redline", 0.95)] {
+        let layer = ds.layer(id).unwrap();
+        let p = tiles::export::Pyramid {
+            min_zoom: 13,
+            max_zoom: 13,
+            year: 2025,
+        };
+        let got: BTreeSet<(u32, u32, u32)> = tiles::export::candidates(&[layer], &p)
+            .into_iter()
+            .map(|t| (u32::from(t.z), t.x, t.y))
+            .collect();
+        let mut by_bbox = BTreeSet::new();
+        let mut extent = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        for f in layer.features.iter().filter(|f| f.valid_in(2025)) {
+            by_bbox.extend(bbox_tiles(f.bbox, 13));
+            let b = f.bbox;
+            extent = [
+                extent[0].min(b[0]),
+                extent[1].min(b[1]),
+                extent[2].max(b[2]),
+                extent[3].max(b[3]),
+            ];
+        }
+        let mut non_empty = BTreeSet::new();
+        for (z, x, y) in bbox_tiles(extent, 13) {
+            if tiles::render(&[layer], TileId::new(z, x, y).unwrap(), 2025).is_some() {
+                non_empty.insert((z, x, y));
+            }
+        }
+        assert!(!non_empty.is_empty(), "{id}");
+        assert!(
+            non_empty.is_subset(&got),
+            "{id}: tiles that render but are no candidates: {:?}",
+            non_empty.difference(&got).collect::<Vec<_>>()
+        );
+        assert!(
+            got.len() as f64 <= non_empty.len() as f64 * 1.02 + 2.0,
+            "{id}: {} candidates for {} non-empty tiles",
+            got.len(),
+            non_empty.len()
+        );
+        assert!(
+            (got.len() as f64) < max_ratio * by_bbox.len() as f64,
+            "{id}: {} candidates, {} by bbox",
+            got.len(),
+            by_bbox.len()
+        );
+        eprintln!(
+            "{id} z13: {} non-empty, {} candidates, {} by bbox",
+            non_empty.len(),
+            got.len(),
+            by_bbox.len()
+        );
+    }
+}
+
+fn export_cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ecospace"))
+        .args(["tiles", "export"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn header_bounds(v: &Value) -> [f64; 4] {
+    let h = &v["header"];
+    let deg = |k: &str| h[k].as_i64().unwrap() as f64 / 1e7;
+    [
+        deg("min_lon_e7"),
+        deg("min_lat_e7"),
+        deg("max_lon_e7"),
+        deg("max_lat_e7"),
+    ]
+}
+
+/// The header's bounds are those of the features in force in the exported year: in the mini
+/// fixture, zone B starts in 2020, so 2019's archive covers square A only (by hand: A is
+/// 120.70–120.72 × 30.70–30.72, B 120.80–120.81 × 30.70–30.71).
+#[test]
+fn header_bounds_are_the_exported_years_features() {
+    let dir = tmp("bounds");
+    let data = fixture("mini");
+    for (year, want) in [
+        ("2019", [120.70, 30.70, 120.72, 30.72]),
+        ("2020", [120.70, 30.70, 120.81, 30.72]),
+    ] {
+        let archive = dir.join(format!("{year}.pmtiles"));
+        let out = export_cli(&[
+            "--data",
+            data.to_str().unwrap(),
+            "--layers",
+            "zone",
+            "--year",
+            year,
+            "--minzoom",
+            "8",
+            "--maxzoom",
+            "12",
+            "--out",
+            archive.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = read_back(&archive, &dir);
+        let got = header_bounds(&v);
+        for k in 0..4 {
+            assert!((got[k] - want[k]).abs() < 1e-7, "{year}: {got:?} vs {want:?}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The lon/lat box of tile z/x/y (the slippy-map formulas).
+fn tile_box(z: u32, x: u32, y: u32) -> [f64; 4] {
+    let n = f64::from(1u32 << z);
+    let lon = |x: f64| x / n * 360.0 - 180.0;
+    let lat = |y: f64| {
+        (std::f64::consts::PI * (1.0 - 2.0 * y / n))
+            .sinh()
+            .atan()
+            .to_degrees()
+    };
+    [
+        lon(f64::from(x)),
+        lat(f64::from(y + 1)),
+        lon(f64::from(x + 1)),
+        lat(f64::from(y)),
+    ]
+}
+
+/// The decompressed tiles of an archive, by z/x/y, as the reference reader found them.
+fn tiles_of(archive: &Path, dir: &Path) -> (Value, BTreeMap<(u32, u32, u32), Vec<u8>>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let v = read_back(archive, dir);
+    let tiles = v["tiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let (z, x, y) = zxy(t);
+            let bytes = std::fs::read(dir.join(format!("{z}_{x}_{y}.mvt"))).unwrap();
+            ((z, x, y), bytes)
+        })
+        .collect();
+    (v, tiles)
+}
+
+/// After a layer update (zone B moved 0.02° east and renamed), `--previous` + `--diff-out`
+/// write the full archive and one with only the tiles that differ. The reference reader, reading
+/// both full archives, says which differ: exactly the diff's tiles and the changed list, with
+/// the new bytes (an empty tile for one that is empty now), all near B, and the diff's header
+/// bounded by them. Exporting again with nothing changed writes no diff.
+#[test]
+fn a_layer_update_writes_the_changed_tiles_as_a_diff() {
+    let dir = tmp("diff");
+    let data = copy_fixture("mini", "pmtiles-diff");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "--data",
+            data.to_str().unwrap(),
+            "--year",
+            "2025",
+            "--minzoom",
+            "9",
+            "--maxzoom",
+            "15",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = export_cli(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let old = dir.join("v1.pmtiles");
+    run(&old, &[]);
+
+    let zone = data.join("zone.geojson");
+    let text = std::fs::read_to_string(&zone).unwrap();
+    let moved = text
+        .replace("[120.80,", "[120.82,")
+        .replace("[120.81,", "[120.83,")
+        .replace("方块B", "方块B（更新）");
+    assert_ne!(moved, text);
+    std::fs::write(&zone, moved).unwrap();
+
+    let (new, diff, list) = (
+        dir.join("v2.pmtiles"),
+        dir.join("v2-diff.pmtiles"),
+        dir.join("v2-changed.txt"),
+    );
+    let said = run(
+        &new,
+        &[
+            "--previous",
+            old.to_str().unwrap(),
+            "--diff-out",
+            diff.to_str().unwrap(),
+            "--changed-list",
+            list.to_str().unwrap(),
+        ],
+    );
+    let (_, before) = tiles_of(&old, &dir.join("old"));
+    let (_, after) = tiles_of(&new, &dir.join("new"));
+    let (dv, in_diff) = tiles_of(&diff, &dir.join("diff"));
+    let keys: BTreeSet<_> = before.keys().chain(after.keys()).copied().collect();
+    let differ: BTreeSet<(u32, u32, u32)> = keys
+        .into_iter()
+        .filter(|k| before.get(k) != after.get(k))
+        .collect();
+    assert!(!differ.is_empty());
+    assert!(differ.len() < after.len() / 2, "{} of {}", differ.len(), after.len());
+    assert_eq!(in_diff.keys().copied().collect::<BTreeSet<_>>(), differ);
+    for (k, bytes) in &in_diff {
+        match after.get(k) {
+            Some(b) => assert_eq!(bytes, b, "{k:?}"),
+            None => assert!(bytes.is_empty(), "{k:?} is gone: an empty tile"),
+        }
+    }
+    assert!(
+        differ.iter().any(|k| !after.contains_key(k)),
+        "moving B empties some tile"
+    );
+    let listed: BTreeSet<(u32, u32, u32)> = std::fs::read_to_string(&list)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let n: Vec<u32> = l.split('/').map(|s| s.parse().unwrap()).collect();
+            (n[0], n[1], n[2])
+        })
+        .collect();
+    assert_eq!(listed, differ);
+    assert!(
+        said.contains(&format!("{} tiles changed", differ.len())),
+        "{said}"
+    );
+
+    // All of them near B (old or new place, with the render's buffer), none near A only; the
+    // diff's header bounds are the box of the deepest zoom's changed tiles (z0's is the world).
+    let deepest = differ.iter().map(|k| k.0).max().unwrap();
+    assert_eq!(deepest, 15);
+    let near_b = [120.80 - 0.001, 30.70 - 0.001, 120.83 + 0.001, 30.71 + 0.001];
+    let mut area = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for &(z, x, y) in &differ {
+        let b = tile_box(z, x, y);
+        let pad = (b[2] - b[0]) * tiles::BUFFER / f64::from(tiles::EXTENT);
+        assert!(
+            b[0] - pad <= near_b[2]
+                && b[2] + pad >= near_b[0]
+                && b[1] - pad <= near_b[3]
+                && b[3] + pad >= near_b[1],
+            "{z}/{x}/{y} is far from B"
+        );
+        if z < deepest {
+            continue;
+        }
+        area = [
+            area[0].min(b[0]),
+            area[1].min(b[1]),
+            area[2].max(b[2]),
+            area[3].max(b[3]),
+        ];
+    }
+    let got = header_bounds(&dv);
+    for k in 0..4 {
+        assert!((got[k] - area[k]).abs() < 2e-7, "{got:?} vs {area:?}");
+    }
+    assert_eq!(dv["metadata"]["diff"]["tiles"], differ.len());
+    assert_eq!(
+        dv["metadata"]["diff"]["base_data_version"],
+        read_back(&old, &dir.join("old"))["metadata"]["data_version"]
+    );
+
+    // Nothing changed since v2: no diff, an empty list; --previous may be --out itself.
+    std::fs::remove_file(&diff).unwrap();
+    let said = run(
+        &new,
+        &[
+            "--previous",
+            new.to_str().unwrap(),
+            "--diff-out",
+            diff.to_str().unwrap(),
+            "--changed-list",
+            list.to_str().unwrap(),
+        ],
+    );
+    assert!(said.contains("0 tiles changed"), "{said}");
+    assert!(said.contains("no tile changed"), "{said}");
+    assert!(!diff.exists());
+    assert_eq!(std::fs::read_to_string(&list).unwrap(), "");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A --previous that is not a PMTiles archive is a clear error, and --out is left as it was;
+/// --diff-out needs --previous.
+#[test]
+fn a_bad_previous_archive_is_a_clear_error_and_writes_nothing() {
+    let dir = tmp("badprev");
+    let (out, prev) = (dir.join("out.pmtiles"), dir.join("prev.pmtiles"));
+    std::fs::write(&out, b"the published archive").unwrap();
+    std::fs::write(&prev, b"<html>404</html> - not an archive, longer than a header would be, so that the magic is what fails and not the length of the file, which must be more than 127 bytes long").unwrap();
+    let o = export_cli(&[
+        "--maxzoom",
+        "8",
+        "--out",
+        out.to_str().unwrap(),
+        "--previous",
+        prev.to_str().unwrap(),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        e.contains("--previous") && e.contains("not a PMTiles v3 archive"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"the published archive");
+    let o = export_cli(&["--out", out.to_str().unwrap(), "--diff-out", "d.pmtiles"]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--previous"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -22,7 +22,14 @@ const APT_BOTH: &[&str] = &[
     "curl",
     "fonts-noto-cjk",
 ];
-const APT_TESTS: &[&str] = &["chromium", "poppler-utils", "procps", "python3-qgis"];
+const APT_TESTS: &[&str] = &[
+    "chromium",
+    "nginx-light",
+    "openjdk-17-jre-headless",
+    "poppler-utils",
+    "procps",
+    "python3-qgis",
+];
 /// The registry's tests start their own PostgreSQL: postgresql-15, installed in a second step
 /// after postgresql-common (whose createcluster.conf stops the install making a cluster).
 const APT_PG: &[&str] = &["postgresql-common", "postgresql-15"];
@@ -33,6 +40,7 @@ const PINS: &[&str] = &[
     "pyarrow==26.0.1",
     "pygeofilter==0.4.0",
     "pyproj==3.7.1",
+    "pyspark==4.3.0",
     "schemathesis==3.39.16",
     "shapely==2.2.0",
 ];

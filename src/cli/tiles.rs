@@ -1,10 +1,11 @@
 //! `ecospace tiles export`: a pyramid of vector tiles pre-rendered into one PMTiles archive.
 
 use super::error::CliError;
+use super::error::io;
 use super::io::{load, write_atomically};
 use crate::data::Layer;
 use crate::params::{check_year, current_year};
-use crate::tiles::export::{export, Pyramid};
+use crate::tiles::export::{bounds, changes, render_pyramid, tiles_bounds, write, Pyramid};
 use crate::tiles::{parse_layers, pmtiles, MAX_ZOOM};
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -40,6 +41,18 @@ pub struct TilesExportArgs {
     /// Layers, comma-separated (default: all), one MVT layer each.
     #[arg(long)]
     layers: Option<String>,
+    /// The archive published before this layer update: with it, the tiles that changed are
+    /// counted, and written by --diff-out / --changed-list. May be --out itself (it is read
+    /// before anything is written).
+    #[arg(long)]
+    previous: Option<PathBuf>,
+    /// Also write the changed tiles only, as a PMTiles archive (tiles that became empty are in
+    /// it as empty tiles, so that a client or cache overwrites them).
+    #[arg(long, requires = "previous")]
+    diff_out: Option<PathBuf>,
+    /// Also write the changed tiles' z/x/y, one per line (to invalidate a CDN's cached tiles).
+    #[arg(long, requires = "previous")]
+    changed_list: Option<PathBuf>,
 }
 
 /// Tile archive formats of `tiles export`.
@@ -65,35 +78,105 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
         Some(list) => parse_layers(&ds, list)?,
         None => ds.layers.iter().collect(),
     };
+    // Read the previous archive before anything is written: --previous may be --out itself.
+    let previous = match &a.previous {
+        Some(p) => Some((p, std::fs::read(p).map_err(io(p))?)),
+        None => None,
+    };
+    let previous = match &previous {
+        Some((path, bytes)) => Some(pmtiles::Reader::new(bytes).map_err(|e| {
+            CliError::Usage(format!("--previous {}: {e}", path.display()))
+        })?),
+        None => None,
+    };
     let started = std::time::Instant::now();
-    let report = write_atomically(&a.out, |f| {
-        export(
-            &ds,
-            &layers,
-            &Pyramid {
-                min_zoom: a.minzoom,
-                max_zoom: a.maxzoom,
-                year,
-            },
-            f,
-            pmtiles::Writer::new(),
-        )
-        .map_err(|e| CliError::Write(e.to_string()))
+    let p = Pyramid {
+        min_zoom: a.minzoom,
+        max_zoom: a.maxzoom,
+        year,
+    };
+    let failed = |e: crate::tiles::export::ExportError| CliError::Write(e.to_string());
+    let rendered = render_pyramid(&layers, &p).map_err(failed)?;
+    let changed = match &previous {
+        Some(r) => Some(changes(r, &rendered.tiles).map_err(|e| {
+            CliError::Usage(format!(
+                "--previous {}: {e}",
+                a.previous.as_deref().unwrap_or(&a.out).display()
+            ))
+        })?),
+        None => None,
+    };
+    let extent = bounds(&layers, year).unwrap_or([0.0; 4]);
+    let s = write_atomically(&a.out, |f| {
+        write(&ds, &layers, &p, &rendered.tiles, extent, None, f, pmtiles::Writer::new())
+            .map_err(failed)
     })?;
-    let s = report.stats;
     eprintln!(
         "wrote {}: {} tiles (z{}–z{}, {} rendered, {} empty skipped), {} directory entries, {} distinct contents, {} leaf directories, {} bytes, {:.2} s",
         a.out.display(),
         s.addressed_tiles,
         a.minzoom,
         a.maxzoom,
-        report.rendered,
-        report.rendered - s.addressed_tiles,
+        rendered.rendered,
+        rendered.rendered - s.addressed_tiles,
         s.tile_entries,
         s.tile_contents,
         s.leaf_directories,
         s.bytes,
         started.elapsed().as_secs_f64()
     );
+    let (Some(c), Some(r)) = (changed, previous) else {
+        return Ok(());
+    };
+    eprintln!(
+        "against {}: {} tiles changed ({} added, {} modified, {} now empty)",
+        a.previous.as_deref().unwrap_or(&a.out).display(),
+        c.tiles.len(),
+        c.added,
+        c.modified,
+        c.removed
+    );
+    if let Some(list) = &a.changed_list {
+        let mut text = String::with_capacity(c.tiles.len() * 16);
+        for (t, _) in &c.tiles {
+            text.push_str(&format!("{}/{}/{}\n", t.z, t.x, t.y));
+        }
+        write_atomically(list, |f| {
+            std::io::Write::write_all(f, text.as_bytes()).map_err(io(list))
+        })?;
+    }
+    if let Some(diff) = &a.diff_out {
+        let Some(area) = tiles_bounds(&c.tiles) else {
+            // PMTiles has no empty archive: say so rather than leave an old diff looking new.
+            eprintln!(
+                "no tile changed: {} not written",
+                diff.display()
+            );
+            return Ok(());
+        };
+        let base = r.metadata().ok();
+        let what = serde_json::json!({
+            "base_data_version": base.as_ref().and_then(|m| m.get("data_version")).cloned(),
+            "base_year": base.as_ref().and_then(|m| m.get("year")).cloned(),
+            "tiles": c.tiles.len(),
+            "added": c.added,
+            "modified": c.modified,
+            "removed": c.removed,
+        });
+        let d = write_atomically(diff, |f| {
+            write(&ds, &layers, &p, &c.tiles, area, Some(what), f, pmtiles::Writer::new())
+                .map_err(failed)
+        })?;
+        eprintln!(
+            "wrote {}: {} changed tiles in [{:.5}, {:.5}, {:.5}, {:.5}], {} bytes",
+            diff.display(),
+            d.addressed_tiles,
+            area[0],
+            area[1],
+            area[2],
+            area[3],
+            d.bytes
+        );
+    }
     Ok(())
 }

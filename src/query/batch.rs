@@ -231,23 +231,23 @@ pub fn screen_entry(
     };
     let outcome = e.site.map_err(to_row_error).and_then(|s| {
         site::check_vertices(&SiteInput::One(s.clone()), max_vertices).map_err(to_row_error)?;
-            let to_row = |err: QueryError| RowError {
-                error: err.code(),
-                message: err.to_string(),
-            };
-            let ask = Screening {
-                project_type: ty,
-                project_class: match s.project_class() {
-                    Some(c) => Some(parse_class(c).map_err(to_row)?),
-                    None => ask.project_class,
-                },
-                ..ask.clone()
-            };
-            screen(ds, &s.geometry, opts, &ask).map_err(|err| RowError {
-                error: err.code(),
-                message: err.to_string(),
-            })
-        });
+        let to_row = |err: QueryError| RowError {
+            error: err.code(),
+            message: err.to_string(),
+        };
+        let ask = Screening {
+            project_type: ty,
+            project_class: match s.project_class() {
+                Some(c) => Some(parse_class(c).map_err(to_row)?),
+                None => ask.project_class,
+            },
+            ..ask.clone()
+        };
+        screen(ds, &s.geometry, opts, &ask).map_err(|err| RowError {
+            error: err.code(),
+            message: err.to_string(),
+        })
+    });
     match outcome {
         Ok(r) => row.result = Some(r),
         Err(e) => row.error = Some(e),
