@@ -108,7 +108,10 @@ EOF
 echo "replicas: $(nproc) cores, loadavg $(cut -d' ' -f1-3 /proc/loadavg), $(nginx -v 2>&1 | sed 's/.*: //'), $("$PG/postgres" --version)"
 summary=()
 status=0
+cp "$tmp/data/water_source.geojson" "$tmp/water_source.start"
 for n in $counts; do
+  # Every round starts from the same layer content (the previous round's updates changed it).
+  cp "$tmp/water_source.start" "$tmp/data/water_source.geojson"
   ports=() replicas=() rpids=()
   for i in $(seq "$n"); do ports+=("$(free_port)"); done
   for p in "${ports[@]}"; do

@@ -402,12 +402,18 @@ fn main() -> std::process::ExitCode {
     let total = Arc::new(Mutex::new(Tally::default()));
     let probe = a.layer_file.as_deref().and_then(probe_of);
     // What each data version must show at the probe: the version served before any update is
-    // the file as it is (unmarked); each update's answer names the version it made.
+    // the file as it is (marked if an earlier run left it so); each update's answer names the
+    // version it made.
+    let layer_text = a
+        .layer_file
+        .as_ref()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default());
+    let marked_at_start = layer_text.as_ref().is_some_and(|t| t.contains(MARK));
     let mut truth: BTreeMap<String, bool> = BTreeMap::new();
     match http::Conn::new(a.addr, "load").send("GET", "/health", &[], &[]) {
         Ok(h) => {
             if let Some(v) = h.header("x-data-version") {
-                truth.insert(v.to_string(), false);
+                truth.insert(v.to_string(), marked_at_start);
             }
         }
         Err(e) => {
@@ -446,10 +452,11 @@ fn main() -> std::process::ExitCode {
 
     // Every second the RSS; every `update_every` seconds a layer update (alternating two
     // versions), a reload in the seconds between (when asked).
-    let versions = a.layer_file.as_ref().map(|f| {
-        let text = std::fs::read_to_string(f).unwrap_or_default();
-        let other = text.replacen("\"name\":\"", &format!("\"name\":\"{MARK}"), 1);
-        [other, text]
+    // The two contents: the file without the mark, and with it on the first name.
+    let versions = layer_text.map(|text| {
+        let plain = text.replace(MARK, "");
+        let other = plain.replacen("\"name\":\"", &format!("\"name\":\"{MARK}"), 1);
+        [other, plain]
     });
     let mut admin = Conn::new(a.addr);
     let mut admin_tally = Tally::default();
