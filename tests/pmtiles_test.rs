@@ -399,7 +399,10 @@ fn header_bounds_are_the_exported_years_features() {
         let v = read_back(&archive, &dir);
         let got = header_bounds(&v);
         for k in 0..4 {
-            assert!((got[k] - want[k]).abs() < 1e-7, "{year}: {got:?} vs {want:?}");
+            assert!(
+                (got[k] - want[k]).abs() < 1e-7,
+                "{year}: {got:?} vs {want:?}"
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -423,8 +426,11 @@ fn tile_box(z: u32, x: u32, y: u32) -> [f64; 4] {
     ]
 }
 
-/// The decompressed tiles of an archive, by z/x/y, as the reference reader found them.
-fn tiles_of(archive: &Path, dir: &Path) -> (Value, BTreeMap<(u32, u32, u32), Vec<u8>>) {
+/// Decompressed tiles by z/x/y.
+type Tiles = BTreeMap<(u32, u32, u32), Vec<u8>>;
+
+/// The decompressed tiles of an archive, as the reference reader found them.
+fn tiles_of(archive: &Path, dir: &Path) -> (Value, Tiles) {
     std::fs::create_dir_all(dir).unwrap();
     let v = read_back(archive, dir);
     let tiles = v["tiles"]
@@ -504,7 +510,12 @@ fn a_layer_update_writes_the_changed_tiles_as_a_diff() {
         .filter(|k| before.get(k) != after.get(k))
         .collect();
     assert!(!differ.is_empty());
-    assert!(differ.len() < after.len() / 2, "{} of {}", differ.len(), after.len());
+    assert!(
+        differ.len() < after.len() / 2,
+        "{} of {}",
+        differ.len(),
+        after.len()
+    );
     assert_eq!(in_diff.keys().copied().collect::<BTreeSet<_>>(), differ);
     for (k, bytes) in &in_diff {
         match after.get(k) {

@@ -129,6 +129,9 @@ enum Kind {
 
 /// The updates alternate the first feature of the layer between its name and the name with
 /// this mark; a point inside it is the probe.
+/// A replica and how long after an update's PUT it served the update (`None`: not in time).
+type Lag = (SocketAddr, Option<Duration>);
+
 const MARK: &str = "（更新）";
 
 struct Request {
@@ -185,7 +188,7 @@ fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
 
 fn valid(rng: &mut Rng, probe: Option<(f64, f64)>) -> Request {
     // One request in ten asks about the probe (which the updates change), when there is one.
-    let at_probe = probe.filter(|_| rng.next() % 10 == 0);
+    let at_probe = probe.filter(|_| rng.next().is_multiple_of(10));
     let (lon, lat) = at_probe.unwrap_or_else(|| (rng.range(WEST, EAST), rng.range(SOUTH, NORTH)));
     let mut r = request_at(rng, lon, lat, at_probe.is_some());
     r.probe = at_probe.is_some();
@@ -461,7 +464,7 @@ fn main() -> std::process::ExitCode {
     let mut admin = Conn::new(a.addr);
     let mut admin_tally = Tally::default();
     let mut rss: Vec<(u64, Vec<u64>)> = Vec::new();
-    let lags: Arc<Mutex<Vec<(SocketAddr, Option<Duration>)>>> = Arc::default();
+    let lags: Arc<Mutex<Vec<Lag>>> = Arc::default();
     let mut watchers = Vec::new();
     let start = Instant::now();
     let mut second = 0u64;
@@ -485,7 +488,7 @@ fn main() -> std::process::ExitCode {
         if a.token.is_empty() {
             continue;
         }
-        let update = versions.is_some() && second % a.update_every == 0;
+        let update = versions.is_some() && second.is_multiple_of(a.update_every);
         if !update && !a.reload {
             continue;
         }
@@ -519,10 +522,10 @@ fn main() -> std::process::ExitCode {
             continue;
         };
         truth.insert(version.clone(), content == 0);
-        // How long each replica takes to serve it (given up after 10 s, or at the next update).
+        // How long each replica takes to serve it (given up at the next update, at most 30 s).
         for &replica in &a.replicas {
             let (version, lags) = (version.clone(), Arc::clone(&lags));
-            let give_up = Duration::from_secs(a.update_every.min(10));
+            let give_up = Duration::from_secs(a.update_every.min(30));
             watchers.push(std::thread::spawn(move || {
                 let mut c = http::Conn::new(replica, "load");
                 let lag = loop {

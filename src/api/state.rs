@@ -65,7 +65,7 @@ impl AppState {
     }
 
     /// The snapshot this request is answered from: the one current when it arrived (pinned by
-    /// [`super::middleware::Guard`], whose version the answer's `X-Data-Version` names), so
+    /// the middleware's `Guard`, whose version the answer's `X-Data-Version` names), so
     /// that a handler asking twice cannot get two versions; outside a request, the current one.
     pub fn dataset(&self) -> Arc<Dataset> {
         SERVED

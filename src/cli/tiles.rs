@@ -1,7 +1,7 @@
 //! `ecospace tiles export`: a pyramid of vector tiles pre-rendered into one PMTiles archive.
 
-use super::error::CliError;
 use super::error::io;
+use super::error::CliError;
 use super::io::{load, write_atomically};
 use crate::data::Layer;
 use crate::params::{check_year, current_year};
@@ -84,9 +84,10 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
         None => None,
     };
     let previous = match &previous {
-        Some((path, bytes)) => Some(pmtiles::Reader::new(bytes).map_err(|e| {
-            CliError::Usage(format!("--previous {}: {e}", path.display()))
-        })?),
+        Some((path, bytes)) => Some(
+            pmtiles::Reader::new(bytes)
+                .map_err(|e| CliError::Usage(format!("--previous {}: {e}", path.display())))?,
+        ),
         None => None,
     };
     let started = std::time::Instant::now();
@@ -108,8 +109,17 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
     };
     let extent = bounds(&layers, year).unwrap_or([0.0; 4]);
     let s = write_atomically(&a.out, |f| {
-        write(&ds, &layers, &p, &rendered.tiles, extent, None, f, pmtiles::Writer::new())
-            .map_err(failed)
+        write(
+            &ds,
+            &layers,
+            &p,
+            &rendered.tiles,
+            extent,
+            None,
+            f,
+            pmtiles::Writer::new(),
+        )
+        .map_err(failed)
     })?;
     eprintln!(
         "wrote {}: {} tiles (z{}–z{}, {} rendered, {} empty skipped), {} directory entries, {} distinct contents, {} leaf directories, {} bytes, {:.2} s",
@@ -148,10 +158,7 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
     if let Some(diff) = &a.diff_out {
         let Some(area) = tiles_bounds(&c.tiles) else {
             // PMTiles has no empty archive: say so rather than leave an old diff looking new.
-            eprintln!(
-                "no tile changed: {} not written",
-                diff.display()
-            );
+            eprintln!("no tile changed: {} not written", diff.display());
             return Ok(());
         };
         let base = r.metadata().ok();
@@ -164,8 +171,17 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
             "removed": c.removed,
         });
         let d = write_atomically(diff, |f| {
-            write(&ds, &layers, &p, &c.tiles, area, Some(what), f, pmtiles::Writer::new())
-                .map_err(failed)
+            write(
+                &ds,
+                &layers,
+                &p,
+                &c.tiles,
+                area,
+                Some(what),
+                f,
+                pmtiles::Writer::new(),
+            )
+            .map_err(failed)
         })?;
         eprintln!(
             "wrote {}: {} changed tiles in [{:.5}, {:.5}, {:.5}, {:.5}], {} bytes",

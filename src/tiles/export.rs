@@ -121,7 +121,13 @@ fn projected(layer: &Layer, year: i32) -> Vec<Option<Geometry>> {
 fn reaches(layers: &[(&Layer, Vec<Option<Geometry>>)], t: TileId) -> bool {
     let (l, b, r, top) = t.mercator_bounds();
     let m = (r - l) * (BUFFER + SLACK) / f64::from(EXTENT);
-    let square = Rect::new(Coord { x: l - m, y: b - m }, Coord { x: r + m, y: top + m });
+    let square = Rect::new(
+        Coord { x: l - m, y: b - m },
+        Coord {
+            x: r + m,
+            y: top + m,
+        },
+    );
     let (x0, y0) = unproject(l - m, b - m);
     let (x1, y1) = unproject(r + m, top + m);
     let env = rstar::AABB::from_corners([x0, y0.max(-90.0)], [x1, y1.min(90.0)]);
@@ -141,7 +147,11 @@ pub fn candidates(layers: &[&Layer], p: &Pyramid) -> Vec<TileId> {
     let layers: Vec<(&Layer, Vec<Option<Geometry>>)> =
         layers.iter().map(|l| (*l, projected(l, p.year))).collect();
     let root = TileId { z: 0, x: 0, y: 0 };
-    let mut level: Vec<TileId> = if reaches(&layers, root) { vec![root] } else { vec![] };
+    let mut level: Vec<TileId> = if reaches(&layers, root) {
+        vec![root]
+    } else {
+        vec![]
+    };
     let mut out = Vec::new();
     for z in 0..=p.max_zoom {
         if z >= p.min_zoom {
@@ -173,7 +183,14 @@ pub fn bounds(layers: &[&Layer], year: i32) -> Option<[f64; 4]> {
         .flat_map(|l| l.features.iter())
         .filter(|f| f.valid_in(year))
         .map(|f| f.bbox)
-        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
 }
 
 /// Renders the pyramid's candidate tiles in parallel and keeps the non-empty ones, compressed.
@@ -220,10 +237,7 @@ pub fn export(
 /// The tiles of `new` (a rendering, in TileID order) that differ from the `previous` archive's,
 /// compared by their MVT bytes (the compressed bytes first, which agree when neither changed),
 /// and the previous archive's tiles that are gone, as empty MVTs.
-pub fn changes(
-    previous: &Reader,
-    new: &[(TileId, Vec<u8>)],
-) -> Result<Changes, ExportError> {
+pub fn changes(previous: &Reader, new: &[(TileId, Vec<u8>)]) -> Result<Changes, ExportError> {
     let old = previous.tiles()?;
     let empty = pmtiles::gzip(&[]).map_err(PmtilesError::Io)?;
     let mut c = Changes::default();
@@ -279,11 +293,18 @@ pub fn tiles_bounds(tiles: &[(TileId, Vec<u8>)]) -> Option<[f64; 4]> {
             let (e, n) = unproject(r, top);
             [w, s, e, n]
         })
-        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
 }
 
 /// Writes `tiles` (TileID order) as one archive: header bounded by `bounds`, the metadata of
-/// [`metadata`], plus `diff` (what the archive is a diff of) when it is one.
+/// `metadata`, plus `diff` (what the archive is a diff of) when it is one.
 #[allow(clippy::too_many_arguments)] // the parts of one archive; a struct would only rename them
 pub fn write(
     ds: &Dataset,

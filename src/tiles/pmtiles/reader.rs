@@ -3,8 +3,9 @@
 //! offset is checked against its length, so a truncated or foreign file is an error, never a
 //! panic.
 
-use super::writer::Extent;
-use super::{Entry, PmtilesError, COMPRESSION_GZIP, COMPRESSION_NONE, HEADER_LEN, TILE_TYPE_MVT};
+use super::format::{
+    Entry, Extent, PmtilesError, COMPRESSION_GZIP, COMPRESSION_NONE, HEADER_LEN, TILE_TYPE_MVT,
+};
 use flate2::read::GzDecoder;
 use std::io::Read;
 
@@ -114,10 +115,16 @@ impl<'a> Reader<'a> {
         let dir = decompress(self.slice(offset, length)?, self.internal)?;
         for e in entries(&dir)? {
             if e.run_length == 0 {
-                let at = self.leaves.checked_add(e.offset).ok_or_else(|| bad("leaf offset"))?;
+                let at = self
+                    .leaves
+                    .checked_add(e.offset)
+                    .ok_or_else(|| bad("leaf offset"))?;
                 self.walk(at, u64::from(e.length), depth + 1, out)?;
             } else {
-                let at = self.data.checked_add(e.offset).ok_or_else(|| bad("tile offset"))?;
+                let at = self
+                    .data
+                    .checked_add(e.offset)
+                    .ok_or_else(|| bad("tile offset"))?;
                 let bytes = self.slice(at, u64::from(e.length))?;
                 for k in 0..u64::from(e.run_length) {
                     out.push((e.tile_id + k, bytes));
@@ -128,7 +135,9 @@ impl<'a> Reader<'a> {
     }
 
     fn slice(&self, offset: u64, length: u64) -> Result<&'a [u8], PmtilesError> {
-        let end = offset.checked_add(length).ok_or_else(|| bad("offset overflow"))?;
+        let end = offset
+            .checked_add(length)
+            .ok_or_else(|| bad("offset overflow"))?;
         usize::try_from(offset)
             .ok()
             .zip(usize::try_from(end).ok())
@@ -159,7 +168,9 @@ fn entries(dir: &[u8]) -> Result<Vec<Entry>, PmtilesError> {
     let mut next = || -> Result<u64, PmtilesError> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
-            let b = *dir.get(at).ok_or_else(|| bad("directory ends inside a number"))?;
+            let b = *dir
+                .get(at)
+                .ok_or_else(|| bad("directory ends inside a number"))?;
             at += 1;
             v |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
@@ -172,7 +183,10 @@ fn entries(dir: &[u8]) -> Result<Vec<Entry>, PmtilesError> {
     // Each entry takes at least 4 bytes: a count beyond that is a corrupt file, not a reason
     // to allocate.
     if n > dir.len() / 4 + 1 {
-        return Err(bad(format!("{n} entries in a {}-byte directory", dir.len())));
+        return Err(bad(format!(
+            "{n} entries in a {}-byte directory",
+            dir.len()
+        )));
     }
     let mut e = vec![
         Entry {
@@ -184,15 +198,17 @@ fn entries(dir: &[u8]) -> Result<Vec<Entry>, PmtilesError> {
         n
     ];
     let mut id = 0u64;
-    for x in e.iter_mut() {
-        id = id.checked_add(next()?).ok_or_else(|| bad("tile id overflow"))?;
+    for x in &mut e {
+        id = id
+            .checked_add(next()?)
+            .ok_or_else(|| bad("tile id overflow"))?;
         x.tile_id = id;
     }
     let small = |v: u64| u32::try_from(v).map_err(|_| bad("run length or length above 2³²"));
-    for x in e.iter_mut() {
+    for x in &mut e {
         x.run_length = small(next()?)?;
     }
-    for x in e.iter_mut() {
+    for x in &mut e {
         x.length = small(next()?)?;
     }
     for i in 0..n {
@@ -215,8 +231,11 @@ mod tests {
     fn archive(writer: Writer, tiles: &[(u32, u32, u32, &[u8])]) -> Vec<u8> {
         let mut w = writer;
         for (z, x, y, b) in tiles {
-            w.add(TileId::new(*z, *x, *y).expect("tile"), &gzip(b).expect("gzip"))
-                .expect("add");
+            w.add(
+                TileId::new(*z, *x, *y).expect("tile"),
+                &gzip(b).expect("gzip"),
+            )
+            .expect("add");
         }
         let extent = Extent {
             min_zoom: 1,

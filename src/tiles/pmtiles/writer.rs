@@ -1,27 +1,12 @@
 //! Writing an archive: tiles in TileID order in; header, directories, metadata and data out.
 
-use super::{
-    gzip, tile_id, varint, Entry, PmtilesError, COMPRESSION_GZIP, HEADER_LEN, LEAF_SIZE,
+use super::format::{
+    gzip, tile_id, varint, Entry, Extent, PmtilesError, COMPRESSION_GZIP, HEADER_LEN, LEAF_SIZE,
     ROOT_BUDGET, TILE_TYPE_MVT,
 };
 use crate::tiles::TileId;
 use std::collections::HashMap;
 use std::io::Write;
-
-/// What the header says besides the layout: zooms, bounds and centre (lon/lat degrees).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Extent {
-    /// Lowest zoom in the archive.
-    pub min_zoom: u8,
-    /// Highest zoom in the archive.
-    pub max_zoom: u8,
-    /// `[west, south, east, north]`.
-    pub bounds: [f64; 4],
-    /// Where a map opens, `[lon, lat]`.
-    pub center: [f64; 2],
-    /// The zoom a map opens at.
-    pub center_zoom: u8,
-}
 
 /// Counts of a finished archive (the header's three counts, plus sizes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,4 +229,3 @@ fn directories(
         leaf_size *= 2;
     }
 }
-
