@@ -20,18 +20,13 @@ fn tmp(tag: &str) -> PathBuf {
 
 /// Runs the reader; returns its JSON, with the decompressed tiles left in `dir`.
 fn read_back(archive: &Path, dir: &Path) -> Value {
-    let out = common::python()
-        .arg(fixture("../tools/read_pmtiles.py"))
-        .arg(archive)
-        .arg(dir)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "reader failed (run scripts/setup.sh): {}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of(
+        common::python()
+            .arg(fixture("../tools/read_pmtiles.py"))
+            .arg(archive)
+            .arg(dir),
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&text).unwrap()
 }
 
 fn zxy(t: &Value) -> (u32, u32, u32) {

@@ -307,11 +307,7 @@ fn batch_rows_equal_single_checks_for_geojson_and_csv() {
         .headers
         .to_ascii_lowercase()
         .contains("application/x-ndjson"));
-    let rows: Vec<Value> = r
-        .body
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows: Vec<Value> = r.ndjson();
     assert_eq!(rows.len(), 3);
     for (row, (id, ty, g)) in rows.iter().zip(&sites) {
         let ty = if ty.is_empty() {
@@ -373,11 +369,7 @@ fn batch_rows_equal_single_checks_for_geojson_and_csv() {
         "/check/batch?year=2025",
         "id,lon,lat\nx,abc,30.8\ny,120.805,30.805\n",
     );
-    let rows: Vec<Value> = r
-        .body
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows: Vec<Value> = r.ndjson();
     assert_eq!(rows[0]["error"]["error"], "invalid_geojson");
     // The row says which site (index and id); its message says what is wrong, not where.
     assert_eq!(
@@ -404,11 +396,7 @@ fn batch_rows_equal_single_checks_for_geojson_and_csv() {
     let body = format!(r#"{{"type":"FeatureCollection","features":[{good},{bow_tie}]}}"#);
     let r = post(addr, "/check/batch?year=2025&type=industrial", &body);
     assert_eq!(r.status, 200, "{}", r.body);
-    let rows: Vec<Value> = r
-        .body
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows: Vec<Value> = r.ndjson();
     assert_eq!(
         rows[0]["result"],
         single(addr, "year=2025&type=industrial", sites[0].2)

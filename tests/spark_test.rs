@@ -187,17 +187,11 @@ fn parse_ndjson(text: &str) -> Vec<Value> {
 
 /// `ecospace check --batch FILE` run directly: the rows Spark must reproduce.
 fn direct_rows(input: &Path, args: &[&str]) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_ecospace"))
-        .args(["check", "--batch", s(input)])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    parse_ndjson(&String::from_utf8(out.stdout).unwrap())
+    parse_ndjson(&common::stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_ecospace"))
+            .args(["check", "--batch", s(input)])
+            .args(args),
+    ))
 }
 
 fn spark_screen(input: &Path, out: &Path, args: &[&str]) -> Output {
@@ -299,19 +293,14 @@ json.dump({"rows": rows, "files": files}, sys.stdout, ensure_ascii=False)
 "#;
 
 fn read_geoparquet(dir: &Path, sites: &Path) -> Value {
-    let out = common::python()
-        .arg("-c")
-        .arg(READ_GEOPARQUET)
-        .arg(dir)
-        .arg(sites)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "reader failed (run scripts/setup.sh): {}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = common::stdout_of(
+        common::python()
+            .arg("-c")
+            .arg(READ_GEOPARQUET)
+            .arg(dir)
+            .arg(sites),
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&text).unwrap()
 }
 
 /// One input format end to end: Spark's rows against the direct run's, the partitions, the

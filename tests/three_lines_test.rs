@@ -507,11 +507,7 @@ fn classes_are_checked_over_http_and_per_site_in_a_batch() {
         fc.to_string().as_bytes(),
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    let rows: Vec<Value> = r
-        .body
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows: Vec<Value> = r.ndjson();
     assert_eq!(rows[0]["result"]["decision"], "restricted");
     assert_eq!(rows[1]["result"]["decision"], "prohibited");
     assert_eq!(

@@ -189,6 +189,14 @@ impl Response {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
+
+    /// The body as NDJSON: one value per line.
+    pub fn ndjson(&self) -> Vec<serde_json::Value> {
+        self.body
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
 }
 
 /// One request; on a socket, over a fresh connection (`Connection: close`).
