@@ -572,8 +572,9 @@ fn a_layer_update_writes_the_changed_tiles_as_a_diff() {
         read_back(&old, &dir.join("old"))["metadata"]["data_version"]
     );
 
-    // Nothing changed since v2: no diff, an empty list; --previous may be --out itself.
-    std::fs::remove_file(&diff).unwrap();
+    // Nothing changed since v2: no diff (the old one goes, so it cannot pass for this run's),
+    // an empty list; --previous may be --out itself.
+    assert!(diff.exists());
     let said = run(
         &new,
         &[
@@ -587,6 +588,7 @@ fn a_layer_update_writes_the_changed_tiles_as_a_diff() {
     );
     assert!(said.contains("0 tiles changed"), "{said}");
     assert!(said.contains("no tile changed"), "{said}");
+    assert!(said.contains("removed the old"), "{said}");
     assert!(!diff.exists());
     assert_eq!(std::fs::read_to_string(&list).unwrap(), "");
     let _ = std::fs::remove_dir_all(&dir);

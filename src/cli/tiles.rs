@@ -5,7 +5,9 @@ use super::error::CliError;
 use super::io::{load, write_atomically};
 use crate::data::Layer;
 use crate::params::{check_year, current_year};
-use crate::tiles::export::{bounds, changes, render_pyramid, tiles_bounds, write, Pyramid};
+use crate::tiles::export::{
+    bounds, changes, render_pyramid, tiles_bounds, write, Changes, Pyramid,
+};
 use crate::tiles::{parse_layers, pmtiles, MAX_ZOOM};
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -107,6 +109,11 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
         })?),
         None => None,
     };
+    // The diff and the list first: if one fails, the published archive (which may be
+    // --previous itself) is still the one they were to be compared with.
+    if let (Some(c), Some(r)) = (&changed, &previous) {
+        write_changes(&a, &ds, &layers, &p, c, r)?;
+    }
     let extent = bounds(&layers, year).unwrap_or([0.0; 4]);
     let s = write_atomically(&a.out, |f| {
         write(
@@ -135,9 +142,19 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
         s.bytes,
         started.elapsed().as_secs_f64()
     );
-    let (Some(c), Some(r)) = (changed, previous) else {
-        return Ok(());
-    };
+    Ok(())
+}
+
+/// The outputs of `--previous`: the changed tiles' list and the diff archive.
+fn write_changes(
+    a: &TilesExportArgs,
+    ds: &crate::data::Dataset,
+    layers: &[&Layer],
+    p: &Pyramid,
+    c: &Changes,
+    r: &pmtiles::Reader,
+) -> Result<(), CliError> {
+    let failed = |e: crate::tiles::export::ExportError| CliError::Write(e.to_string());
     eprintln!(
         "against {}: {} tiles changed ({} added, {} modified, {} now empty)",
         a.previous.as_deref().unwrap_or(&a.out).display(),
@@ -157,8 +174,17 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
     }
     if let Some(diff) = &a.diff_out {
         let Some(area) = tiles_bounds(&c.tiles) else {
-            // PMTiles has no empty archive: say so rather than leave an old diff looking new.
-            eprintln!("no tile changed: {} not written", diff.display());
+            // PMTiles has no empty archive. An old diff under that name would look like this
+            // run's: it goes.
+            let old = diff.exists() && std::fs::remove_file(diff).is_ok();
+            eprintln!(
+                "no tile changed: no diff written{}",
+                if old {
+                    format!(" (removed the old {})", diff.display())
+                } else {
+                    String::new()
+                }
+            );
             return Ok(());
         };
         let base = r.metadata().ok();
@@ -172,9 +198,9 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
         });
         let d = write_atomically(diff, |f| {
             write(
-                &ds,
-                &layers,
-                &p,
+                ds,
+                layers,
+                p,
                 &c.tiles,
                 area,
                 Some(what),
