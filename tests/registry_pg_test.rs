@@ -547,10 +547,12 @@ fn scenario(reg: &Registry, ds: &Dataset) -> Vec<Value> {
             ),
             (
                 "P-000001".into(),
+                // Manual: a data-change one on v1, the version it was last screened on, would
+                // be dropped as another replica's (below).
                 registry::screen_project(
                     ds,
                     &reg.project("P-000001").unwrap(),
-                    Trigger::DataChange,
+                    Trigger::Manual,
                     10_000,
                 ),
             ),
@@ -560,6 +562,24 @@ fn scenario(reg: &Registry, ds: &Dataset) -> Vec<Value> {
         target: "data version v2 (3 projects)".into(),
     };
     assert_eq!(reg.add_screenings(&batch).unwrap(), [2, 2, 2]);
+    // A data-change re-screening on the version a project was last screened on is what another
+    // replica already recorded: dropped, nothing written (not even an audit entry).
+    let audit_before = reg.audit(1, 100_000).unwrap().len();
+    let repeat = ScreeningBatch {
+        items: vec![(
+            "P-000001".into(),
+            registry::screen_project(
+                ds,
+                &reg.project("P-000001").unwrap(),
+                Trigger::DataChange,
+                10_000,
+            ),
+        )],
+        ..batch.clone()
+    };
+    assert_eq!(reg.add_screenings(&repeat).unwrap(), Vec::<i64>::new());
+    assert_eq!(reg.screenings("P-000001").unwrap().len(), 2);
+    assert_eq!(reg.audit(1, 100_000).unwrap().len(), audit_before);
     let mut gone = batch.clone();
     gone.items
         .push(("gone".into(), screening("v2", "clear", None, &[])));
@@ -666,7 +686,7 @@ fn scenario(reg: &Registry, ds: &Dataset) -> Vec<Value> {
     let s = reg.screening("P-000001", 2).unwrap();
     assert_eq!(
         (s.trigger, s.data_version.as_str()),
-        (Trigger::DataChange, ds.version.as_str())
+        (Trigger::Manual, ds.version.as_str())
     );
     rec(serde_json::to_value(&s).unwrap());
     let e = reg.screening("a-1", 9).unwrap_err();

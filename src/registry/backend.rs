@@ -149,7 +149,10 @@ pub trait Backend: Send + Sync {
     ) -> Result<Project, RegistryError>;
 
     /// Stores screenings of several projects and one audit entry whose digest covers them all;
-    /// each screening's number. A project that is gone refuses the whole batch.
+    /// each stored screening's number. A project that is gone refuses the whole batch. A
+    /// data-change screening on the version the project was last screened on is dropped (another
+    /// replica on the same registry recorded it): its number is not in the answer, and a batch
+    /// left empty writes nothing.
     fn add_screenings(&self, batch: &ScreeningBatch) -> Result<Vec<i64>, RegistryError>;
 
     /// One project.
