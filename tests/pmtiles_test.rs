@@ -485,17 +485,21 @@ fn a_layer_update_writes_the_changed_tiles_as_a_diff() {
         dir.join("v2-diff.pmtiles"),
         dir.join("v2-changed.txt"),
     );
-    let said = run(
-        &new,
-        &[
-            "--previous",
-            old.to_str().unwrap(),
-            "--diff-out",
-            diff.to_str().unwrap(),
-            "--changed-list",
-            list.to_str().unwrap(),
-        ],
-    );
+    // The full archive at `new`, the diff and the list against `previous`.
+    let export_against = |previous: &Path| {
+        run(
+            &new,
+            &[
+                "--previous",
+                previous.to_str().unwrap(),
+                "--diff-out",
+                diff.to_str().unwrap(),
+                "--changed-list",
+                list.to_str().unwrap(),
+            ],
+        )
+    };
+    let said = export_against(&old);
     let (_, before) = tiles_of(&old, &dir.join("old"));
     let (_, after) = tiles_of(&new, &dir.join("new"));
     let (dv, in_diff) = tiles_of(&diff, &dir.join("diff"));
@@ -575,17 +579,7 @@ fn a_layer_update_writes_the_changed_tiles_as_a_diff() {
     // Nothing changed since v2: no diff (the old one goes, so it cannot pass for this run's),
     // an empty list; --previous may be --out itself.
     assert!(diff.exists());
-    let said = run(
-        &new,
-        &[
-            "--previous",
-            new.to_str().unwrap(),
-            "--diff-out",
-            diff.to_str().unwrap(),
-            "--changed-list",
-            list.to_str().unwrap(),
-        ],
-    );
+    let said = export_against(&new);
     assert!(said.contains("0 tiles changed"), "{said}");
     assert!(said.contains("no tile changed"), "{said}");
     assert!(said.contains("removed the old"), "{said}");

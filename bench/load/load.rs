@@ -127,11 +127,11 @@ enum Kind {
     Admin,
 }
 
-/// The updates alternate the first feature of the layer between its name and the name with
-/// this mark; a point inside it is the probe.
 /// A replica and how long after an update's PUT it served the update (`None`: not in time).
 type Lag = (SocketAddr, Option<Duration>);
 
+/// The updates alternate the first feature of the layer between its name and the name with
+/// this mark; a point inside it is the probe.
 const MARK: &str = "（更新）";
 
 struct Request {

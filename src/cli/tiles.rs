@@ -10,7 +10,7 @@ use crate::tiles::export::{
 };
 use crate::tiles::{parse_layers, pmtiles, MAX_ZOOM};
 use clap::Subcommand;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `tiles` subcommands.
 #[derive(Debug, Subcommand)]
@@ -85,11 +85,14 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
         Some(p) => Some((p, std::fs::read(p).map_err(io(p))?)),
         None => None,
     };
+    let unreadable = |path: &Path, e: &dyn std::fmt::Display| {
+        CliError::Usage(format!("--previous {}: {e}", path.display()))
+    };
     let previous = match &previous {
-        Some((path, bytes)) => Some(
-            pmtiles::Reader::new(bytes)
-                .map_err(|e| CliError::Usage(format!("--previous {}: {e}", path.display())))?,
-        ),
+        Some((path, bytes)) => Some((
+            path.as_path(),
+            pmtiles::Reader::new(bytes).map_err(|e| unreadable(path, &e))?,
+        )),
         None => None,
     };
     let started = std::time::Instant::now();
@@ -98,21 +101,15 @@ pub fn run_export(a: TilesExportArgs) -> Result<(), CliError> {
         max_zoom: a.maxzoom,
         year,
     };
-    let failed = |e: crate::tiles::export::ExportError| CliError::Write(e.to_string());
     let rendered = render_pyramid(&layers, &p).map_err(failed)?;
     let changed = match &previous {
-        Some(r) => Some(changes(r, &rendered.tiles).map_err(|e| {
-            CliError::Usage(format!(
-                "--previous {}: {e}",
-                a.previous.as_deref().unwrap_or(&a.out).display()
-            ))
-        })?),
+        Some((path, r)) => Some(changes(r, &rendered.tiles).map_err(|e| unreadable(path, &e))?),
         None => None,
     };
     // The diff and the list first: if one fails, the published archive (which may be
     // --previous itself) is still the one they were to be compared with.
-    if let (Some(c), Some(r)) = (&changed, &previous) {
-        write_changes(&a, &ds, &layers, &p, c, r)?;
+    if let (Some(c), Some((path, r))) = (&changed, &previous) {
+        write_changes(&a, &ds, &layers, &p, c, path, r)?;
     }
     let extent = bounds(&layers, year).unwrap_or([0.0; 4]);
     let s = write_atomically(&a.out, |f| {
@@ -152,12 +149,12 @@ fn write_changes(
     layers: &[&Layer],
     p: &Pyramid,
     c: &Changes,
+    previous: &Path,
     r: &pmtiles::Reader,
 ) -> Result<(), CliError> {
-    let failed = |e: crate::tiles::export::ExportError| CliError::Write(e.to_string());
     eprintln!(
         "against {}: {} tiles changed ({} added, {} modified, {} now empty)",
-        a.previous.as_deref().unwrap_or(&a.out).display(),
+        previous.display(),
         c.tiles.len(),
         c.added,
         c.modified,
@@ -221,4 +218,9 @@ fn write_changes(
         );
     }
     Ok(())
+}
+
+/// An export that could not be rendered or written.
+fn failed(e: crate::tiles::export::ExportError) -> CliError {
+    CliError::Write(e.to_string())
 }

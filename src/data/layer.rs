@@ -234,14 +234,10 @@ impl Layer {
                 GeomWithData::new(Rectangle::from_corners([a, b], [c, d]), i)
             })
             .collect();
-        let bbox = features.iter().map(|f| f.bbox).reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        });
+        let bbox = features
+            .iter()
+            .map(|f| f.bbox)
+            .reduce(crate::spatial::clip::union);
         Layer {
             spec,
             features,

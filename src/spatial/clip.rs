@@ -14,6 +14,16 @@ use geo::{Coord, LineString, MultiLineString, MultiPolygon, Polygon};
 /// `[min_x, min_y, max_x, max_y]`.
 pub type Box2 = [f64; 4];
 
+/// The smallest box holding both.
+pub fn union(a: Box2, b: Box2) -> Box2 {
+    [
+        a[0].min(b[0]),
+        a[1].min(b[1]),
+        a[2].max(b[2]),
+        a[3].max(b[3]),
+    ]
+}
+
 /// `b` grown by `margin` on every side (a margin keeps the site's own edges off the box's).
 pub fn grow(b: Box2, margin: f64) -> Box2 {
     [b[0] - margin, b[1] - margin, b[2] + margin, b[3] + margin]

@@ -7,7 +7,8 @@ use super::pmtiles::{self, Extent, PmtilesError, Reader, Stats, Writer};
 use super::{render, tilejson, TileId, BUFFER, EXTENT, MAX_ZOOM, SIMPLIFY};
 use crate::data::dataset::Dataset;
 use crate::data::layer::Layer;
-use crate::spatial::frames::{mercator_project as project, mercator_unproject as unproject};
+use crate::spatial::clip;
+use crate::spatial::frames::mercator_project as project;
 use geo::{Coord, Geometry, Intersects, MapCoords, Rect};
 use rayon::prelude::*;
 
@@ -128,9 +129,7 @@ fn reaches(layers: &[(&Layer, Vec<Option<Geometry>>)], t: TileId) -> bool {
             y: top + m,
         },
     );
-    let (x0, y0) = unproject(l - m, b - m);
-    let (x1, y1) = unproject(r + m, top + m);
-    let env = rstar::AABB::from_corners([x0, y0.max(-90.0)], [x1, y1.min(90.0)]);
+    let env = t.lonlat_envelope(BUFFER + SLACK);
     layers.iter().any(|(layer, geoms)| {
         layer
             .indexed_candidates(&env)
@@ -183,14 +182,7 @@ pub fn bounds(layers: &[&Layer], year: i32) -> Option<[f64; 4]> {
         .flat_map(|l| l.features.iter())
         .filter(|f| f.valid_in(year))
         .map(|f| f.bbox)
-        .reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        })
+        .reduce(clip::union)
 }
 
 /// Renders the pyramid's candidate tiles in parallel and keeps the non-empty ones, compressed.
@@ -248,7 +240,9 @@ pub fn changes(previous: &Reader, new: &[(TileId, Vec<u8>)]) -> Result<Changes, 
         match (old_id, new_id) {
             (Some(a), Some(b)) if a == b => {
                 let (o, (t, n)) = (old[i].1, &new[j]);
-                if o != n.as_slice() && previous.decompress(o)? != gunzip(n)? {
+                if o != n.as_slice()
+                    && previous.decompress(o)? != pmtiles::gunzip(n).map_err(PmtilesError::Io)?
+                {
                     c.modified += 1;
                     c.tiles.push((*t, n.clone()));
                 }
@@ -272,13 +266,6 @@ pub fn changes(previous: &Reader, new: &[(TileId, Vec<u8>)]) -> Result<Changes, 
     Ok(c)
 }
 
-fn gunzip(gz: &[u8]) -> Result<Vec<u8>, PmtilesError> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(gz).read_to_end(&mut out)?;
-    Ok(out)
-}
-
 /// The area a set of changed tiles covers, for a diff's header: the lon/lat box of its tiles
 /// of the deepest zoom among them. (A change shows in a tile of every zoom, and the z0 tile is
 /// the world: the deepest zoom's tiles are the tightest box that holds it.)
@@ -288,19 +275,11 @@ pub fn tiles_bounds(tiles: &[(TileId, Vec<u8>)]) -> Option<[f64; 4]> {
         .iter()
         .filter(|(t, _)| t.z == deepest)
         .map(|(t, _)| {
-            let (l, b, r, top) = t.mercator_bounds();
-            let (w, s) = unproject(l, b);
-            let (e, n) = unproject(r, top);
-            [w, s, e, n]
+            let e = t.lonlat_envelope(0.0);
+            let (lo, hi) = (e.lower(), e.upper());
+            [lo[0], lo[1], hi[0], hi[1]]
         })
-        .reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        })
+        .reduce(clip::union)
 }
 
 /// Writes `tiles` (TileID order) as one archive: header bounded by `bounds`, the metadata of

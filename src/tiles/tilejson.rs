@@ -54,14 +54,10 @@ pub struct VectorLayer {
 
 /// A TileJSON 3.0.0 document for `layers`, with `tiles = [tile_url]`.
 pub fn document(ds: &Dataset, layers: &[&Layer], tile_url: &str) -> TileJson {
-    let bbox = layers.iter().filter_map(|l| l.bbox).reduce(|a, b| {
-        [
-            a[0].min(b[0]),
-            a[1].min(b[1]),
-            a[2].max(b[2]),
-            a[3].max(b[3]),
-        ]
-    });
+    let bbox = layers
+        .iter()
+        .filter_map(|l| l.bbox)
+        .reduce(crate::spatial::clip::union);
     let bounds = bbox.unwrap_or([-180.0, -85.051_128_78, 180.0, 85.051_128_78]);
     let centre = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0];
     // A zoom at which the bounds fill roughly one 512-px view.

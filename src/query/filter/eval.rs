@@ -234,14 +234,7 @@ pub(super) fn envelope(e: &Expr) -> Option<[f64; 4]> {
             .map(envelope)
             .try_fold(None, |acc: Option<[f64; 4]>, b| {
                 let b = b?;
-                Some(Some(acc.map_or(b, |a| {
-                    [
-                        a[0].min(b[0]),
-                        a[1].min(b[1]),
-                        a[2].max(b[2]),
-                        a[3].max(b[3]),
-                    ]
-                })))
+                Some(Some(acc.map_or(b, |a| crate::spatial::clip::union(a, b))))
             })?,
         _ => None,
     }

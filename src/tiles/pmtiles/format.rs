@@ -127,6 +127,13 @@ pub(crate) fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     e.finish()
 }
 
+/// The bytes of a gzip stream.
+pub(crate) fn gunzip(gz: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(gz.len() * 3);
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz), &mut out)?;
+    Ok(out)
+}
+
 pub(super) fn varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);

@@ -16,7 +16,7 @@ mod format;
 mod reader;
 mod writer;
 
-pub(crate) use format::gzip;
+pub(crate) use format::{gunzip, gzip};
 pub use format::{tile_id, tile_of, Extent, PmtilesError, HEADER_LEN, LEAF_SIZE, ROOT_BUDGET};
 pub use reader::Reader;
 pub use writer::{Stats, Writer};

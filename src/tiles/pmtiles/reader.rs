@@ -4,10 +4,9 @@
 //! panic.
 
 use super::format::{
-    Entry, Extent, PmtilesError, COMPRESSION_GZIP, COMPRESSION_NONE, HEADER_LEN, TILE_TYPE_MVT,
+    gunzip, Entry, Extent, PmtilesError, COMPRESSION_GZIP, COMPRESSION_NONE, HEADER_LEN,
+    TILE_TYPE_MVT,
 };
-use flate2::read::GzDecoder;
-use std::io::Read;
 
 /// Leaf directories nest at most this deep (the spec's writers use one level; this bounds a
 /// malicious file's recursion).
@@ -155,11 +154,7 @@ fn decompress(bytes: &[u8], compression: u8) -> Result<Vec<u8>, PmtilesError> {
     if compression == COMPRESSION_NONE {
         return Ok(bytes.to_vec());
     }
-    let mut out = Vec::with_capacity(bytes.len() * 3);
-    GzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| bad(format!("gzip: {e}")))?;
-    Ok(out)
+    gunzip(bytes).map_err(|e| bad(format!("gzip: {e}")))
 }
 
 /// A directory's entries (the inverse of the writer's `serialize`, columns in the same order).
